@@ -1,0 +1,102 @@
+"""Training speed: bplib against scikit-learn's MLPClassifier (and PyTorch, if installed).
+
+The same net on the same data: digits 64-128-10, sigmoid hidden layer,
+softmax + cross-entropy, plain SGD (no momentum, no L2), batch 32,
+learning rate 0.1, 30 epochs. Runs alternate between the libraries in one
+process so that machine load affects all of them alike; the figure per
+library is the median over rounds.
+
+    python benchmarks/bench_training.py [--rounds 5]
+"""
+import argparse
+import time
+import warnings
+
+import numpy as np
+
+from bplib import Network, datasets
+
+EPOCHS, BATCH, LR, HIDDEN = 30, 32, 0.1, 128
+
+
+def run_bplib(data, seed):
+    net = Network([64, HIDDEN, 10], "sigmoid", "softmax", "cross_entropy", seed=seed)
+    Y = datasets.one_hot(data.y_train, 10)
+    start = time.perf_counter()
+    net.fit(data.X_train, Y, epochs=EPOCHS, learning_rate=LR, batch_size=BATCH, seed=seed)
+    elapsed = time.perf_counter() - start
+    return elapsed, float((net.predict(data.X_test) == data.y_test).mean())
+
+
+def run_sklearn(data, seed):
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.neural_network import MLPClassifier
+
+    model = MLPClassifier(hidden_layer_sizes=(HIDDEN,), activation="logistic", solver="sgd",
+                          learning_rate_init=LR, batch_size=BATCH, max_iter=EPOCHS, momentum=0.0,
+                          nesterovs_momentum=False, alpha=0.0, tol=0.0, n_iter_no_change=EPOCHS + 1,
+                          shuffle=True, random_state=seed)
+    start = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(data.X_train, data.y_train)
+    elapsed = time.perf_counter() - start
+    return elapsed, float(model.score(data.X_test, data.y_test))
+
+
+def run_torch(data, seed):
+    import torch
+
+    torch.manual_seed(seed)
+    X = torch.tensor(data.X_train, dtype=torch.float64)
+    y = torch.tensor(data.y_train)
+    model = torch.nn.Sequential(torch.nn.Linear(64, HIDDEN), torch.nn.Sigmoid(),
+                                torch.nn.Linear(HIDDEN, 10)).double()
+    optimiser = torch.optim.SGD(model.parameters(), lr=LR)
+    loss_fn = torch.nn.CrossEntropyLoss()
+    generator = torch.Generator().manual_seed(seed)
+    start = time.perf_counter()
+    for _ in range(EPOCHS):
+        order = torch.randperm(len(y), generator=generator)
+        for first in range(0, len(y), BATCH):
+            rows = order[first:first + BATCH]
+            optimiser.zero_grad()
+            loss_fn(model(X[rows]), y[rows]).backward()
+            optimiser.step()
+    elapsed = time.perf_counter() - start
+    with torch.no_grad():
+        predicted = model(torch.tensor(data.X_test, dtype=torch.float64)).argmax(1).numpy()
+    return elapsed, float((predicted == data.y_test).mean())
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=5)
+    args = parser.parse_args()
+    data = datasets.digits()
+    runners = {"bplib": run_bplib, "scikit-learn": run_sklearn}
+    try:
+        import torch  # noqa: F401
+        runners["pytorch"] = run_torch
+    except ImportError:
+        print("PyTorch not installed: comparing bplib with scikit-learn only")
+    for runner in runners.values():  # warm-up: imports, caches, BLAS threads
+        runner(data, seed=0)
+    times = {name: [] for name in runners}
+    accuracies = {name: [] for name in runners}
+    for round_index in range(args.rounds):
+        for name, runner in runners.items():
+            elapsed, accuracy = runner(data, seed=round_index)
+            times[name].append(elapsed / EPOCHS * 1000)
+            accuracies[name].append(accuracy)
+    print(f"digits 64-{HIDDEN}-10, sigmoid + softmax/cross-entropy, SGD batch {BATCH}, lr {LR}, "
+          f"{EPOCHS} epochs, median of {args.rounds} alternating rounds")
+    print(f"{'library':<14}{'ms/epoch':>10}{'test acc.':>11}{'bplib is x faster':>19}")
+    base = np.median(times["bplib"])
+    for name in runners:
+        ms = np.median(times[name])
+        print(f"{name:<14}{ms:>10.2f}{np.mean(accuracies[name]):>11.3f}{ms / base:>19.2f}")
+
+
+if __name__ == "__main__":
+    main()
