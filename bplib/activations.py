@@ -15,6 +15,8 @@ def sigmoid(z):
     evaluates exp of a large positive number, so it cannot overflow.
     """
     s = np.multiply(z, 0.5)
+    if not isinstance(s, np.ndarray):  # a scalar z
+        return 0.5 * (1.0 + np.tanh(s))
     np.tanh(s, out=s)  # in place: training calls this on every batch
     s += 1.0
     s *= 0.5

@@ -1,0 +1,232 @@
+"""Build the course: learner notebooks from the solution notebooks.
+
+``solutions/`` is the source. A solution cell carries the answer between
+``### BEGIN SOLUTION`` and ``### END SOLUTION`` (nbgrader's markers); the
+learner's copy in ``notebooks/`` has, in its place, a stub that raises
+``NotImplementedError``. Check cells call ``check("exercise-id", function)``
+from ``bplib.checks``; in the learner's copy they are tagged
+``raises-exception``, since they raise until the exercise is done.
+
+    python -m bplib.course build            # prepare, execute and write both folders
+    python -m bplib.course build 05_four_equations --no-execute
+    python -m bplib.course check            # fail if notebooks/ is stale
+
+Building also writes the metadata an instructor's tools read: nbgrader's
+(``grade_id``, ``points`` from ``bplib.exercises``) and slide types for
+RISE and ``nbconvert --to slides``.
+"""
+import argparse
+import copy
+import re
+import sys
+from pathlib import Path
+
+import nbformat
+
+from .exercises import EXERCISES
+
+ROOT = Path(__file__).resolve().parent.parent
+SOLUTIONS = ROOT / "solutions"
+NOTEBOOKS = ROOT / "notebooks"
+BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
+STUB = 'raise NotImplementedError("exercise {id}: replace this line with your code")'
+CHECK_CALL = re.compile(r"""\bcheck\(\s*["']([\w-]+)["']""")
+RAISES = "raises-exception"
+
+
+class CourseError(ValueError):
+    """A solution notebook breaks the authoring rules; the message says where."""
+
+
+def exercise_of_cell(source, notebook):
+    """The exercise whose solution this cell holds, found by the function it defines."""
+    for exercise in EXERCISES:
+        if exercise.notebook == notebook and re.search(rf"^\s*def {exercise.function}\(", source, re.M):
+            return exercise
+    raise CourseError(f"{notebook}: a cell with {BEGIN} defines none of this notebook's exercise functions "
+                      f"{[e.function for e in EXERCISES if e.notebook == notebook]}:\n{source[:200]}")
+
+
+def strip_solutions(source, exercise_id):
+    """``source`` with each BEGIN/END SOLUTION block replaced by the stub at its indentation."""
+    lines, out, inside = source.split("\n"), [], False
+    for number, line in enumerate(lines, 1):
+        stripped = line.strip()
+        if stripped == BEGIN:
+            if inside:
+                raise CourseError(f"exercise {exercise_id}: nested {BEGIN} at line {number}")
+            inside = True
+            indent = line[: len(line) - len(line.lstrip())]
+            out.append(f"{indent}# YOUR CODE HERE")
+            out.append(indent + STUB.format(id=exercise_id))
+        elif stripped == END:
+            if not inside:
+                raise CourseError(f"exercise {exercise_id}: {END} without {BEGIN} at line {number}")
+            inside = False
+        elif not inside:
+            out.append(line)
+    if inside:
+        raise CourseError(f"exercise {exercise_id}: {BEGIN} is never closed")
+    return "\n".join(out)
+
+
+def solution_lines(source):
+    """The lines between the markers (what must never reach a learner's copy)."""
+    lines, inside, found = source.split("\n"), False, []
+    for line in lines:
+        if line.strip() == BEGIN:
+            inside = True
+        elif line.strip() == END:
+            inside = False
+        elif inside:
+            found.append(line)
+    return found
+
+
+def _slide_type(cell):
+    if cell.cell_type == "markdown":
+        first = cell.source.lstrip().split("\n", 1)[0]
+        if first.startswith("# ") or first.startswith("## "):
+            return "slide"
+        if first.startswith("### "):
+            return "subslide"
+    return "-"
+
+
+def prepare_solution(nb, notebook):
+    """Set nbgrader and slide metadata on a solution notebook, in place; return its exercises."""
+    found = []
+    for cell in nb.cells:
+        cell.metadata.setdefault("slideshow", {"slide_type": _slide_type(cell)})
+        if cell.cell_type != "code":
+            continue
+        tags = [t for t in cell.metadata.get("tags", []) if t != RAISES]
+        if BEGIN in cell.source:
+            exercise = exercise_of_cell(cell.source, notebook)
+            found.append(exercise.id)
+            cell.metadata["nbgrader"] = {"grade": False, "grade_id": exercise.id, "locked": False,
+                                         "schema_version": 3, "solution": True, "task": False}
+        else:
+            match = CHECK_CALL.search(cell.source)
+            if match:
+                exercise = next((e for e in EXERCISES if e.id == match.group(1)), None)
+                if exercise is None or exercise.notebook != notebook:
+                    raise CourseError(f"{notebook}: check({match.group(1)!r}) names no exercise of this notebook")
+                cell.metadata["nbgrader"] = {"grade": True, "grade_id": f"{exercise.id}-check", "locked": True,
+                                             "points": exercise.points, "schema_version": 3, "solution": False,
+                                             "task": False}
+        if tags:
+            cell.metadata["tags"] = tags
+        else:
+            cell.metadata.pop("tags", None)
+    expected = [e.id for e in EXERCISES if e.notebook == notebook]
+    missing = sorted(set(expected) - set(found))
+    if missing:
+        raise CourseError(f"{notebook}: no solution cell for exercises {missing}")
+    return found
+
+
+def make_student(solution_nb, notebook):
+    """The learner's copy of a solution notebook: stubs, raises-exception tags, no outputs."""
+    nb = copy.deepcopy(solution_nb)
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        grading = cell.metadata.get("nbgrader", {})
+        if grading.get("solution"):
+            cell.source = strip_solutions(cell.source, grading["grade_id"])
+            # A stub at the top level raises when the cell runs; inside a def it waits for the call.
+            if re.search(r"^raise NotImplementedError", cell.source, re.M):
+                cell.metadata["tags"] = cell.metadata.get("tags", []) + [RAISES]
+        elif grading.get("grade"):
+            cell.metadata["tags"] = cell.metadata.get("tags", []) + [RAISES]
+        cell.outputs = []
+        cell.execution_count = None
+    return nb
+
+
+def execute(nb, folder, timeout=300):
+    """Run ``nb`` top to bottom in a fresh kernel with ``folder`` as working directory."""
+    from nbclient import NotebookClient
+
+    client = NotebookClient(nb, timeout=timeout, kernel_name="python3", allow_errors=True, record_timing=False,
+                            resources={"metadata": {"path": str(folder)}})
+    client.execute()
+    return nb
+
+
+def _stems(names):
+    stems = sorted(p.stem for p in SOLUTIONS.glob("*.ipynb"))
+    if names:
+        unknown = sorted(set(names) - set(stems))
+        if unknown:
+            raise CourseError(f"no solution notebooks named {unknown}; have {stems}")
+        stems = [s for s in stems if s in names]
+    return stems
+
+
+def build(names=(), run=True):
+    """Prepare each solution notebook, regenerate its learner copy, execute both."""
+    NOTEBOOKS.mkdir(exist_ok=True)
+    for stem in _stems(names):
+        path = SOLUTIONS / f"{stem}.ipynb"
+        nb = nbformat.read(path, as_version=4)
+        prepare_solution(nb, stem)
+        student = make_student(nb, stem)
+        if run:
+            print(f"executing {stem} ...", flush=True)
+            execute(nb, SOLUTIONS)
+            execute(student, NOTEBOOKS)
+        nbformat.write(nb, path)
+        nbformat.write(student, NOTEBOOKS / f"{stem}.ipynb")
+
+
+def stale():
+    """Messages for every learner notebook that differs from what ``build`` would make (outputs aside)."""
+    problems = []
+    stems = _stems(())
+    extra = sorted({p.stem for p in NOTEBOOKS.glob("*.ipynb")} - set(stems))
+    problems += [f"notebooks/{stem}.ipynb has no solution notebook" for stem in extra]
+    for stem in stems:
+        solution = nbformat.read(SOLUTIONS / f"{stem}.ipynb", as_version=4)
+        prepared = copy.deepcopy(solution)
+        prepare_solution(prepared, stem)
+        if [c.metadata for c in prepared.cells] != [c.metadata for c in solution.cells]:
+            problems.append(f"solutions/{stem}.ipynb: metadata not prepared")
+        student_path = NOTEBOOKS / f"{stem}.ipynb"
+        if not student_path.exists():
+            problems.append(f"notebooks/{stem}.ipynb is missing")
+            continue
+        have = nbformat.read(student_path, as_version=4)
+        want = make_student(prepared, stem)
+        have_cells = [(c.cell_type, c.source, c.metadata) for c in have.cells]
+        want_cells = [(c.cell_type, c.source, c.metadata) for c in want.cells]
+        if have_cells != want_cells:
+            problems.append(f"notebooks/{stem}.ipynb is out of date with solutions/{stem}.ipynb")
+    return problems
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m bplib.course", description=__doc__.split("\n\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    build_parser = sub.add_parser("build", help="regenerate notebooks/ from solutions/ and execute both")
+    build_parser.add_argument("names", nargs="*", help="notebook stems (default: all)")
+    build_parser.add_argument("--no-execute", action="store_true", help="write without running")
+    sub.add_parser("check", help="exit 1 if notebooks/ is out of date")
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "build":
+            build(args.names, run=not args.no_execute)
+            return 0
+        problems = stale()
+    except CourseError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    for problem in problems:
+        print(problem)
+    print("notebooks/ is up to date" if not problems else f"{len(problems)} problem(s): run python -m bplib.course build")
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
