@@ -94,7 +94,12 @@ def _slide_type(cell):
 
 
 def prepare_solution(nb, notebook):
-    """Set nbgrader and slide metadata on a solution notebook, in place; return its exercises."""
+    """Set nbgrader and slide metadata on a solution notebook, in place; return its exercises.
+
+    The notebook's own metadata records its stem, so a renamed submission
+    (``alice.ipynb``) still says which notebook it is.
+    """
+    nb.metadata["bp_course"] = {"notebook": notebook}
     found = []
     for cell in nb.cells:
         cell.metadata.setdefault("slideshow", {"slide_type": _slide_type(cell)})
@@ -191,7 +196,8 @@ def stale():
         solution = nbformat.read(SOLUTIONS / f"{stem}.ipynb", as_version=4)
         prepared = copy.deepcopy(solution)
         prepare_solution(prepared, stem)
-        if [c.metadata for c in prepared.cells] != [c.metadata for c in solution.cells]:
+        if ([c.metadata for c in prepared.cells] != [c.metadata for c in solution.cells]
+                or prepared.metadata.get("bp_course") != solution.metadata.get("bp_course")):
             problems.append(f"solutions/{stem}.ipynb: metadata not prepared")
         student_path = NOTEBOOKS / f"{stem}.ipynb"
         if not student_path.exists():
