@@ -42,9 +42,11 @@ class Network:
         is binary (per output unit) after a sigmoid output and categorical
         after softmax; it is only defined for those two outputs.
     seed : int
-        Seeds the initial weights, drawn from N(0, 1/n_in) so that z starts
-        of order 1 whatever the layer width, and the default shuffling of
-        ``fit``.
+        Seeds the initial parameters and the default shuffling of ``fit``.
+        Weights are drawn from N(0, 1/n_in), so that z starts of order 1
+        whatever the layer width; biases from N(0, 1), so that units start
+        at different offsets (with zero biases every unit fed by one input
+        x is centred on x = 0, and fitting a curve like sin(x) is slow).
 
     Attributes
     ----------
@@ -91,7 +93,7 @@ class Network:
         rng = np.random.default_rng(seed)
         self.weights = [rng.normal(0.0, 1.0 / np.sqrt(n_in), size=(n_out, n_in))
                         for n_in, n_out in zip(self.sizes[:-1], self.sizes[1:])]
-        self.biases = [np.zeros(n_out) for n_out in self.sizes[1:]]
+        self.biases = [rng.normal(0.0, 1.0, size=n_out) for n_out in self.sizes[1:]]
         self._sigma = ACTIVATIONS[self.activation][0]
         self._sigma_prime_from_a = DERIVATIVES_FROM_OUTPUT[self.activation]
         self._output_sigma = OUTPUT_ACTIVATIONS[self.output_activation][0]
