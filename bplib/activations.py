@@ -66,9 +66,10 @@ def softmax(z):
     Subtracting each row's maximum first changes nothing mathematically
     (it cancels between numerator and denominator) but keeps exp() <= 1.
     """
-    shifted = z - z.max(axis=-1, keepdims=True)
-    e = np.exp(shifted)
-    return e / e.sum(axis=-1, keepdims=True)
+    e = z - z.max(axis=-1, keepdims=True)
+    np.exp(e, out=e)  # in place: training calls this on every batch
+    e /= e.sum(axis=-1, keepdims=True)
+    return e
 
 
 def log_softmax(z):

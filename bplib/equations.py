@@ -35,7 +35,9 @@ def hidden_error(next_delta, next_weights, activation_derivative):
     Returns delta^l, ``(n_samples, n_l)``. With samples as rows the
     transpose moves: (w^T delta)^T = delta_rows @ w.
     """
-    return (next_delta @ next_weights) * activation_derivative
+    delta = next_delta @ next_weights
+    delta *= activation_derivative  # in place: the product above is a fresh array
+    return delta
 
 
 def bias_gradient(delta):
