@@ -81,10 +81,23 @@ def log_softmax(z):
 # sigma'(z) written in terms of the activation a = sigma(z). The forward pass
 # already holds a, so backprop gets sigma'(z^l) for two cheap operations
 # instead of evaluating sigma again; the values are the same.
+def _sigmoid_prime_from_a(a):
+    return a * (1.0 - a)
+
+
+def _tanh_prime_from_a(a):
+    return 1.0 - a * a
+
+
+def _relu_prime_from_a(a):
+    return (a > 0).astype(float)
+
+
+# Named functions, not lambdas, so that a Network holding them can be pickled.
 DERIVATIVES_FROM_OUTPUT = {
-    "sigmoid": lambda a: a * (1.0 - a),
-    "tanh": lambda a: 1.0 - a * a,
-    "relu": lambda a: (a > 0).astype(float),
+    "sigmoid": _sigmoid_prime_from_a,
+    "tanh": _tanh_prime_from_a,
+    "relu": _relu_prime_from_a,
     "identity": np.ones_like,
 }
 

@@ -20,7 +20,6 @@ the estimator is left unfitted. Under ``GridSearchCV`` such a candidate scores
 NaN with a ``FitFailedWarning``, as any failing fit does.
 """
 import numbers
-from collections import namedtuple
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
@@ -39,13 +38,6 @@ __all__ = ["BPClassifier", "BPRegressor"]
 # forgetting them so that a failed fit never leaves an older model behind.
 _FITTED = ("network_", "loss_curve_", "classes_", "n_outputs_", "_y_is_1d",
            "n_features_in_", "feature_names_in_")
-
-# Network holds its activation derivatives as lambdas, which pickle cannot
-# store; an estimator is pickled with its network_ as these plain fields and
-# rebuilt through the public constructor on loading.
-_NetworkFields = namedtuple("_NetworkFields",
-                            "sizes activation output_activation loss seed weights biases diverged_at")
-
 
 class _BPEstimator(BaseEstimator):
     """What both estimators share: parameter checks, training and pickling."""
@@ -114,27 +106,6 @@ class _BPEstimator(BaseEstimator):
         check_is_fitted(self)
         X = validate_data(self, X, dtype=np.float64, reset=False)
         return self.network_.forward(X)
-
-    # -- pickling (see _NetworkFields) ------------------------------------------
-    def __getstate__(self):
-        state = dict(super().__getstate__())  # a copy: never edit the live __dict__
-        network = state.get("network_")
-        if isinstance(network, Network):
-            state["network_"] = _NetworkFields(
-                network.sizes, network.activation, network.output_activation, network.loss_name,
-                network.seed, network.weights, network.biases, getattr(network, "diverged_at", None))
-        return state
-
-    def __setstate__(self, state):
-        fields = state.get("network_")
-        if isinstance(fields, _NetworkFields):
-            network = Network(fields.sizes, fields.activation, fields.output_activation, fields.loss,
-                              seed=fields.seed)
-            network.weights = list(fields.weights)
-            network.biases = list(fields.biases)
-            network.diverged_at = fields.diverged_at
-            state = dict(state, network_=network)
-        super().__setstate__(state)
 
 
 class BPClassifier(ClassifierMixin, _BPEstimator):
@@ -207,7 +178,7 @@ class BPClassifier(ClassifierMixin, _BPEstimator):
         classes, y_index = np.unique(y, return_inverse=True)
         if len(classes) < 2:
             raise ValueError(f"{type(self).__name__} needs samples of at least 2 classes, "
-                             f"got only one class: {classes[0]!r}")
+                             f"got only one class: {classes.tolist()[0]!r}")
         if len(classes) == 2:
             Y = y_index.reshape(-1, 1).astype(float)
             self._train(X, Y, "sigmoid", "cross_entropy", params)
