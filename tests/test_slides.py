@@ -1,0 +1,279 @@
+"""Offline slide decks (``python -m bplib.slides``).
+
+Every solution notebook, plus a small synthetic one (slide metadata, LaTeX,
+a code cell with a PNG plot), is exported once into a temporary folder. Each
+deck must hold one <section> per slide and subslide that its cells'
+``slideshow.slide_type`` metadata implies, load every script and style sheet
+from a relative path that exists in the output folder, and carry the
+notebook's title. Then headless Chromium opens the decks with every request
+that is not ``file://`` aborted: reveal.js must start with the right number
+of slides, and MathJax must typeset the formulas without a TeX error.
+"""
+import base64
+import io
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import nbformat
+import pytest
+
+from bplib import slides
+
+SOLUTION_NOTEBOOKS = sorted(slides.SOLUTIONS.glob("*.ipynb"))
+SYNTHETIC = "00_synthetic_slides"
+SYNTHETIC_TITLE = "Synthetic deck: backpropagation in four equations"
+NAMES = [SYNTHETIC] + [p.stem for p in SOLUTION_NOTEBOOKS]
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+REMOTE = re.compile(r"^(?:[a-zA-Z][a-zA-Z0-9+.-]*:|//)")          # any scheme, or protocol-relative
+REMOTE_IN_CODE = re.compile(r"""(?:src|href)\s*=\s*["']?(?:https?:)?//|import\s*\(?\s*["'](?:https?:)?//"""
+                            r"""|url\(\s*["']?(?:https?:)?//|@import\s+["'](?:https?:)?//""")
+
+
+def _png_plot():
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(3, 2))
+    ax.plot([0, 1, 2, 3], [0, 1, 4, 9])
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png")
+    plt.close(fig)
+    return base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def synthetic_notebook():
+    """Two slides (the second with a subslide), a skipped cell, notes, LaTeX and a PNG output."""
+    def cell(kind, source, slide_type):
+        new = nbformat.v4.new_markdown_cell if kind == "markdown" else nbformat.v4.new_code_cell
+        c = new(source)
+        c.metadata["slideshow"] = {"slide_type": slide_type}
+        return c
+
+    plot = cell("code", "plt.plot([0, 1, 2, 3], [0, 1, 4, 9])", "-")
+    plot.execution_count = 1
+    plot.outputs = [nbformat.v4.new_output("display_data",
+                                           data={"image/png": _png_plot(), "text/plain": "<Figure>"})]
+    cells = [
+        cell("markdown", f"# {SYNTHETIC_TITLE}\n\nThe output error is "
+             r"$\delta^L = \nabla_a C \odot \sigma'(z^L)$.", "slide"),
+        cell("markdown", r"$$\frac{\partial C}{\partial w^l_{jk}} = a^{l-1}_k \delta^l_j$$", "-"),
+        cell("markdown", "This cell is skipped.", "skip"),
+        cell("markdown", "## A plot", "slide"),
+        plot,
+        cell("markdown", "Say: the loss falls.", "notes"),
+        cell("markdown", "### Backward pass\n\n" r"$\delta^l = ((w^{l+1})^T \delta^{l+1}) \odot \sigma'(z^l)$",
+             "subslide"),
+    ]
+    nb = nbformat.v4.new_notebook(cells=cells)
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    return nb
+
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory):
+    """``{name: (notebook path, deck path)}`` for all notebooks, exported in one go."""
+    source = tmp_path_factory.mktemp("notebooks")
+    synthetic = source / f"{SYNTHETIC}.ipynb"
+    nbformat.write(synthetic_notebook(), synthetic)
+    notebooks = [synthetic] + SOLUTION_NOTEBOOKS
+    decks = slides.export_decks(notebooks, tmp_path_factory.mktemp("decks"))
+    return {nb.stem: (nb, deck) for nb, deck in zip(notebooks, decks)}
+
+
+def expected_slides(nb):
+    """(slides, slides + subslides) that the cells' slide_type metadata implies.
+
+    As in nbconvert (and RISE): the first cell that is not skip/notes always
+    starts a slide; every slide holds at least one vertical subslide.
+    """
+    types = [(c.metadata.get("slideshow") or {}).get("slide_type") or "-" for c in nb.cells]
+    first = next(i for i, t in enumerate(types) if t not in ("skip", "notes"))
+    rest = types[first + 1:]
+    n_slides = 1 + rest.count("slide")
+    return n_slides, n_slides + rest.count("subslide")
+
+
+def title_of(nb):
+    for c in nb.cells:
+        if c.cell_type == "markdown":
+            for line in c.source.splitlines():
+                if line.startswith("# "):
+                    return line[2:].strip()
+    return None
+
+
+class DeckParser(HTMLParser):
+    """Sections by depth, script and style-sheet references, inline code, the <title>."""
+
+    def __init__(self):
+        super().__init__()
+        self.depth, self.sections, self.too_deep = 0, {1: 0, 2: 0}, 0
+        self.refs, self.inline, self.title, self._in = [], [], "", None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "section":
+            self.depth += 1
+            if self.depth in self.sections:
+                self.sections[self.depth] += 1
+            else:
+                self.too_deep += 1
+        elif tag == "script":
+            if attrs.get("src") is not None:
+                self.refs.append(("script", attrs["src"]))
+            self._in = "script"
+        elif tag == "link" and attrs.get("href") is not None:
+            self.refs.append(("link", attrs["href"]))
+        elif tag in ("style", "title"):
+            self._in = tag
+
+    def handle_endtag(self, tag):
+        if tag == "section":
+            self.depth -= 1
+        if tag == self._in:
+            self._in = None
+
+    def handle_data(self, data):
+        if self._in == "title":
+            self.title += data
+        elif self._in in ("script", "style"):
+            self.inline.append(data)
+
+
+def parse(deck):
+    parser = DeckParser()
+    parser.feed(deck.read_text(encoding="utf-8"))
+    parser.close()
+    return parser
+
+
+def local_file(base, ref):
+    """The file a relative URL names, or None if it names no local file."""
+    if REMOTE.match(ref):
+        return None
+    return base / unquote(urlsplit(ref).path)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_one_section_per_slide_and_subslide(exported, name):
+    notebook, deck = exported[name]
+    n_slides, n_subslides = expected_slides(nbformat.read(notebook, as_version=4))
+    parser = parse(deck)
+    assert parser.depth == 0, f"{deck.name}: unbalanced <section> tags"
+    assert parser.too_deep == 0, f"{deck.name}: sections nested deeper than slide/subslide"
+    assert parser.sections == {1: n_slides, 2: n_subslides}, (
+        f"{deck.name}: <section>s by depth {parser.sections}; the metadata implies "
+        f"{n_slides} slides holding {n_subslides} subslides")
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_assets_are_local_and_present(exported, name):
+    _, deck = exported[name]
+    parser = parse(deck)
+    kinds = {kind for kind, _ in parser.refs}
+    assert kinds == {"script", "link"}, f"{deck.name}: expected scripts and style sheets, got {parser.refs}"
+    for kind, ref in parser.refs:
+        target = local_file(deck.parent, ref)
+        assert target is not None, f"{deck.name}: <{kind}> loads {ref} from the network"
+        assert target.is_file(), f"{deck.name}: <{kind}> loads {ref}, missing from the output folder"
+        if target.suffix == ".css":
+            css = target.read_text(encoding="utf-8")
+            for url in re.findall(r"""url\(\s*['"]?([^'")]+)""", css):
+                if url.startswith("data:"):
+                    continue
+                inner = local_file(target.parent, url)
+                assert inner is not None, f"{ref} fetches {url} from the network"
+                assert inner.is_file(), f"{ref} needs {url}, missing from the output folder"
+    for code in parser.inline:
+        match = REMOTE_IN_CODE.search(code)
+        assert match is None, f"{deck.name}: an inline script or style loads {code[match.start():][:120]!r}"
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_deck_carries_the_notebook_title(exported, name):
+    notebook, deck = exported[name]
+    title = title_of(nbformat.read(notebook, as_version=4))
+    assert title, f"{notebook.name} has no '# ' title heading"
+    if name == SYNTHETIC:
+        assert title == SYNTHETIC_TITLE
+    assert parse(deck).title.strip() == f"{title} slides"
+
+
+def test_synthetic_deck_skips_shows_notes_and_embeds_the_plot(exported):
+    html = exported[SYNTHETIC][1].read_text(encoding="utf-8")
+    assert "This cell is skipped." not in html
+    assert re.search(r'<aside class="notes">\s*.*Say: the loss falls\.', html, re.S)
+    assert 'src="data:image/png;base64,' in html
+
+
+def test_the_cli_exports_into_a_folder_with_its_assets(tmp_path, capsys):
+    notebook = tmp_path / "nb" / "tiny.ipynb"
+    notebook.parent.mkdir()
+    nbformat.write(synthetic_notebook(), notebook)
+    out = tmp_path / "decks"
+    assert slides.main([str(notebook), "--out", str(out)]) == 0
+    assert (out / "tiny.slides.html").is_file()
+    assert (out / "slide_assets" / "reveal.js" / "LICENSE").is_file()
+    assert (out / "slide_assets" / "mathjax" / "LICENSE").is_file()
+    assert "1 deck(s)" in capsys.readouterr().out
+    assert slides.main([str(tmp_path / "missing.ipynb"), "--out", str(out)]) == 2
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is absent: apt-get install -y chromium to run the offline browser check")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_deck_starts_offline_in_chromium(exported, browser, name):
+    notebook, deck = exported[name]
+    nb = nbformat.read(notebook, as_version=4)
+    n_slides, n_subslides = expected_slides(nb)
+    out = deck.parent.resolve()
+    page = browser.new_page()
+    remote, outside, problems = [], [], []
+
+    def only_local_files(route):
+        url = route.request.url
+        if not url.startswith("file://"):
+            remote.append(url)
+            return route.abort()
+        if not Path(unquote(urlsplit(url).path)).resolve().is_relative_to(out):
+            outside.append(url)
+        return route.continue_()
+
+    page.route("**/*", only_local_files)
+    page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
+    page.on("console", lambda m: problems.append(f"console {m.type}: {m.text}")
+            if m.type in ("error", "warning") else None)
+    try:
+        page.goto(deck.resolve().as_uri())
+        page.wait_for_function("window.Reveal && Reveal.isReady() && window.MathJax && MathJax.startup"
+                               " && MathJax.startup.promise", timeout=20_000)
+        page.evaluate("MathJax.startup.promise")      # resolves when the first typesetting is done
+        total = page.evaluate("Reveal.getTotalSlides()")
+        formulas = page.evaluate("document.querySelectorAll('.reveal .slides mjx-container svg').length")
+        sections = page.evaluate("document.querySelectorAll('.reveal .slides section').length")
+    finally:
+        page.close()
+    assert remote == [], f"{deck.name} tried to reach the network: {remote}"
+    assert outside == [], f"{deck.name} read files outside its output folder: {outside}"
+    assert problems == [], f"{deck.name}: {problems}"
+    assert total == n_subslides, f"{deck.name}: reveal.js counts {total} slides, the metadata {n_subslides}"
+    assert sections == n_slides + n_subslides
+    has_math = "$" in "".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    if name == SYNTHETIC or has_math:
+        assert formulas > 0, f"{deck.name}: MathJax typeset no formula"
+    if name == SYNTHETIC:
+        assert formulas == 3
