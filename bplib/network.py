@@ -154,7 +154,7 @@ class Network:
         return A
 
     def fit(self, X, Y, epochs=10, learning_rate=0.1, batch_size=32, seed=None,
-            on_divergence="raise"):
+            on_divergence="raise", on_epoch=None, on_backprop=None):
         """Mini-batch stochastic gradient descent; returns the loss of each epoch.
 
         Each epoch shuffles the rows (with ``np.random.default_rng(seed)``,
@@ -171,6 +171,13 @@ class Network:
         If the loss becomes NaN or infinite, ``on_divergence="raise"`` raises
         ``TrainingDiverged`` and ``"stop"`` stops and returns the finite
         history; either way ``self.diverged_at`` holds the epoch (else None).
+
+        Two optional hooks let a caller watch training (the playground uses
+        them): ``on_epoch(epoch, loss)`` after each epoch, stopping training
+        if it returns True; ``on_backprop(layer, delta, weight_gradient)``
+        for every layer l = L..1 of every batch, with delta^l
+        ``(batch_rows, n_l)`` and dC/dw^l ``(n_l, n_{l-1})`` (read them, do
+        not change them).
         """
         X, Y = self._check_XY(X, Y)
         epochs = _positive_int(epochs, "epochs")
@@ -194,7 +201,8 @@ class Network:
                 for start in range(0, n, batch_size):
                     X_batch = X_epoch[start:start + batch_size]
                     Y_batch = Y_epoch[start:start + batch_size]
-                    weight_grads, bias_grads, batch_loss_sum = self._backprop(X_batch, Y_batch, with_loss=True)
+                    weight_grads, bias_grads, batch_loss_sum = self._backprop(
+                        X_batch, Y_batch, with_loss=True, on_backprop=on_backprop)
                     loss_sum += batch_loss_sum
                     for w, b, gw, gb in zip(self.weights, self.biases, weight_grads, bias_grads):
                         gw *= learning_rate  # the gradients are fresh arrays: scale in place
@@ -208,6 +216,8 @@ class Network:
                         raise TrainingDiverged(epoch, history, learning_rate)
                     break
                 history.append(epoch_loss)
+                if on_epoch is not None and on_epoch(epoch, epoch_loss):
+                    break
         return history
 
     # -- the algorithm, on validated arrays ---------------------------------
@@ -233,7 +243,7 @@ class Network:
             per_sample = losses.binary_cross_entropy_from_z(z_out, Y)
         return float(per_sample.mean())
 
-    def _backprop(self, X, Y, with_loss=False):
+    def _backprop(self, X, Y, with_loss=False, on_backprop=None):
         activations, weighted_inputs = self._forward(X)
         if self._output_error_is_a_minus_y:
             delta = activations[-1] - Y
@@ -246,6 +256,8 @@ class Network:
         for i in range(n_layers - 1, -1, -1):
             weight_grads[i] = weight_gradient(delta, activations[i])  # BP4
             bias_grads[i] = bias_gradient(delta)  # BP3
+            if on_backprop is not None:
+                on_backprop(i + 1, delta, weight_grads[i])
             if i > 0:
                 delta = hidden_error(delta, self.weights[i], self._sigma_prime_from_a(activations[i]))  # BP2
         if with_loss:

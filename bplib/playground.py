@@ -39,8 +39,6 @@ from matplotlib.ticker import LogLocator, MaxNLocator, NullLocator
 
 from . import datasets
 from ._validate import choose
-from .equations import bias_gradient, hidden_error, output_error, weight_gradient
-from .losses import quadratic_gradient
 from .network import Network
 
 __all__ = ["Playground", "PlaygroundResult", "History", "GradientNorms"]
@@ -141,92 +139,47 @@ class PlaygroundResult:
 
 # -- training with a record of backprop ----------------------------------------
 def _train(net, X_train, Y_train, X_test, Y_test, epochs, learning_rate, batch_size, seed):
-    """Gradient descent like ``Network.fit`` that also records, every epoch,
-    the test loss and the size of delta^l and dC/dw^l for each layer.
+    """``Network.fit`` that also records, every epoch, the test loss and the
+    size of delta^l and dC/dw^l for each layer (through fit's hooks).
 
-    It runs the four equations itself (``Network._backprop`` keeps delta to
-    itself). Full-batch runs do one forward pass over train and test rows
-    together, so the test loss costs almost nothing.
+    Returns ``(History, GradientNorms, diverged_at)``. Besides fit's own
+    NaN/infinity rule, a run whose loss grows past ``EXPLOSION_FACTOR`` times
+    its first epoch's is stopped and counted as diverged.
     """
-    n = X_train.shape[0]
-    n_test = 0 if X_test is None else X_test.shape[0]
     n_layers = len(net.weights)
-    full_batch = batch_size is None or batch_size >= n
-    train_hist = np.full(epochs, np.nan)
-    test_hist = np.full(epochs, np.nan)
-    delta_sq = np.full((n_layers, epochs), np.nan)
-    weight_sq = np.full((n_layers, epochs), np.nan)
+    n_rows = X_train.shape[0]
     units = np.array(net.sizes[1:], dtype=float)
-    X_all = np.vstack([X_train, X_test]) if (full_batch and n_test) else X_train
-    rng = np.random.default_rng(seed)
-    diverged_at = None
-    run = epochs
+    delta_sq, weight_sq = np.zeros(n_layers), np.zeros(n_layers)
+    batches = [0]
+    delta_rows, weight_rows, test_hist, first_loss, exploded_at = [], [], [], [], []
 
-    def backward(activations, Y, d_acc, w_acc, scale):
-        a_out = activations[-1]
-        if net._output_error_is_a_minus_y:
-            delta = a_out - Y
-        else:
-            delta = output_error(quadratic_gradient(a_out, Y), net._output_sigma_prime_from_a(a_out))  # BP1
-        grads = [None] * n_layers
-        for i in range(n_layers - 1, -1, -1):
-            gw = weight_gradient(delta, activations[i])  # BP4
-            grads[i] = (gw, bias_gradient(delta))  # BP3
-            d_acc[i] += np.vdot(delta, delta)
-            w_acc[i] += np.vdot(gw, gw) * scale / gw.size
-            if i > 0:
-                delta = hidden_error(delta, net.weights[i], net._sigma_prime_from_a(activations[i]))  # BP2
-        return grads
+    def on_backprop(layer, delta, weight_grad):
+        delta_sq[layer - 1] += np.vdot(delta, delta)
+        weight_sq[layer - 1] += np.vdot(weight_grad, weight_grad) / weight_grad.size
+        batches[0] += layer == 1  # layer 1 comes last in each batch
+
+    def on_epoch(epoch, loss):
+        delta_rows.append(np.sqrt(delta_sq / (n_rows * units)))
+        weight_rows.append(np.sqrt(weight_sq / batches[0]))
+        delta_sq[:], weight_sq[:], batches[0] = 0.0, 0.0, 0
+        if X_test is not None:
+            activations, weighted = net._forward(X_test)
+            test_hist.append(net._cost(weighted[-1], activations[-1], Y_test))
+        first_loss.append(loss)
+        if loss > EXPLOSION_FACTOR * first_loss[0]:
+            exploded_at.append(epoch)
+            return True
+        return False
 
     with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
-        for epoch in range(epochs):
-            d_acc = np.zeros(n_layers)
-            w_acc = np.zeros(n_layers)
-            if full_batch:
-                activations, weighted = net._forward(X_all)
-                if n_test:
-                    test_hist[epoch] = net._cost(weighted[-1][n:], activations[-1][n:], Y_test)
-                    activations = [a[:n] for a in activations]
-                    z_out = weighted[-1][:n]
-                else:
-                    z_out = weighted[-1]
-                loss = net._cost(z_out, activations[-1], Y_train)  # before the step, as in Network.fit
-                _step(net, backward(activations, Y_train, d_acc, w_acc, 1.0), learning_rate)
-            else:
-                if n_test:
-                    activations, weighted = net._forward(X_test)
-                    test_hist[epoch] = net._cost(weighted[-1], activations[-1], Y_test)
-                order = rng.permutation(n)
-                loss_sum = 0.0
-                n_batches = -(-n // batch_size)
-                for start in range(0, n, batch_size):
-                    rows = order[start:start + batch_size]
-                    Xb, Yb = X_train[rows], Y_train[rows]
-                    activations, weighted = net._forward(Xb)
-                    loss_sum += net._cost(weighted[-1], activations[-1], Yb) * len(rows)
-                    grads = backward(activations, Yb, d_acc, w_acc, 1.0 / n_batches)
-                    _step(net, grads, learning_rate)
-                loss = loss_sum / n
-            train_hist[epoch] = loss
-            delta_sq[:, epoch] = d_acc / (n * units)
-            weight_sq[:, epoch] = w_acc
-            exploded = epoch > 0 and loss > EXPLOSION_FACTOR * train_hist[0]
-            if not np.isfinite(loss) or exploded or not all(np.isfinite(w).all() for w in net.weights):
-                diverged_at = epoch + 1
-                run = epoch + 1 if np.isfinite(loss) else epoch
-                break
-    history = History(train=[float(v) for v in train_hist[:run]],
-                      test=[float(v) for v in test_hist[:run]] if n_test else [])
-    norms = GradientNorms(delta=np.sqrt(delta_sq[:, :run]), weight=np.sqrt(weight_sq[:, :run]))
+        train_hist = net.fit(X_train, Y_train, epochs=epochs, learning_rate=learning_rate,
+                             batch_size=batch_size, seed=seed, on_divergence="stop",
+                             on_epoch=on_epoch, on_backprop=on_backprop)
+    diverged_at = net.diverged_at if net.diverged_at is not None else (exploded_at[0] if exploded_at else None)
+    history = History(train=[float(v) for v in train_hist], test=[float(v) for v in test_hist])
+    shape = (n_layers, len(delta_rows))
+    norms = GradientNorms(delta=np.array(delta_rows).T.reshape(shape), weight=np.array(weight_rows).T.reshape(shape))
     return history, norms, diverged_at
-
-
-def _step(net, grads, learning_rate):
-    for w, b, (gw, gb) in zip(net.weights, net.biases, grads):
-        gw *= learning_rate  # fresh arrays: scale in place
-        gb *= learning_rate
-        w -= gw
-        b -= gb
 
 
 # -- validation ---------------------------------------------------------------

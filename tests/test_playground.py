@@ -45,7 +45,7 @@ def test_defaults_and_public_api():
 
 
 def test_training_matches_network_fit():
-    """The playground's own loop (which records delta) is Network.fit's gradient descent."""
+    """The playground trains with Network.fit, and the gradient sizes it records are the real ones."""
     pg = Playground(dataset="moons", hidden_units=5, hidden_layers=2, epochs=40, learning_rate=0.5)
     data = pg._data()
     net = Network([2, 5, 5, 1], "tanh", "sigmoid", "cross_entropy", seed=0)
