@@ -8,9 +8,15 @@ raised exactly an exercise stub's NotImplementedError. Every untagged cell
 must already run clean under nbval, so together they prove the learner's
 copy fails only where an exercise is unfinished.
 """
+import os
 from pathlib import Path
 
 import pytest
+
+# One BLAS thread per process: pytest-xdist already runs two workers on two
+# cores, and small matrix products slow down erratically when OpenBLAS
+# threads compete for them. Kernels started by nbval inherit this.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 LEARNER_FOLDER = (Path(__file__).resolve().parent.parent / "notebooks").resolve()
 STUB_MESSAGE = "replace this line with your code"

@@ -17,6 +17,7 @@ RISE and ``nbconvert --to slides``.
 """
 import argparse
 import copy
+import os
 import re
 import sys
 from pathlib import Path
@@ -154,6 +155,8 @@ def execute(nb, folder, timeout=300):
     """Run ``nb`` top to bottom in a fresh kernel with ``folder`` as working directory."""
     from nbclient import NotebookClient
 
+    # As in the test run (see conftest.py): one BLAS thread, steadier timings.
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     client = NotebookClient(nb, timeout=timeout, kernel_name="python3", allow_errors=True, record_timing=False,
                             resources={"metadata": {"path": str(folder)}})
     client.execute()
