@@ -36,7 +36,7 @@ SECTION = [
 ]
 # While NOTEBOOK has no playground section yet, test a generated notebook
 # holding just SECTION (with a warning). Set to False once it has one.
-FALLBACK_TO_GENERATED_NOTEBOOK = True
+FALLBACK_TO_GENERATED_NOTEBOOK = False
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
