@@ -6,9 +6,17 @@ learning rate 0.1, 30 epochs. Runs alternate between the libraries in one
 process so that machine load affects all of them alike; the figure per
 library is the median over rounds.
 
-    python benchmarks/bench_training.py [--rounds 5]
+    python benchmarks/bench_training.py [--rounds 5] [--keep-blas-env]
+
+Some machines pin OpenBLAS to an older kernel (OPENBLAS_CORETYPE, with
+OPENBLAS_L2_SIZE) because old OpenBLAS builds misbehave on their processors;
+current numpy runs slower under the pin. Unless --keep-blas-env is given, the
+script runs itself again with both variables unset, and it always prints the
+kernel in use (both libraries share it, so the ratio stays a fair one).
 """
 import argparse
+import os
+import sys
 import time
 import warnings
 
@@ -69,10 +77,29 @@ def run_torch(data, seed):
     return elapsed, float((predicted == data.y_test).mean())
 
 
+PINNED_BLAS = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+
+
+def blas_kernel():
+    from threadpoolctl import threadpool_info
+
+    return ", ".join(f"{info['internal_api']} {info.get('architecture')} ({info['num_threads']} threads)"
+                     for info in threadpool_info() if info["user_api"] == "blas")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--keep-blas-env", action="store_true",
+                        help="keep OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE as they are")
     args = parser.parse_args()
+    pinned = [name for name in PINNED_BLAS if name in os.environ]
+    if pinned and not args.keep_blas_env:
+        environment = {k: v for k, v in os.environ.items() if k not in PINNED_BLAS}
+        print(f"unsetting {', '.join(f'{n}={os.environ[n]}' for n in pinned)} for this run "
+              "(--keep-blas-env keeps them)", flush=True)
+        os.execve(sys.executable, [sys.executable, *sys.argv], environment)
+    print(f"BLAS: {blas_kernel()}")
     data = datasets.digits()
     runners = {"bplib": run_bplib, "scikit-learn": run_sklearn}
     try:
