@@ -51,3 +51,47 @@ def test_strip_solutions_keeps_indentation_and_refuses_broken_markers():
         course.strip_solutions("### BEGIN SOLUTION\nx = 1\n", "demo")
     with pytest.raises(course.CourseError, match="without"):
         course.strip_solutions("x = 1\n### END SOLUTION\n", "demo")
+
+
+LEARNER_FILES = sorted((ROOT / "notebooks").glob("*.ipynb"))
+
+
+@pytest.mark.parametrize("path", LEARNER_FILES, ids=lambda p: p.stem)
+def test_learner_notebooks_fail_only_in_unfinished_exercises(path):
+    """The stored run of each learner notebook: every error is an exercise stub's
+    NotImplementedError in a cell tagged raises-exception, every tagged cell has
+    one, and nothing else wrote an error or a warning. (nbval re-runs the
+    notebooks and compares against these outputs; conftest.py makes the tag
+    strict during that run.)"""
+    nb = nbformat.read(path, as_version=4)
+    tagged = 0
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type != "code":
+            continue
+        assert cell.execution_count is not None, f"{path.name} cell {index} was never run: run python -m bplib.course build"
+        errors = [out for out in cell.outputs if out.output_type == "error"]
+        stderr = [out for out in cell.outputs if out.output_type == "stream" and out.name == "stderr"]
+        assert not stderr, f"{path.name} cell {index} wrote to stderr: {stderr[0].text[:200]}"
+        if "raises-exception" in cell.metadata.get("tags", []):
+            tagged += 1
+            assert len(errors) == 1, f"{path.name} cell {index} is tagged raises-exception but stored no error"
+            assert errors[0].ename == "NotImplementedError"
+            assert "replace this line with your code" in errors[0].evalue
+        else:
+            assert not errors, f"{path.name} cell {index} raised {errors[0].ename}: {errors[0].evalue}"
+    expected = sum(e.notebook == path.stem for e in exercises.EXERCISES)
+    assert tagged >= expected, f"{path.name}: {tagged} tagged cells for {expected} exercises"
+
+
+@pytest.mark.parametrize("path", SOLUTION_FILES, ids=lambda p: p.stem)
+def test_solution_notebooks_run_clean(path):
+    nb = nbformat.read(path, as_version=4)
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type != "code":
+            continue
+        assert cell.execution_count is not None, f"{path.name} cell {index} was never run"
+        for out in cell.outputs:
+            assert out.output_type != "error", f"{path.name} cell {index} raised {out.ename}: {out.evalue}"
+            assert not (out.output_type == "stream" and out.name == "stderr"), f"{path.name} cell {index}: stderr"
+        if course.CHECK_CALL.search(cell.source):
+            assert any("Correct:" in out.get("text", "") for out in cell.outputs), f"{path.name} cell {index}"
