@@ -23,6 +23,7 @@ class ExerciseFailed(AssertionError):
 
 def check(exercise_id, function):
     """Try ``function`` on exercise ``exercise_id``; print "Correct: ..." or raise ``ExerciseFailed``."""
+    __tracebackhide__ = True  # IPython shows the learner their cell and their code, not ours
     passed, message = evaluate(exercise_id, function)
     if not passed:
         raise ExerciseFailed(message) from None
@@ -31,6 +32,7 @@ def check(exercise_id, function):
 
 def evaluate(exercise_id, function):
     """``(passed, message)`` for ``function`` on every test case of the exercise."""
+    __tracebackhide__ = True
     exercise = get(exercise_id)
     if not callable(function):
         return False, f"expected the function {exercise.function}, got {type(function).__name__}"
@@ -54,6 +56,7 @@ def evaluate(exercise_id, function):
 def run_quietly(exercise, function, case):
     """``exercise.run(function, case)`` with numpy's warnings silenced: an
     overflow is reported once, by the judgement, not as a warning."""
+    __tracebackhide__ = True
     with np.errstate(all="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return exercise.run(function, case)

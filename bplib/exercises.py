@@ -35,6 +35,7 @@ class Exercise:
 
     def run(self, function, case):
         """The output of ``function`` on ``case`` (the way this exercise calls it)."""
+        __tracebackhide__ = True
         if self.invoke is not None:
             return self.invoke(function, case)
         return function(**case)
