@@ -94,6 +94,7 @@ class Network:
         self.weights = [rng.normal(0.0, 1.0 / np.sqrt(n_in), size=(n_out, n_in))
                         for n_in, n_out in zip(self.sizes[:-1], self.sizes[1:])]
         self.biases = [rng.normal(0.0, 1.0, size=n_out) for n_out in self.sizes[1:]]
+        self._shuffle_rng = np.random.default_rng(seed)  # fit's default; advances across calls
         self._sigma = ACTIVATIONS[self.activation][0]
         self._sigma_prime_from_a = DERIVATIVES_FROM_OUTPUT[self.activation]
         self._output_sigma = OUTPUT_ACTIVATIONS[self.output_activation][0]
@@ -157,11 +158,15 @@ class Network:
             on_divergence="raise", on_epoch=None, on_backprop=None):
         """Mini-batch stochastic gradient descent; returns the loss of each epoch.
 
-        Each epoch shuffles the rows (with ``np.random.default_rng(seed)``,
-        ``seed`` defaulting to the network's), then for every batch of
-        ``batch_size`` rows steps w -= learning_rate * dC/dw and likewise for
-        b, with the gradients of the batch's mean loss. ``batch_size=None``
-        uses the whole set (full-batch gradient descent).
+        Each epoch shuffles the rows, then for every batch of ``batch_size``
+        rows steps w -= learning_rate * dC/dw and likewise for b, with the
+        gradients of the batch's mean loss. ``batch_size=None`` uses the whole
+        set (full-batch gradient descent). The shuffles come from
+        ``np.random.default_rng(seed)`` when ``seed`` is given; otherwise from
+        the network's own generator, seeded with the network's seed and carried
+        over from one call to the next, so that calling ``fit(epochs=1)`` ten
+        times (say, to change the learning rate between epochs) trains exactly
+        as ``fit(epochs=10)`` does, instead of repeating the first shuffle.
 
         An epoch's loss is the mean of the batch losses met during the epoch,
         each taken just before its step (as scikit-learn's ``loss_curve_``):
@@ -186,7 +191,7 @@ class Network:
         if not (isinstance(learning_rate, numbers.Real) and np.isfinite(learning_rate) and learning_rate > 0):
             raise ValueError(f"learning_rate must be a positive finite number, got {learning_rate!r}")
         choose("on_divergence", on_divergence, ("raise", "stop"))
-        rng = np.random.default_rng(self.seed if seed is None else seed)
+        rng = self._shuffle_rng if seed is None else np.random.default_rng(seed)
         history = []
         self.diverged_at = None
         # Overflow in a diverging run is reported once, below, not as warnings.

@@ -226,6 +226,15 @@ def test_fit_is_reproducible_from_the_seed():
     assert runs[0] == runs[1]
 
 
+def test_repeated_fit_calls_continue_one_sequence_of_shuffles():
+    X, Y = datasets.sin()
+    whole, pieces = Network([1, 4, 1], "tanh", "identity", seed=3), Network([1, 4, 1], "tanh", "identity", seed=3)
+    history = whole.fit(X, Y, epochs=6, learning_rate=0.05, batch_size=5)
+    pieced = [loss for _ in range(3) for loss in pieces.fit(X, Y, epochs=2, learning_rate=0.05, batch_size=5)]
+    assert history == pieced
+    np.testing.assert_array_equal(whole.weights[0], pieces.weights[0])
+
+
 def test_predict_kinds():
     X = np.random.default_rng(0).normal(size=(5, 2))
     assert Network([2, 3], output_activation="softmax", loss="cross_entropy").predict(X).shape == (5,)
