@@ -1,16 +1,40 @@
 """Input checks shared by the package, with messages that say what was expected."""
 import difflib
+import numbers
 
 import numpy as np
+
+
+def suggestion(name, options):
+    """" Did you mean 'x'?" for the option closest to ``name``, or ""."""
+    close = difflib.get_close_matches(str(name), list(options), n=1)
+    return f" Did you mean {close[0]!r}?" if close else ""
 
 
 def choose(kind, name, options):
     """Return ``name`` if it is one of ``options``, else raise a ValueError naming the options."""
     if name in options:
         return name
-    close = difflib.get_close_matches(str(name), list(options), n=1)
-    hint = f" Did you mean {close[0]!r}?" if close else ""
-    raise ValueError(f"unknown {kind} {name!r}; expected one of {sorted(options)}.{hint}")
+    raise ValueError(f"unknown {kind} {name!r}; expected one of {sorted(options)}.{suggestion(name, options)}")
+
+
+def is_positive_int(value):
+    """True for 1, 2, ... of any integer type (not for True, 2.0 or "2")."""
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool) and value >= 1
+
+
+def positive_int(value, name):
+    """``value`` as an int, or a ValueError if it is not a positive integer."""
+    if not is_positive_int(value):
+        raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    return int(value)
+
+
+def positive_number(value, name):
+    """``value`` as a float, or a ValueError if it is not a positive finite number."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not np.isfinite(value) or value <= 0:
+        raise ValueError(f"{name} must be a positive finite number, got {value!r}")
+    return float(value)
 
 
 def as_matrix(values, name, n_columns=None):

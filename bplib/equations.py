@@ -13,7 +13,6 @@ per-sample formula and the batch formula it implements. The cost is the
 mean over the batch, C = (1/n) sum_x C_x, so the row ``delta[x]`` holds
 dC_x/dz for sample x, and BP3/BP4 average over the rows.
 """
-import numpy as np
 
 
 def output_error(cost_gradient, activation_derivative):

@@ -27,7 +27,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._validate import choose
+from ._validate import choose, is_positive_int, positive_int, positive_number
 from .activations import ACTIVATIONS
 from .datasets import one_hot
 from .network import Network, TrainingDiverged
@@ -51,18 +51,15 @@ class _BPEstimator(BaseEstimator):
             hidden = tuple(hidden) if not isinstance(hidden, (str, bytes)) else None
         except TypeError:
             hidden = None
-        if hidden is None or not all(_is_positive_int(width) for width in hidden):
+        if hidden is None or not all(is_positive_int(width) for width in hidden):
             raise ValueError(
                 "hidden_layer_sizes must be a tuple of positive integers, one per hidden layer "
                 f"(e.g. (32,) or (64, 32); () for none), got {self.hidden_layer_sizes!r}"
             )
         activation = choose("activation", self.activation, ACTIVATIONS)
-        if not (isinstance(self.learning_rate, numbers.Real) and not isinstance(self.learning_rate, bool)
-                and np.isfinite(self.learning_rate) and self.learning_rate > 0):
-            raise ValueError(f"learning_rate must be a positive finite number, got {self.learning_rate!r}")
-        if not _is_positive_int(self.epochs):
-            raise ValueError(f"epochs must be a positive integer, got {self.epochs!r}")
-        if self.batch_size is not None and not _is_positive_int(self.batch_size):
+        positive_number(self.learning_rate, "learning_rate")
+        positive_int(self.epochs, "epochs")
+        if self.batch_size is not None and not is_positive_int(self.batch_size):
             raise ValueError(f"batch_size must be a positive integer or None (the whole set), "
                              f"got {self.batch_size!r}")
         return tuple(int(width) for width in hidden), activation, self._seed()
@@ -288,6 +285,3 @@ class BPRegressor(RegressorMixin, _BPEstimator):
         tags.target_tags.multi_output = True
         return tags
 
-
-def _is_positive_int(value):
-    return isinstance(value, numbers.Integral) and not isinstance(value, bool) and value >= 1

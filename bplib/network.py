@@ -1,10 +1,9 @@
 """A fully connected feed-forward network trained by backpropagation."""
-import numbers
 
 import numpy as np
 
 from . import losses
-from ._validate import as_matrix, choose, same_rows
+from ._validate import as_matrix, choose, is_positive_int, positive_int, positive_number, same_rows
 from .activations import ACTIVATIONS, DERIVATIVES_FROM_OUTPUT, OUTPUT_ACTIVATIONS
 from .equations import bias_gradient, hidden_error, output_error, weight_gradient
 
@@ -71,7 +70,7 @@ class Network:
                 f"sizes must list at least two layers (inputs and outputs), e.g. [2, 3, 1]; got {sizes!r}"
             )
         for i, width in enumerate(sizes):
-            if not isinstance(width, numbers.Integral) or isinstance(width, bool) or width < 1:
+            if not is_positive_int(width):
                 raise ValueError(
                     f"sizes[{i}] must be a positive integer number of units, got {width!r}"
                 )
@@ -185,11 +184,10 @@ class Network:
         not change them).
         """
         X, Y = self._check_XY(X, Y)
-        epochs = _positive_int(epochs, "epochs")
+        epochs = positive_int(epochs, "epochs")
         n = X.shape[0]
-        batch_size = n if batch_size is None else min(_positive_int(batch_size, "batch_size"), n)
-        if not (isinstance(learning_rate, numbers.Real) and np.isfinite(learning_rate) and learning_rate > 0):
-            raise ValueError(f"learning_rate must be a positive finite number, got {learning_rate!r}")
+        batch_size = n if batch_size is None else min(positive_int(batch_size, "batch_size"), n)
+        positive_number(learning_rate, "learning_rate")
         choose("on_divergence", on_divergence, ("raise", "stop"))
         rng = self._shuffle_rng if seed is None else np.random.default_rng(seed)
         history = []
@@ -283,8 +281,3 @@ class Network:
 
 _TINY = np.finfo(float).tiny
 
-
-def _positive_int(value, name):
-    if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    return int(value)

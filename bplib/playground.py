@@ -25,7 +25,6 @@ The figure is rendered to PNG and shown in an ``ipywidgets.Image``, which
 works with the plain inline matplotlib backend (no ipympl) and prints
 nothing into the notebook.
 """
-import difflib
 import html
 import io
 import numbers
@@ -38,7 +37,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import LogLocator, MaxNLocator, NullLocator
 
 from . import datasets
-from ._validate import choose
+from ._validate import choose, is_positive_int, suggestion
 from .network import Network
 
 __all__ = ["Playground", "PlaygroundResult", "History", "GradientNorms"]
@@ -199,7 +198,7 @@ def _real_in(name, value, low, high, hint=""):
 def _check_batch_size(value):
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+    if not is_positive_int(value):
         raise ValueError(f"batch_size must be None (full batch) or a positive integer, got {value!r}")
     return int(value)
 
@@ -269,9 +268,8 @@ class Playground:
         """
         unknown = [name for name in controls if name not in _VALIDATORS]
         if unknown:
-            close = difflib.get_close_matches(unknown[0], CONTROLS, n=1)
-            hint = f" Did you mean {close[0]!r}?" if close else ""
-            raise TypeError(f"unknown control {unknown[0]!r}; the controls are {list(CONTROLS)}.{hint}")
+            raise TypeError(f"unknown control {unknown[0]!r}; the controls are {list(CONTROLS)}."
+                            f"{suggestion(unknown[0], CONTROLS)}")
         new = self._validated(controls, self._params)
         changed = {k: v for k, v in new.items() if self._params[k] != v}
         if not changed:
