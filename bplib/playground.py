@@ -13,7 +13,7 @@ run's numbers and ``pg.figure`` its matplotlib figure, which has four panels:
   fitted curve (the ``"sin"`` regression set);
 * the training and test loss per epoch;
 * for every layer l, the size (root mean square) of its error
-  delta^l = dC/dz^l over training, as backpropagation computes it with BP1
+  delta^l = dC_x/dz^l over training, as backpropagation computes it with BP1
   and BP2;
 * for every layer l, the size of its weight gradient dC/dw^l (BP4).
 
@@ -464,7 +464,7 @@ class Playground:
             ax.set_xlabel("epoch", labelpad=1)
         for axis in (ax_data.xaxis, ax_data.yaxis):
             axis.set_major_locator(MaxNLocator(nbins=4, steps=[1, 2, 5, 10]))
-        _title(ax_delta, r"backprop: size of $\delta^l = \partial C/\partial z^l$ (RMS)")
+        _title(ax_delta, r"backprop: size of $\delta^l = \partial C_x/\partial z^l$ (RMS)")
         _title(ax_weight, r"size of $\partial C/\partial w^l$ (RMS)")
         self._layer_legend = None
         fig.subplots_adjust(left=0.07, right=0.98, top=0.92, bottom=0.13, hspace=0.32, wspace=0.2)
