@@ -173,9 +173,34 @@ def _stems(names):
     return stems
 
 
+def run_problems(nb, where, learner):
+    """Errors and stderr in an executed notebook that should not be there.
+
+    A solution notebook must run clean; a learner notebook may fail only in
+    cells tagged raises-exception, and only with an exercise stub's error.
+    """
+    problems = []
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type != "code":
+            continue
+        expected = learner and RAISES in cell.metadata.get("tags", [])
+        for out in cell.get("outputs", []):
+            if out.output_type == "error":
+                stub = out.ename == "NotImplementedError" and "replace this line with your code" in out.evalue
+                if not (expected and stub):
+                    problems.append(f"{where} cell {index}: {out.ename}: {out.evalue}")
+            elif out.output_type == "stream" and out.name == "stderr":
+                problems.append(f"{where} cell {index} wrote to stderr: {out.text.strip()[:200]}")
+    return problems
+
+
 def build(names=(), run=True):
-    """Prepare each solution notebook, regenerate its learner copy, execute both."""
+    """Prepare each solution notebook, regenerate its learner copy, execute both.
+
+    Returns the problems found in the executed notebooks (see ``run_problems``).
+    """
     NOTEBOOKS.mkdir(exist_ok=True)
+    problems = []
     for stem in _stems(names):
         path = SOLUTIONS / f"{stem}.ipynb"
         nb = nbformat.read(path, as_version=4)
@@ -185,8 +210,11 @@ def build(names=(), run=True):
             print(f"executing {stem} ...", flush=True)
             execute(nb, SOLUTIONS)
             execute(student, NOTEBOOKS)
+            problems += run_problems(nb, f"solutions/{stem}.ipynb", learner=False)
+            problems += run_problems(student, f"notebooks/{stem}.ipynb", learner=True)
         nbformat.write(nb, path)
         nbformat.write(student, NOTEBOOKS / f"{stem}.ipynb")
+    return problems
 
 
 def stale():
@@ -225,8 +253,10 @@ def main(argv=None):
     args = parser.parse_args(argv)
     try:
         if args.command == "build":
-            build(args.names, run=not args.no_execute)
-            return 0
+            problems = build(args.names, run=not args.no_execute)
+            for problem in problems:
+                print(f"problem: {problem}", file=sys.stderr)
+            return 1 if problems else 0
         problems = stale()
     except CourseError as error:
         print(f"error: {error}", file=sys.stderr)

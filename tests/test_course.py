@@ -95,3 +95,19 @@ def test_solution_notebooks_run_clean(path):
             assert not (out.output_type == "stream" and out.name == "stderr"), f"{path.name} cell {index}: stderr"
         if course.CHECK_CALL.search(cell.source):
             assert any("Correct:" in out.get("text", "") for out in cell.outputs), f"{path.name} cell {index}"
+
+
+def test_build_reports_errors_a_notebook_should_not_have():
+    from nbformat.v4 import new_code_cell, new_notebook, new_output
+
+    stub_error = new_output("error", ename="NotImplementedError", evalue="exercise x: replace this line with your code",
+                            traceback=[])
+    other_error = new_output("error", ename="NameError", evalue="name 'mse' is not defined", traceback=[])
+    tagged = new_code_cell("check('x', f)", metadata={"tags": ["raises-exception"]}, outputs=[stub_error])
+    broken = new_code_cell("mse(y)", outputs=[other_error])
+    noisy = new_code_cell("warn()", outputs=[new_output("stream", name="stderr", text="DeprecationWarning: ...")])
+    nb = new_notebook(cells=[tagged, broken, noisy])
+    learner = course.run_problems(nb, "nb", learner=True)
+    assert learner == ["nb cell 1: NameError: name 'mse' is not defined",
+                       "nb cell 2 wrote to stderr: DeprecationWarning: ..."]
+    assert len(course.run_problems(nb, "nb", learner=False)) == 3
