@@ -13,7 +13,9 @@ from ``bplib.checks``; in the learner's copy they are tagged
 
 Building also writes the metadata an instructor's tools read: nbgrader's
 (``grade_id``, ``points`` from ``bplib.exercises``) and slide types for
-RISE and ``nbconvert --to slides``.
+RISE and ``nbconvert --to slides`` (a ``##`` section is a slide, each further
+explanation a sub-slide below it; "fragment", "skip" or "notes" set by hand
+are kept).
 """
 import argparse
 import copy
@@ -85,13 +87,19 @@ def solution_lines(source):
 
 
 def _slide_type(cell):
+    """A section heading (# or ##) starts a slide; every other markdown cell starts a
+    sub-slide (below it in RISE and reveal.js), with the code cells that follow it,
+    so that no slide grows taller than the screen; ### headings read as sub-slides too."""
     if cell.cell_type == "markdown":
         first = cell.source.lstrip().split("\n", 1)[0]
         if first.startswith("# ") or first.startswith("## "):
             return "slide"
-        if first.startswith("### "):
-            return "subslide"
+        return "subslide"
     return "-"
+
+
+# Slide types an author may set by hand; build keeps them.
+_AUTHORED_SLIDE_TYPES = {"fragment", "skip", "notes"}
 
 
 def prepare_solution(nb, notebook):
@@ -103,7 +111,8 @@ def prepare_solution(nb, notebook):
     nb.metadata["bp_course"] = {"notebook": notebook}
     found = []
     for cell in nb.cells:
-        cell.metadata.setdefault("slideshow", {"slide_type": _slide_type(cell)})
+        if cell.metadata.get("slideshow", {}).get("slide_type") not in _AUTHORED_SLIDE_TYPES:
+            cell.metadata["slideshow"] = {"slide_type": _slide_type(cell)}
         if cell.cell_type != "code":
             continue
         tags = [t for t in cell.metadata.get("tags", []) if t != RAISES]
