@@ -40,7 +40,7 @@ _FITTED = ("network_", "loss_curve_", "classes_", "n_outputs_", "_y_is_1d",
            "n_features_in_", "feature_names_in_")
 
 class _BPEstimator(BaseEstimator):
-    """What both estimators share: parameter checks, training and pickling."""
+    """What both estimators share: parameter checks and training."""
 
     def _check_params(self):
         """The checked parameters, before any data is looked at."""
