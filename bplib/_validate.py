@@ -37,6 +37,47 @@ def positive_number(value, name):
     return float(value)
 
 
+def int_in_range(value, name, low, high):
+    """``value`` as an int, or a ValueError if it is not an integer from ``low`` to ``high``."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or not low <= value <= high:
+        raise ValueError(f"{name} must be an integer from {low} to {high}, got {value!r}")
+    return int(value)
+
+
+def number_in_range(value, name, low, high, hint=""):
+    """``value`` as a float, or a ValueError if it is not a finite number from ``low`` to ``high``.
+
+    A value a hair outside the range (a slider's rounding, 1e-9 relative) is
+    moved onto the nearer end instead of refused.
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not np.isfinite(value) \
+            or not low - 1e-9 * abs(low) <= value <= high + 1e-9 * abs(high):
+        raise ValueError(f"{name} must be a number from {low:g} to {high:g}, got {value!r}{hint}")
+    return float(min(max(value, low), high))
+
+
+def batch_size(value):
+    """``value`` as an int, or None (the whole set); a ValueError for anything else."""
+    if value is None:
+        return None
+    if not is_positive_int(value):
+        raise ValueError(f"batch_size must be None (the whole set) or a positive integer, got {value!r}")
+    return int(value)
+
+
+def layer_widths(value, name):
+    """A tuple of positive ints (one int means one layer), or a ValueError naming ``name``."""
+    widths = (value,) if isinstance(value, numbers.Integral) and not isinstance(value, bool) else value
+    try:
+        widths = tuple(widths) if not isinstance(widths, (str, bytes)) else None
+    except TypeError:
+        widths = None
+    if widths is None or not all(is_positive_int(width) for width in widths):
+        raise ValueError(f"{name} must be a tuple of positive integers, one per layer "
+                         f"(e.g. (32,) or (64, 32); () for none), got {value!r}")
+    return tuple(int(width) for width in widths)
+
+
 def as_matrix(values, name, n_columns=None):
     """``values`` as a finite float64 array of shape (n_samples, n_columns).
 

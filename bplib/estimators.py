@@ -27,7 +27,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._validate import choose, is_positive_int, positive_int, positive_number
+from ._validate import batch_size, choose, layer_widths, positive_int, positive_number
 from .activations import ACTIVATIONS
 from .datasets import one_hot
 from .network import Network, TrainingDiverged
@@ -44,25 +44,12 @@ class _BPEstimator(BaseEstimator):
 
     def _check_params(self):
         """The checked parameters, before any data is looked at."""
-        hidden = self.hidden_layer_sizes
-        if isinstance(hidden, numbers.Integral) and not isinstance(hidden, bool):
-            hidden = (hidden,)
-        try:
-            hidden = tuple(hidden) if not isinstance(hidden, (str, bytes)) else None
-        except TypeError:
-            hidden = None
-        if hidden is None or not all(is_positive_int(width) for width in hidden):
-            raise ValueError(
-                "hidden_layer_sizes must be a tuple of positive integers, one per hidden layer "
-                f"(e.g. (32,) or (64, 32); () for none), got {self.hidden_layer_sizes!r}"
-            )
+        hidden = layer_widths(self.hidden_layer_sizes, "hidden_layer_sizes")
         activation = choose("activation", self.activation, ACTIVATIONS)
         positive_number(self.learning_rate, "learning_rate")
         positive_int(self.epochs, "epochs")
-        if self.batch_size is not None and not is_positive_int(self.batch_size):
-            raise ValueError(f"batch_size must be a positive integer or None (the whole set), "
-                             f"got {self.batch_size!r}")
-        return tuple(int(width) for width in hidden), activation, self._seed()
+        batch_size(self.batch_size)
+        return hidden, activation, self._seed()
 
     def _seed(self):
         """The Network's integer seed: random_state itself when it is an int.

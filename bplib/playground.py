@@ -27,7 +27,6 @@ nothing into the notebook.
 """
 import html
 import io
-import numbers
 import warnings
 from dataclasses import dataclass, field
 
@@ -37,7 +36,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import LogLocator, MaxNLocator, NullLocator
 
 from . import datasets
-from ._validate import choose, is_positive_int, suggestion
+from ._validate import batch_size, choose, int_in_range, number_in_range, suggestion
 from .network import Network
 
 __all__ = ["Playground", "PlaygroundResult", "History", "GradientNorms"]
@@ -182,40 +181,19 @@ def _train(net, X_train, Y_train, X_test, Y_test, epochs, learning_rate, batch_s
 
 
 # -- validation ---------------------------------------------------------------
-def _int_in(name, value, low, high):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or not low <= value <= high:
-        raise ValueError(f"{name} must be an integer from {low} to {high}, got {value!r}")
-    return int(value)
-
-
-def _real_in(name, value, low, high, hint=""):
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not np.isfinite(value) \
-            or not low * (1 - 1e-9) <= value <= high * (1 + 1e-9):
-        raise ValueError(f"{name} must be a number from {low:g} to {high:g}, got {value!r}{hint}")
-    return float(min(max(value, low), high))
-
-
-def _check_batch_size(value):
-    if value is None:
-        return None
-    if not is_positive_int(value):
-        raise ValueError(f"batch_size must be None (full batch) or a positive integer, got {value!r}")
-    return int(value)
-
-
 _VALIDATORS = {
     "dataset": lambda v: choose("data set", v, DATASETS),
-    "hidden_units": lambda v: _int_in("hidden_units", v, *HIDDEN_UNITS_RANGE),
-    "hidden_layers": lambda v: _int_in("hidden_layers", v, *HIDDEN_LAYERS_RANGE),
+    "hidden_units": lambda v: int_in_range(v, "hidden_units", *HIDDEN_UNITS_RANGE),
+    "hidden_layers": lambda v: int_in_range(v, "hidden_layers", *HIDDEN_LAYERS_RANGE),
     "activation": lambda v: choose("activation", v, ACTIVATION_CHOICES),
-    "learning_rate": lambda v: _real_in("learning_rate", v, *LEARNING_RATE_RANGE,
-                                        hint=" (the slider's range)"),
-    "epochs": lambda v: _int_in("epochs", v, *EPOCHS_RANGE),
-    "batch_size": _check_batch_size,
-    "noise": lambda v: _real_in("noise", v, *NOISE_RANGE),
-    "test_fraction": lambda v: _real_in("test_fraction", v, *TEST_FRACTION_RANGE),
-    "n_samples": lambda v: _int_in("n_samples", v, *N_SAMPLES_RANGE),
-    "seed": lambda v: _int_in("seed", v, *SEED_RANGE),
+    "learning_rate": lambda v: number_in_range(v, "learning_rate", *LEARNING_RATE_RANGE,
+                                               hint=" (the slider's range)"),
+    "epochs": lambda v: int_in_range(v, "epochs", *EPOCHS_RANGE),
+    "batch_size": batch_size,
+    "noise": lambda v: number_in_range(v, "noise", *NOISE_RANGE),
+    "test_fraction": lambda v: number_in_range(v, "test_fraction", *TEST_FRACTION_RANGE),
+    "n_samples": lambda v: int_in_range(v, "n_samples", *N_SAMPLES_RANGE),
+    "seed": lambda v: int_in_range(v, "seed", *SEED_RANGE),
 }
 CONTROLS = tuple(_VALIDATORS)
 
