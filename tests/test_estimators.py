@@ -251,7 +251,7 @@ def test_classifier_divergence_is_reported_too():
     ({"learning_rate": np.inf}, "learning_rate must be a positive finite number"),
     ({"epochs": 0}, "epochs must be a positive integer"),
     ({"epochs": 2.0}, "epochs must be a positive integer"),
-    ({"batch_size": 0}, "batch_size must be None (the whole set) or a positive integer"),
+    ({"batch_size": 0}, r"batch_size must be None \(the whole set\) or a positive integer"),
     ({"random_state": -1}, "[Ss]eed"),
 ])
 @pytest.mark.parametrize("Estimator", [BPClassifier, BPRegressor])
