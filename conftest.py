@@ -3,13 +3,14 @@
 nbval lets a cell tagged `raises-exception` pass whether or not it raises
 (nbval issue #108), so on its own the tag would hide a check cell that
 raises the wrong error, or an exercise stub that no longer raises. While
-nbval runs notebooks/ anyway, this hook asserts that every tagged cell
-raised exactly an exercise stub's NotImplementedError. Every untagged cell
-must already run clean under nbval, so together they prove the learner's
-copy fails only where an exercise is unfinished.
+nbval runs a learner's copy anyway (a notebook whose metadata says
+`bp_course.copy == "learner"`, as `python -m bpcourse build` writes it),
+this hook asserts that every tagged cell raised exactly an exercise stub's
+NotImplementedError. Every untagged cell must already run clean under nbval,
+so together they prove the learner's copy fails only where an exercise is
+unfinished. tests/test_conftest_hook.py proves that the hook fires.
 """
 import os
-from pathlib import Path
 
 import pytest
 
@@ -18,17 +19,23 @@ import pytest
 # threads compete for them. Kernels started by nbval inherit this.
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
-LEARNER_FOLDER = (Path(__file__).resolve().parent.parent / "notebooks").resolve()
 STUB_MESSAGE = "replace this line with your code"
+
+
+def is_learner_copy(item):
+    """True for a cell of a learner notebook run by nbval."""
+    notebook = getattr(getattr(item, "parent", None), "nb", None)
+    if getattr(item, "cell", None) is None or notebook is None:
+        return False
+    return notebook.metadata.get("bp_course", {}).get("copy") == "learner"
 
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item):
     result = yield
-    cell = getattr(item, "cell", None)
-    if cell is None or Path(str(item.path)).resolve().parent != LEARNER_FOLDER:
+    if not is_learner_copy(item):
         return result
-    if "raises-exception" in cell.metadata.get("tags", []):
+    if "raises-exception" in item.cell.metadata.get("tags", []):
         errors = [out for out in (item.test_outputs or []) if "ename" in out]
         if not errors:
             raise AssertionError(f"cell {item.name} is tagged raises-exception but raised nothing: "

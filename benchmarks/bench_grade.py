@@ -24,8 +24,10 @@ from pathlib import Path
 
 import nbformat
 
-from bplib import course, grade
-from bplib.exercises import EXERCISES, get
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # bpcourse runs from the checkout
+
+from bpcourse import build as course, grade  # noqa: E402
+from bpcourse.exercises import EXERCISES, get  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGET = 5.0

@@ -1,10 +1,14 @@
 """Feedback on exercises: right answers pass, known wrong ones are named, others are located."""
 import re
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
 
-from bplib import checks, exercises
+from bpcourse import exercises
+from bplib import checks
 from bplib.checks import ExerciseFailed, check, evaluate
 
 
@@ -41,6 +45,17 @@ def test_correct_answer_prints_and_wrong_answer_raises(capsys):
         check("sigmoid", lambda z: 1 / (1 + np.exp(z)))
 
 
+def forward_difference(cost, param, eps=1e-5):
+    grad = np.zeros_like(param)
+    base = cost()
+    for index in np.ndindex(param.shape):
+        original = param[index]
+        param[index] = original + eps
+        grad[index] = (cost() - base) / eps
+        param[index] = original
+    return grad
+
+
 @pytest.mark.parametrize("exercise_id,answer,expected", [
     ("weight-gradient", lambda delta, a_prev: a_prev.T @ delta / len(delta),
      r"transposed: expected shape \(3, 4\), got \(4, 3\)"),
@@ -51,7 +66,7 @@ def test_correct_answer_prints_and_wrong_answer_raises(capsys):
     ("softmax", lambda Z: np.exp(Z) / np.exp(Z).sum(axis=1, keepdims=True), r"overflow"),
     ("scaled-init", lambda n_in, n_out, rng: rng.normal(size=(n_out, n_in)), r"that is N\(0, 1\)"),
     ("scaled-init", lambda n_in, n_out, rng: rng.normal(0, 1 / n_in, size=(n_out, n_in)), r"= 1/n_in"),
-    ("numerical-gradient", exercises._forward_difference, r"not central"),
+    ("numerical-gradient", forward_difference, r"not central"),
 ])
 def test_feedback_says_what_is_wrong(exercise_id, answer, expected):
     passed, message = evaluate(exercise_id, answer)
@@ -71,11 +86,39 @@ def test_numerical_gradient_must_restore_the_parameter():
     assert not passed and "put each entry back" in message
 
 
-def test_judge_does_not_run_student_code():
+def test_the_grader_judges_public_and_hidden_cases_with_the_same_messages():
     exercise = exercises.get("bias-gradient")
-    right = exercise.reference(**exercise.cases()[0])
-    assert checks.judge(exercise, 0, right) is None
-    assert "missing 1/m" in checks.judge("bias-gradient", 0, right * 5)
+    for case in exercise.all_cases():
+        right = exercise.reference(**case)
+        assert exercises.judge(exercise, case, right) is None
+        n = case["delta"].shape[0]
+        if n > 1:  # with one sample the sum is the mean
+            assert "missing 1/n" in exercises.judge(exercise, case, right * n)
+
+
+def test_feedback_works_without_the_answer_key():
+    """bplib.checks judges from the stored data alone: with bpcourse made unimportable,
+    a right answer passes and a wrong one gets its named mistake."""
+    code = (
+        "import sys\n"
+        "sys.modules['bpcourse'] = None  # any import of the answer key now fails\n"
+        "from bplib.checks import evaluate\n"
+        "def quadratic_cost(A, Y):\n"
+        "    return ((A - Y) ** 2).sum(axis=1).mean() / 2\n"
+        "print(evaluate('quadratic-cost', quadratic_cost))\n"
+        "print(evaluate('quadratic-cost', lambda A, Y: ((A - Y) ** 2).sum() / 2))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=Path(__file__).parent)
+    assert done.returncode == 0, done.stderr
+    right, wrong = done.stdout.splitlines()
+    assert right == "(True, 'Correct: quadratic_cost passes all 2 test cases.')"
+    assert "likely mistake: summed over samples: missing 1/n" in wrong
+
+
+def test_the_stored_feedback_data_is_up_to_date_with_the_answer_key():
+    from bpcourse import exercise_data
+
+    assert exercise_data.stale() == [], "run: python -m bpcourse build"
 
 
 def test_unknown_exercise_id_suggests_the_close_one():

@@ -5,7 +5,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from bplib import course, exercises
+from bpcourse import build as course, exercises
 
 ROOT = Path(__file__).resolve().parent.parent
 SOLUTION_FILES = sorted((ROOT / "solutions").glob("*.ipynb"))

@@ -5,14 +5,14 @@ matplotlib.use("Agg")
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from bplib import Network, datasets, exercises, gradient_check, plotting  # noqa: E402
+from bplib import Network, bughunt, datasets, gradient_check, plotting  # noqa: E402
 
 
 def test_report_names_the_layer_that_disagrees():
     net = Network([3, 3, 3, 3], seed=1)
     X = np.random.default_rng(1).normal(size=(4, 3))
     Y = np.random.default_rng(2).uniform(size=(4, 3))
-    buggy = exercises.buggy_backprop("missing_sigma_prime")
+    buggy = bughunt.planted_bug("missing_sigma_prime")
     result = gradient_check(net, X, Y, backprop=lambda X_, Y_: buggy(net.weights, net.biases, X_, Y_))
     assert not result.passed
     assert result.failing() == [(1, "w"), (1, "b"), (2, "w"), (2, "b")]

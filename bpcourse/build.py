@@ -4,28 +4,28 @@
 ``### BEGIN SOLUTION`` and ``### END SOLUTION`` (nbgrader's markers); the
 learner's copy in ``notebooks/`` has, in its place, a stub that raises
 ``NotImplementedError``. Check cells call ``check("exercise-id", function)``
-from ``bplib.checks``; in the learner's copy they are tagged
+from ``bplib.checks``, which judges against the feedback data that building
+writes into ``bplib/exercise_data/`` (``bpcourse.exercise_data``); in the learner's copy they are tagged
 ``raises-exception``, since they raise until the exercise is done.
 
-    python -m bplib.course build            # prepare, execute and write both folders
-    python -m bplib.course build 05_four_equations --no-execute
-    python -m bplib.course check            # fail if notebooks/ is stale
+    python -m bpcourse build            # feedback data, then prepare, execute and write both folders
+    python -m bpcourse build 05_four_equations --no-execute
+    python -m bpcourse check            # fail if notebooks/ or the feedback data is stale
 
 Building also writes the metadata an instructor's tools read: nbgrader's
-(``grade_id``, ``points`` from ``bplib.exercises``) and slide types for
+(``grade_id``, ``points`` from ``bpcourse.exercises``) and slide types for
 RISE and ``nbconvert --to slides`` (a ``##`` section is a slide, each further
 explanation a sub-slide below it; "fragment", "skip" or "notes" set by hand
 are kept).
 """
-import argparse
 import copy
 import os
 import re
-import sys
 from pathlib import Path
 
 import nbformat
 
+from . import exercise_data
 from .exercises import EXERCISES
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -142,8 +142,13 @@ def prepare_solution(nb, notebook):
 
 
 def make_student(solution_nb, notebook):
-    """The learner's copy of a solution notebook: stubs, raises-exception tags, no outputs."""
+    """The learner's copy of a solution notebook: stubs, raises-exception tags, no outputs.
+
+    Its metadata says it is the learner's copy (``bp_course.copy``), which
+    makes the test run's strict ``raises-exception`` check apply to it.
+    """
     nb = copy.deepcopy(solution_nb)
+    nb.metadata["bp_course"] = dict(nb.metadata.get("bp_course", {}), copy="learner")
     for cell in nb.cells:
         if cell.cell_type != "code":
             continue
@@ -208,6 +213,7 @@ def build(names=(), run=True):
 
     Returns the problems found in the executed notebooks (see ``run_problems``).
     """
+    exercise_data.write()  # the notebooks' check cells read it
     NOTEBOOKS.mkdir(exist_ok=True)
     problems = []
     for stem in _stems(names):
@@ -227,8 +233,9 @@ def build(names=(), run=True):
 
 
 def stale():
-    """Messages for every learner notebook that differs from what ``build`` would make (outputs aside)."""
-    problems = []
+    """Messages for every learner notebook and feedback file that differs from what
+    ``build`` would make (outputs aside)."""
+    problems = exercise_data.stale()
     stems = _stems(())
     extra = sorted({p.stem for p in NOTEBOOKS.glob("*.ipynb")} - set(stems))
     problems += [f"notebooks/{stem}.ipynb has no solution notebook" for stem in extra]
@@ -245,36 +252,10 @@ def stale():
             continue
         have = nbformat.read(student_path, as_version=4)
         want = make_student(prepared, stem)
+        if have.metadata.get("bp_course") != want.metadata.get("bp_course"):
+            problems.append(f"notebooks/{stem}.ipynb: metadata not prepared")
         have_cells = [(c.cell_type, c.source, c.metadata) for c in have.cells]
         want_cells = [(c.cell_type, c.source, c.metadata) for c in want.cells]
         if have_cells != want_cells:
             problems.append(f"notebooks/{stem}.ipynb is out of date with solutions/{stem}.ipynb")
     return problems
-
-
-def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m bplib.course", description=__doc__.split("\n\n")[0])
-    sub = parser.add_subparsers(dest="command", required=True)
-    build_parser = sub.add_parser("build", help="regenerate notebooks/ from solutions/ and execute both")
-    build_parser.add_argument("names", nargs="*", help="notebook stems (default: all)")
-    build_parser.add_argument("--no-execute", action="store_true", help="write without running")
-    sub.add_parser("check", help="exit 1 if notebooks/ is out of date")
-    args = parser.parse_args(argv)
-    try:
-        if args.command == "build":
-            problems = build(args.names, run=not args.no_execute)
-            for problem in problems:
-                print(f"problem: {problem}", file=sys.stderr)
-            return 1 if problems else 0
-        problems = stale()
-    except CourseError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-    for problem in problems:
-        print(problem)
-    print("notebooks/ is up to date" if not problems else f"{len(problems)} problem(s): run python -m bplib.course build")
-    return 1 if problems else 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,6 +1,6 @@
 """Slide decks of the course notebooks that open with no network.
 
-Each notebook carries ``slideshow.slide_type`` metadata (``bplib.course``
+Each notebook carries ``slideshow.slide_type`` metadata (``bpcourse build``
 writes it), so it can be presented live in JupyterLab with RISE, or exported
 as a reveal.js deck. ``jupyter nbconvert --to slides`` on its own loads
 reveal.js, require.js, jQuery and MathJax from CDNs, so its decks stay blank
@@ -9,9 +9,9 @@ and a small template override, and copies every asset the deck loads next
 to it, linked by relative URLs: the output folder opens from disk or a USB
 stick, in any browser, with no network.
 
-    python -m bplib.slides                        # every solutions/*.ipynb -> ./slides/
-    python -m bplib.slides solutions/05_four_equations.ipynb --out /media/usb/decks
-    python -m bplib.slides notebooks/*.ipynb --out decks --theme black
+    python -m bpcourse slides                        # every solutions/*.ipynb -> ./slides/
+    python -m bpcourse slides solutions/05_four_equations.ipynb --out /media/usb/decks
+    python -m bpcourse slides notebooks/*.ipynb --out decks --theme black
 
 Where the assets come from (installed from PyPI, nothing is fetched at run time):
 
@@ -20,7 +20,7 @@ Where the assets come from (installed from PyPI, nothing is fetched at run time)
 * MathJax 3 (``tex-svg-full.js``, one self-contained file: every TeX extension,
   SVG output, so no fonts or extensions are loaded later): the
   ``sphinx-mathjax-offline`` package. MathJax is Apache-2.0; that package
-  ships no copy of the licence, so ``bplib/slide_assets/MathJax-LICENSE`` is
+  ships no copy of the licence, so ``bpcourse/slide_assets/MathJax-LICENSE`` is
   copied along.
 
 The stock reveal template needs require.js only to load reveal.js and its
@@ -183,7 +183,7 @@ def copy_assets(out_dir):
     mathjax_dir.mkdir(parents=True, exist_ok=True)
     shutil.copy2(sources["MathJax"][0], mathjax_dir / MATHJAX_FILE)
     shutil.copy2(VENDORED / "MathJax-LICENSE", mathjax_dir / "LICENSE")
-    lines = ["Assets of the bp-course slide decks, copied by `python -m bplib.slides`.", ""]
+    lines = ["Assets of the bp-course slide decks, copied by `python -m bpcourse slides`.", ""]
     for name, (_, package, version, licence) in sources.items():
         lines.append(f"{name} {version} ({licence} licence), from the PyPI package {package}")
     (target / "README.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -267,7 +267,7 @@ def export_decks(notebooks, out_dir, theme="white", transition="slide", scroll=F
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m bplib.slides", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m bpcourse slides", description=__doc__.split("\n\n")[0])
     parser.add_argument("notebooks", nargs="*", type=Path,
                         help="notebooks to export (default: every solutions/*.ipynb)")
     parser.add_argument("--out", type=Path, default=Path("slides"),

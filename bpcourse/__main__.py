@@ -1,0 +1,75 @@
+"""python -m bpcourse build | check | grade | slides | release  (--help lists them)."""
+import argparse
+import sys
+
+COMMANDS = {
+    "build": "regenerate the feedback data and notebooks/ from solutions/, and execute both folders",
+    "check": "exit 1 if notebooks/ or the feedback data is out of date with solutions/ and the answer key",
+    "grade": "grade submitted notebooks, each in its own sandboxed kernel (grade --help for its options)",
+    "slides": "export slide decks that open with no network (slides --help for its options)",
+    "release": "write what an instructor hands out: learner notebooks, a bplib wheel, a student README",
+}
+
+
+def _parser():
+    parser = argparse.ArgumentParser(prog="python -m bpcourse",
+                                     description="The course's tools for instructors and authors.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    build = sub.add_parser("build", help=COMMANDS["build"], description=COMMANDS["build"])
+    build.add_argument("names", nargs="*", help="notebook stems, e.g. 05_four_equations (default: all)")
+    build.add_argument("--no-execute", action="store_true", help="write the notebooks without running them")
+    sub.add_parser("check", help=COMMANDS["check"], description=COMMANDS["check"])
+    for name in ("grade", "slides"):
+        command = sub.add_parser(name, help=COMMANDS[name], add_help=False)
+        command.add_argument("args", nargs=argparse.REMAINDER)
+    release = sub.add_parser("release", help=COMMANDS["release"], description=COMMANDS["release"])
+    release.add_argument("--out", required=True, help="folder to write the release into")
+    return parser
+
+
+def main(argv=None):
+    argv = sys.argv[1:] if argv is None else list(argv)
+    # grade and slides have their own options: everything after the command is theirs.
+    if argv and argv[0] in ("grade", "slides"):
+        if argv[0] == "grade":
+            from .grade import main as grade_main
+            return grade_main(argv[1:])
+        from .slides import main as slides_main
+        return slides_main(argv[1:])
+    args = _parser().parse_args(argv)
+    from . import build
+
+    if args.command == "build":
+        try:
+            problems = build.build(args.names, run=not args.no_execute)
+        except build.CourseError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 2
+        for problem in problems:
+            print(f"problem: {problem}", file=sys.stderr)
+        return 1 if problems else 0
+    if args.command == "check":
+        try:
+            problems = build.stale()
+        except build.CourseError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 2
+        for problem in problems:
+            print(problem)
+        print("notebooks/ and the feedback data are up to date" if not problems
+              else f"{len(problems)} problem(s): run python -m bpcourse build")
+        return 1 if problems else 0
+    from . import release
+
+    try:
+        written = release.release(args.out)
+    except release.ReleaseError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    print(f"wrote {len(written)} files into {args.out}: learner notebooks, "
+          f"{next(p.name for p in written if p.suffix == '.whl')}, requirements.txt, README.md")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

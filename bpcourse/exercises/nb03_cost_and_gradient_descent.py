@@ -1,0 +1,84 @@
+"""Exercises of notebook 03: cost and gradient descent."""
+import numpy as np
+
+from . import Exercise
+from ._common import rng
+
+
+def quadratic_cost(A, Y):
+    return float(np.mean(0.5 * np.sum((A - Y) ** 2, axis=1)))
+
+
+def cross_entropy_cost(A, Y):
+    return float(np.mean(-np.sum(Y * np.log(A) + (1 - Y) * np.log(1 - A), axis=1)))
+
+
+def _cost_cases(seed):
+    r = rng(seed)
+    return [dict(A=r.uniform(0.05, 0.95, size=(6, 2)), Y=r.integers(0, 2, size=(6, 2)).astype(float)),
+            dict(A=r.uniform(0.05, 0.95, size=(3, 1)), Y=r.uniform(0, 1, size=(3, 1)))]
+
+
+def _cost_hidden_cases():
+    r = rng(104)
+    return [dict(A=r.uniform(0.01, 0.99, size=(5, 3)), Y=r.uniform(0, 1, size=(5, 3))),
+            dict(A=np.array([[0.5]]), Y=np.array([[1.0]]))]
+
+
+def gradient_descent_step(param, grad, learning_rate):
+    return param - learning_rate * grad
+
+
+def _step_cases(seed):
+    r = rng(seed)
+    return [dict(param=r.normal(size=(3, 2)), grad=r.normal(size=(3, 2)), learning_rate=0.5),
+            dict(param=r.normal(size=4), grad=r.normal(size=4), learning_rate=0.01)]
+
+
+def numerical_gradient(cost, param, eps=1e-5):
+    grad = np.zeros_like(param)
+    for index in np.ndindex(param.shape):
+        original = param[index]
+        param[index] = original + eps
+        plus = cost()
+        param[index] = original - eps
+        minus = cost()
+        param[index] = original
+        grad[index] = (plus - minus) / (2 * eps)
+    return grad
+
+
+def _numerical_gradient_cases(seed, shapes):
+    r = rng(seed)
+    # A smooth cost with curvature, so one-sided differences are visibly off.
+    return [dict(param=r.normal(size=shape), target=r.normal(size=shape), eps=1e-4) for shape in shapes]
+
+
+EXERCISES = [
+    Exercise("quadratic-cost", "03_cost_and_gradient_descent", "quadratic_cost", 1,
+             "C = mean over samples of 1/2 ||a - y||^2", quadratic_cost,
+             cases=lambda: _cost_cases(4), hidden_cases=_cost_hidden_cases,
+             mistakes=(("summed over samples: missing 1/n (the cost is the mean)",
+                        lambda A, Y: 0.5 * np.sum((A - Y) ** 2)),
+                       ("missing the 1/2", lambda A, Y: np.mean(np.sum((A - Y) ** 2, axis=1))),
+                       ("averaged over every entry: sum over outputs, then average over samples",
+                        lambda A, Y: 0.5 * np.mean((A - Y) ** 2)))),
+    Exercise("cross-entropy-cost", "03_cost_and_gradient_descent", "cross_entropy_cost", 1,
+             "C = -mean over samples of sum_j [y ln a + (1 - y) ln(1 - a)]", cross_entropy_cost,
+             cases=lambda: _cost_cases(4), hidden_cases=_cost_hidden_cases,
+             mistakes=(("sign: the cost is minus the log-likelihood", lambda A, Y: -cross_entropy_cost(A, Y)),
+                       ("the (1 - y) ln(1 - a) term is missing",
+                        lambda A, Y: float(np.mean(-np.sum(Y * np.log(A), axis=1)))),
+                       ("summed over samples: missing 1/n",
+                        lambda A, Y: cross_entropy_cost(A, Y) * A.shape[0]))),
+    Exercise("gradient-descent-step", "03_cost_and_gradient_descent", "gradient_descent_step", 1,
+             "return param - learning_rate * grad", gradient_descent_step,
+             cases=lambda: _step_cases(5), hidden_cases=lambda: _step_cases(105),
+             mistakes=(("sign: + learning_rate * grad climbs uphill; step against the gradient",
+                        lambda param, grad, learning_rate: param + learning_rate * grad),)),
+    Exercise("numerical-gradient", "03_cost_and_gradient_descent", "numerical_gradient", 2,
+             "central differences, one entry of param at a time", numerical_gradient,
+             cases=lambda: _numerical_gradient_cases(6, [(2, 3), (4,)]),
+             hidden_cases=lambda: _numerical_gradient_cases(106, [(3, 1), (2, 2, 2)]),
+             invoke="numerical-gradient", judge="numerical-gradient"),
+]

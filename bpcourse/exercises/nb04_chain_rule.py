@@ -1,0 +1,45 @@
+"""Exercises of notebook 04: the chain rule."""
+import numpy as np
+
+from bplib.activations import sigmoid, sigmoid_prime
+
+from . import Exercise
+from ._common import rng
+
+
+def neuron_gradients(x, w, b, y):
+    z = w @ x + b
+    a = sigmoid(z)
+    dz = (a - y) * sigmoid_prime(z)
+    return dz * x, float(dz)
+
+
+def _neuron_cases(seed):
+    r = rng(seed)
+    return [dict(x=r.normal(size=3), w=r.normal(size=3), b=float(r.normal()), y=1.0),
+            dict(x=r.normal(size=2), w=r.normal(size=2), b=0.3, y=0.0)]
+
+
+def _neuron_no_sigma_prime(x, w, b, y):
+    a = sigmoid(w @ x + b)
+    return (a - y) * x, float(a - y)
+
+
+def _neuron_sign(x, w, b, y):
+    gw, gb = neuron_gradients(x, w, b, y)
+    return -gw, -gb
+
+
+def _neuron_no_x(x, w, b, y):
+    gw, gb = neuron_gradients(x, w, b, y)
+    return np.full_like(x, gb), gb
+
+
+EXERCISES = [
+    Exercise("neuron-gradients", "04_chain_rule", "neuron_gradients", 2,
+             "dC/dw and dC/db of one sigmoid neuron with C = 1/2 (a - y)^2", neuron_gradients,
+             cases=lambda: _neuron_cases(7), hidden_cases=lambda: _neuron_cases(107),
+             mistakes=(("missing sigma'(z): dC/dz = (a - y) sigma'(z)", _neuron_no_sigma_prime),
+                       ("sign: dC/da = a - y, not y - a", _neuron_sign),
+                       ("dC/dw needs the factor dz/dw = x", _neuron_no_x))),
+]

@@ -1,0 +1,73 @@
+"""Exercises of notebook 05: the four equations (sigmoid layers, quadratic cost)."""
+from bplib.activations import sigmoid, sigmoid_prime
+
+from . import Exercise
+from ._common import rng
+
+
+def output_error(a_out, y, z_out):
+    return (a_out - y) * sigmoid_prime(z_out)
+
+
+def _output_error_cases(seed, shapes):
+    r = rng(seed)
+    cases = []
+    for n, k in shapes:
+        z = r.normal(size=(n, k))
+        cases.append(dict(a_out=sigmoid(z), y=r.uniform(size=(n, k)), z_out=z))
+    return cases
+
+
+def hidden_error(delta_next, w_next, z):
+    return (delta_next @ w_next) * sigmoid_prime(z)
+
+
+def _hidden_error_cases(seed, layouts):
+    r = rng(seed)
+    return [dict(delta_next=r.normal(size=(n, n_next)), w_next=r.normal(size=(n_next, n_here)),
+                 z=r.normal(size=(n, n_here))) for n, n_next, n_here in layouts]
+
+
+def bias_gradient(delta):
+    return delta.mean(axis=0)
+
+
+def _delta_cases(seed, shapes):
+    r = rng(seed)
+    return [dict(delta=r.normal(size=shape)) for shape in shapes]
+
+
+def weight_gradient(delta, a_prev):
+    return delta.T @ a_prev / delta.shape[0]
+
+
+def _weight_gradient_cases(seed, layouts):
+    r = rng(seed)
+    return [dict(delta=r.normal(size=(n, n_out)), a_prev=r.uniform(size=(n, n_in))) for n, n_out, n_in in layouts]
+
+
+EXERCISES = [
+    Exercise("output-error", "05_four_equations", "output_error", 2, "BP1: delta^L = (a^L - y) * sigma'(z^L)",
+             output_error, cases=lambda: _output_error_cases(8, [(4, 3), (2, 1)]),
+             hidden_cases=lambda: _output_error_cases(108, [(3, 5), (1, 2)]),
+             mistakes=(("missing sigma'(z^L) (BP1 has two factors)", lambda a_out, y, z_out: a_out - y),
+                       ("sign: dC/da = a - y, not y - a", lambda a_out, y, z_out: (y - a_out) * sigmoid_prime(z_out)),
+                       ("sigma' was taken of a instead of z",
+                        lambda a_out, y, z_out: (a_out - y) * sigmoid_prime(a_out)))),
+    Exercise("hidden-error", "05_four_equations", "hidden_error", 2,
+             "BP2: delta^l = (delta^(l+1) w^(l+1)) * sigma'(z^l) for rows", hidden_error,
+             cases=lambda: _hidden_error_cases(9, [(4, 3, 3), (5, 2, 4)]),
+             hidden_cases=lambda: _hidden_error_cases(109, [(3, 4, 2), (1, 3, 5)]),
+             mistakes=(("missing sigma'(z^l)", lambda delta_next, w_next, z: delta_next @ w_next),
+                       ("W instead of W^T: for rows, (w^T delta)^T = delta @ w",
+                        lambda delta_next, w_next, z: (delta_next @ w_next.T) * sigmoid_prime(z)))),
+    Exercise("bias-gradient", "05_four_equations", "bias_gradient", 1, "BP3: mean of delta over the rows",
+             bias_gradient, cases=lambda: _delta_cases(10, [(5, 3), (2, 4)]),
+             hidden_cases=lambda: _delta_cases(110, [(7, 2), (1, 3)]),
+             mistakes=(("summed over the batch: missing 1/n (the cost is a mean)", lambda delta: delta.sum(axis=0)),)),
+    Exercise("weight-gradient", "05_four_equations", "weight_gradient", 2,
+             "BP4: delta^T a^(l-1) / n", weight_gradient,
+             cases=lambda: _weight_gradient_cases(11, [(5, 3, 4), (3, 2, 2)]),
+             hidden_cases=lambda: _weight_gradient_cases(111, [(6, 2, 5), (2, 4, 3)]),
+             mistakes=(("summed over the batch: missing 1/n", lambda delta, a_prev: delta.T @ a_prev),)),
+]

@@ -1,0 +1,69 @@
+"""Exercises of notebook 06: the algorithm."""
+import numpy as np
+
+from bplib.activations import sigmoid, sigmoid_prime
+from bplib.bughunt import PLANTED_BUGS, planted_bug
+
+from . import Exercise
+from ._common import net_params, rng
+
+
+def backprop(weights, biases, X, Y):
+    """Batch backprop for sigmoid layers and the quadratic cost."""
+    activations, weighted_inputs = [X], []
+    for w, b in zip(weights, biases):
+        z = activations[-1] @ w.T + b
+        weighted_inputs.append(z)
+        activations.append(sigmoid(z))
+    n = X.shape[0]
+    delta = (activations[-1] - Y) * sigmoid_prime(weighted_inputs[-1])
+    weight_grads, bias_grads = [None] * len(weights), [None] * len(weights)
+    for i in range(len(weights) - 1, -1, -1):
+        weight_grads[i] = delta.T @ activations[i] / n
+        bias_grads[i] = delta.sum(axis=0) / n
+        if i > 0:
+            delta = (delta @ weights[i]) * sigmoid_prime(weighted_inputs[i - 1])
+    return weight_grads, bias_grads
+
+
+def _backprop_cases(seed, layouts):
+    r = rng(seed)
+    cases = []
+    for sizes, n in layouts:
+        weights, biases = net_params(sizes, r)
+        cases.append(dict(weights=weights, biases=biases, X=r.normal(size=(n, sizes[0])),
+                          Y=r.uniform(size=(n, sizes[-1]))))
+    return cases
+
+
+def relative_error(analytic, numeric):
+    analytic, numeric = np.asarray(analytic, float), np.asarray(numeric, float)
+    return float(np.max(np.abs(analytic - numeric) / np.maximum(np.abs(analytic), np.abs(numeric))))
+
+
+def _relative_error_cases():
+    r = rng(13)
+    a = r.normal(size=(3, 4))
+    return [dict(analytic=a, numeric=a * (1 + r.normal(0, 1e-6, size=a.shape))),
+            dict(analytic=np.array([1.0, -2.0, 0.5]), numeric=np.array([1.1, -2.0, 1.0]))]
+
+
+def _relative_error_hidden_cases():
+    r = rng(113)
+    a = r.normal(size=(2, 5))
+    return [dict(analytic=a, numeric=-a), dict(analytic=np.array([-3.0, -1.0]), numeric=np.array([-1.0, -1.5]))]
+
+
+EXERCISES = [
+    # square layers first, as in 02
+    Exercise("backprop", "06_the_algorithm", "backprop", 3,
+             "batch backprop for sigmoid layers and the quadratic cost", backprop,
+             cases=lambda: _backprop_cases(12, [([3, 3, 3, 3], 5), ([2, 4, 1], 3)]),
+             hidden_cases=lambda: _backprop_cases(112, [([4, 2, 5, 3], 6), ([1, 3], 1)]),
+             mistakes=tuple((message, planted_bug(bug)) for bug, message in PLANTED_BUGS.items())),
+    Exercise("relative-error", "06_the_algorithm", "relative_error", 1,
+             "max over entries of |a - n| / max(|a|, |n|)", relative_error,
+             cases=_relative_error_cases, hidden_cases=_relative_error_hidden_cases,
+             mistakes=(("divided by |analytic| only; divide by max(|a|, |n|)",
+                        lambda analytic, numeric: float(np.max(np.abs(analytic - numeric) / np.abs(analytic)))),)),
+]

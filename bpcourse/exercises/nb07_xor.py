@@ -1,0 +1,53 @@
+"""Exercises of notebook 07: XOR."""
+import numpy as np
+
+from bplib import Network
+
+from . import Exercise
+
+
+def train_step(net, X, Y, learning_rate):
+    weight_grads, bias_grads = net.backprop(X, Y)
+    for w, gw in zip(net.weights, weight_grads):
+        w -= learning_rate * gw
+    for b, gb in zip(net.biases, bias_grads):
+        b -= learning_rate * gb
+
+
+_XOR_X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
+_XOR_Y = np.array([[0.0], [1.0], [1.0], [0.0]])
+
+
+def _train_step_cases():
+    return [dict(net=Network([2, 3, 1], "sigmoid", "sigmoid", "cross_entropy", seed=4), X=_XOR_X, Y=_XOR_Y,
+                 learning_rate=0.5),
+            dict(net=Network([2, 2, 2], "tanh", "sigmoid", "quadratic", seed=5), X=_XOR_X,
+                 Y=np.c_[_XOR_Y, 1 - _XOR_Y], learning_rate=2.0)]
+
+
+def _train_step_hidden_cases():
+    r = np.random.default_rng(114)
+    X = r.normal(size=(5, 3))
+    return [dict(net=Network([3, 4, 2, 1], "relu", "identity", "quadratic", seed=14), X=X,
+                 Y=r.normal(size=(5, 1)), learning_rate=0.05)]
+
+
+def _train_step_wrong(kind):
+    def step(net, X, Y, learning_rate):
+        weight_grads, bias_grads = net.backprop(X, Y)
+        sign = -1.0 if kind == "sign" else 1.0
+        for w, gw in zip(net.weights, weight_grads):
+            w -= sign * learning_rate * gw
+        if kind != "no_biases":
+            for b, gb in zip(net.biases, bias_grads):
+                b -= sign * learning_rate * gb
+    return step
+
+
+EXERCISES = [
+    Exercise("train-step", "07_xor", "train_step", 2, "one gradient-descent step on net, in place",
+             train_step, cases=_train_step_cases, hidden_cases=_train_step_hidden_cases, invoke="train-step",
+             mistakes=(("sign: the step went uphill (w += ...); use w -= learning_rate * grad",
+                        _train_step_wrong("sign")),
+                       ("the biases were not updated", _train_step_wrong("no_biases")))),
+]

@@ -1,0 +1,22 @@
+"""Exercises of notebook 08: regression."""
+import numpy as np
+
+from bplib import activations
+
+from . import Exercise
+from ._common import rng
+
+
+def _z_cases(seed):
+    r = rng(seed)
+    return [dict(z=np.linspace(-6, 6, 13)), dict(z=r.normal(0, 3, size=(4, 5)))]
+
+
+EXERCISES = [
+    Exercise("tanh-prime", "08_regression", "tanh_prime", 1, "tanh'(z) = 1 - tanh(z)^2", activations.tanh_prime,
+             cases=lambda: _z_cases(2),
+             hidden_cases=lambda: [dict(z=np.array([-30.0, -0.5, 0.0, 1e-4, 20.0])),
+                                   dict(z=rng(115).normal(0, 2, size=(2, 3, 2)))],
+             mistakes=(("you used 1 - z^2: the formula needs 1 - tanh(z)^2", lambda z: 1 - z ** 2),
+                       ("that is the sigmoid's derivative", activations.sigmoid_prime))),
+]

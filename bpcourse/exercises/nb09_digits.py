@@ -1,0 +1,67 @@
+"""Exercises of notebook 09: digits."""
+import numpy as np
+
+from bplib import activations
+
+from . import Exercise
+from ._common import rng
+
+
+def softmax(Z):
+    e = np.exp(Z - Z.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def _softmax_cases():
+    r = rng(14)
+    return [dict(Z=r.normal(size=(4, 3))), dict(Z=np.array([[1000.0, 999.0, 0.0], [-1000.0, -1001.0, -999.5]]))]
+
+
+def _softmax_hidden_cases():
+    r = rng(116)
+    return [dict(Z=r.normal(0, 5, size=(6, 10))), dict(Z=np.array([[-800.0, 800.0], [3.0, 3.0]]))]
+
+
+def _softmax_columns(Z):
+    e = np.exp(Z - Z.max(axis=0, keepdims=True))
+    return e / e.sum(axis=0, keepdims=True)
+
+
+def _softmax_unshifted(Z):
+    with np.errstate(all="ignore"):
+        e = np.exp(Z)
+        return e / e.sum(axis=1, keepdims=True)
+
+
+def softmax_cross_entropy_delta(Z, Y):
+    return softmax(Z) - Y
+
+
+def _softmax_delta_cases(seed, layouts):
+    r = rng(seed)
+    cases = []
+    for n, k in layouts:
+        labels = r.integers(0, k, size=n)
+        cases.append(dict(Z=r.normal(0, 2, size=(n, k)), Y=np.eye(k)[labels]))
+    return cases
+
+
+def _softmax_delta_with_sigma_prime(Z, Y):
+    a = softmax(Z)
+    return (a - Y) * a * (1 - a)
+
+
+EXERCISES = [
+    Exercise("softmax", "09_digits", "softmax", 2, "row-wise softmax, stable for large z", softmax,
+             cases=_softmax_cases, hidden_cases=_softmax_hidden_cases,
+             mistakes=(("normalised over columns: each row (sample) should sum to 1", _softmax_columns),
+                       ("overflow: exp(1000) is inf; subtract each row's maximum before exp",
+                        _softmax_unshifted))),
+    Exercise("softmax-delta", "09_digits", "softmax_cross_entropy_delta", 2,
+             "delta^L = softmax(z) - y", softmax_cross_entropy_delta,
+             cases=lambda: _softmax_delta_cases(15, [(5, 4), (3, 10)]),
+             hidden_cases=lambda: _softmax_delta_cases(117, [(2, 3), (7, 2)]),
+             mistakes=(("sign: delta^L = a - y", lambda Z, Y: Y - activations.softmax(Z)),
+                       ("with softmax + cross-entropy the sigma' factor cancels: delta^L = a - y exactly",
+                        _softmax_delta_with_sigma_prime))),
+]

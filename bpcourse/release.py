@@ -1,0 +1,148 @@
+"""The student release: what an instructor hands out.
+
+    python -m bpcourse release --out DIR
+
+writes into DIR:
+
+* ``notebooks/``: the learner notebooks (exercises as stubs, stored outputs);
+* ``bplib-<version>-py3-none-any.whl``: the learners' library with its
+  feedback data, and without the answer key (no ``bpcourse``, no reference
+  answers, no hidden test cases): the wheel is built from ``bplib/`` alone
+  and its file list is checked before it is written;
+* ``requirements.txt`` and ``README.md``: how to install it and start.
+
+The feedback data and the learner notebooks must be up to date with the
+answer key (``python -m bpcourse check``); the release refuses otherwise.
+"""
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import zipfile
+from pathlib import Path
+
+from . import build
+
+ROOT = Path(__file__).resolve().parent.parent
+LIBRARY = ROOT / "bplib"
+NOTEBOOKS = ROOT / "notebooks"
+
+
+class ReleaseError(RuntimeError):
+    """The release cannot be made; the message says why and what to run."""
+
+
+def version():
+    """bplib's version, read from pyproject.toml (the one place it is written)."""
+    match = re.search(r'^version\s*=\s*"([^"]+)"', (ROOT / "pyproject.toml").read_text(), re.M)
+    return match.group(1)
+
+
+STUDENT_README = """# bp-course: backpropagation, from the chain rule to a digit classifier
+
+Twelve Jupyter notebooks in `notebooks/`, to be worked through in order, and `bplib`, the small
+library they use. Each exercise is a function you write, followed by a check cell that tells you
+at once whether it is right, and if not, what is likely wrong.
+
+## Install and start (one command)
+
+With Python 3.10 or newer, in this folder (on Windows use `.venv\\Scripts\\activate`):
+
+```bash
+python3 -m venv .venv && . .venv/bin/activate && pip install -r requirements.txt && jupyter lab notebooks/01_start_here.ipynb
+```
+
+Start with `01_start_here`. Nothing is downloaded while you work: the data sets are generated or
+come with scikit-learn.
+"""
+
+STUDENT_REQUIREMENTS = """# The course's library (numpy, scikit-learn, matplotlib and ipywidgets come with it) and JupyterLab.
+./{wheel}
+jupyterlab>=4.2
+"""
+
+WHEEL_PYPROJECT = """[build-system]
+requires = ["setuptools>=61"]
+build-backend = "setuptools.build_meta"
+
+[project]
+name = "bplib"
+version = "{version}"
+description = "Backpropagation from the four equations: the library of the bp-course notebooks"
+readme = "README.md"
+requires-python = ">=3.10"
+dependencies = {dependencies}
+
+[tool.setuptools.packages.find]
+include = ["bplib", "bplib.*"]
+
+[tool.setuptools.package-data]
+bplib = ["exercise_data/*.json"]
+"""
+
+
+def _dependencies():
+    match = re.search(r"^dependencies\s*=\s*(\[.*?\])", (ROOT / "pyproject.toml").read_text(), re.M | re.S)
+    return match.group(1)
+
+
+def build_wheel(out_dir):
+    """Build the bplib wheel from ``bplib/`` alone into ``out_dir``; return its path."""
+    out_dir = Path(out_dir)
+    with tempfile.TemporaryDirectory(prefix="bplib-wheel-") as tmp:
+        source = Path(tmp) / "src"
+        shutil.copytree(LIBRARY, source / "bplib",
+                        ignore=shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints"))
+        (source / "pyproject.toml").write_text(WHEEL_PYPROJECT.format(version=version(),
+                                                                      dependencies=_dependencies()))
+        (source / "README.md").write_text(STUDENT_README)
+        wheels = Path(tmp) / "wheels"
+        command = [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--quiet",
+                   "--wheel-dir", str(wheels), str(source)]
+        done = subprocess.run(command, capture_output=True, text=True)
+        if done.returncode != 0:
+            raise ReleaseError(f"building the wheel failed ({' '.join(command)}):\n{done.stderr[-2000:]}")
+        (wheel,) = wheels.glob("bplib-*.whl")
+        check_wheel(wheel)
+        target = out_dir / wheel.name
+        shutil.copy2(wheel, target)
+    return target
+
+
+def check_wheel(wheel):
+    """Raise ReleaseError unless the wheel holds bplib, its feedback data and nothing of the answer key."""
+    names = zipfile.ZipFile(wheel).namelist()
+    packages = {name.split("/", 1)[0] for name in names}
+    foreign = sorted(p for p in packages if p != "bplib" and not p.endswith(".dist-info"))
+    if foreign:
+        raise ReleaseError(f"{wheel.name} holds more than bplib: {foreign}")
+    if not any(name.startswith("bplib/exercise_data/") and name.endswith(".json") for name in names):
+        raise ReleaseError(f"{wheel.name} has no feedback data (bplib/exercise_data/*.json)")
+    leaked = [name for name in names if re.search(r"(^|/)(exercises|answer|solutions?)(\.py|/)", name)]
+    if leaked:
+        raise ReleaseError(f"{wheel.name} holds files of the answer key: {leaked}")
+
+
+def release(out_dir):
+    """Write the student release into ``out_dir``; return the paths written."""
+    problems = build.stale()
+    if problems:
+        raise ReleaseError("the course is out of date with the answer key; run python -m bpcourse build:\n  "
+                           + "\n  ".join(problems))
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    notebooks = out_dir / "notebooks"
+    if notebooks.exists():
+        shutil.rmtree(notebooks)
+    notebooks.mkdir()
+    written = []
+    for path in sorted(NOTEBOOKS.glob("*.ipynb")):
+        shutil.copy2(path, notebooks / path.name)
+        written.append(notebooks / path.name)
+    for old in out_dir.glob("bplib-*.whl"):
+        old.unlink()
+    wheel = build_wheel(out_dir)
+    (out_dir / "requirements.txt").write_text(STUDENT_REQUIREMENTS.format(wheel=wheel.name))
+    (out_dir / "README.md").write_text(STUDENT_README)
+    return written + [wheel, out_dir / "requirements.txt", out_dir / "README.md"]

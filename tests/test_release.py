@@ -1,0 +1,117 @@
+"""The student release: its wheel works on its own, gives feedback, and holds no answer key.
+
+The wheel is installed into a fresh virtual environment with nothing of this
+repository on the path (its third-party dependencies come from the test's own
+environment through a .pth line, so that nothing is downloaded), and the check
+cells of the released learner notebooks are run there against a right and a
+wrong answer.
+"""
+import json
+import os
+import subprocess
+import sys
+import sysconfig
+import venv
+import zipfile
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from bpcourse import release
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def released(tmp_path_factory):
+    out = tmp_path_factory.mktemp("release")
+    done = subprocess.run([sys.executable, "-m", "bpcourse", "release", "--out", str(out)], cwd=ROOT,
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    return out
+
+
+@pytest.fixture(scope="module")
+def student_python(released, tmp_path_factory):
+    """A fresh venv with the released wheel installed and only third-party packages besides."""
+    env_dir = tmp_path_factory.mktemp("student") / "venv"
+    venv.EnvBuilder(with_pip=False, symlinks=True).create(env_dir)
+    python = env_dir / "bin" / "python"
+    site = Path(subprocess.check_output(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"], text=True).strip())
+    (wheel,) = released.glob("bplib-*.whl")
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-compile",
+                    "--target", str(site), str(wheel)], check=True)
+    # numpy, scikit-learn, ... from this environment; a plain path line, so the editable
+    # install of this repository (activated by a .pth inside that folder) stays out.
+    (site / "third_party.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    return python
+
+
+def run_student(python, code, cwd):
+    env = {key: value for key, value in os.environ.items() if key not in ("PYTHONPATH", "PYTHONHOME")}
+    done = subprocess.run([str(python), "-c", code], cwd=cwd, capture_output=True, text=True, env=env)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def test_the_release_holds_notebooks_wheel_readme_and_requirements(released):
+    names = sorted(p.name for p in (released / "notebooks").glob("*.ipynb"))
+    assert names == sorted(p.name for p in (ROOT / "notebooks").glob("*.ipynb")) and len(names) == 12
+    (wheel,) = released.glob("bplib-*.whl")
+    assert f"./{wheel.name}" in (released / "requirements.txt").read_text()
+    readme = (released / "README.md").read_text()
+    assert "pip install -r requirements.txt" in readme and "jupyter lab notebooks/01_start_here.ipynb" in readme
+    for path in (released / "notebooks").glob("*.ipynb"):
+        nb = nbformat.read(path, as_version=4)
+        assert "### BEGIN SOLUTION" not in json.dumps([c.source for c in nb.cells]), path.name
+
+
+def test_the_wheel_holds_bplib_and_its_feedback_data_but_no_answer_key(released):
+    (wheel,) = released.glob("bplib-*.whl")
+    names = zipfile.ZipFile(wheel).namelist()
+    assert {name.split("/")[0] for name in names} == {"bplib", wheel.name.split("-py3")[0] + ".dist-info"}
+    assert "bplib/exercise_data/hidden-error.json" in names
+    assert "bplib/playground/__init__.py" in names or "bplib/playground.py" in names
+    text = b"".join(zipfile.ZipFile(wheel).read(name) for name in names if name.endswith((".py", ".json")))
+    assert b"bpcourse.exercises" not in text and b"hidden_cases" not in text
+
+
+def test_check_wheel_refuses_an_answer_key(tmp_path):
+    bad = tmp_path / "bplib-0-py3-none-any.whl"
+    with zipfile.ZipFile(bad, "w") as archive:
+        archive.writestr("bplib/__init__.py", "")
+        archive.writestr("bplib/exercise_data/a.json", "{}")
+        archive.writestr("bpcourse/exercises/__init__.py", "")
+    with pytest.raises(release.ReleaseError, match="more than bplib"):
+        release.check_wheel(bad)
+
+
+def test_check_cells_run_against_the_installed_wheel(released, student_python, tmp_path):
+    nb = nbformat.read(released / "notebooks" / "02_forward_pass.ipynb", as_version=4)
+    imports = next(c.source for c in nb.cells if c.cell_type == "code" and "from bplib.checks import" in c.source)
+    check_cell = next(c.source for c in nb.cells if c.cell_type == "code" and 'check("sigmoid"' in c.source)
+    code = f"""
+import bplib, sys
+assert bplib.__file__.startswith(sys.prefix), bplib.__file__
+for name in ("bpcourse", "bpcourse.exercises", "bplib.exercises"):
+    try:
+        __import__(name)
+    except ImportError:
+        print("not importable:", name)
+{imports}
+import numpy as np
+def sigmoid(z):
+    return np.exp(-np.logaddexp(0, -z))   # right, and unlike the reference
+{check_cell}
+def sigmoid(z):
+    return 1 / (1 + np.exp(z))            # the sign mistake
+try:
+{"".join("    " + line + chr(10) for line in check_cell.splitlines())}except AssertionError as error:
+    print("failed:", error)
+"""
+    out = run_student(student_python, code, tmp_path)
+    assert "not importable: bpcourse\nnot importable: bpcourse.exercises\nnot importable: bplib.exercises" in out
+    assert "Correct: sigmoid passes all" in out
+    assert "failed: sigmoid, test case 1" in out and "likely mistake: sign of the exponent" in out
