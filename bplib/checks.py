@@ -287,7 +287,11 @@ def _train_step(function, case):
     """Calls ``function(net, X, Y, learning_rate)``; its output is the net's ``(weights, biases)`` afterwards."""
     net = case["net"]
     _bind(function, {name: None for name in ("net", "X", "Y", "learning_rate")})
+    snapshot = _snapshot({"X": case["X"], "Y": case["Y"]})
     function(net, case["X"], case["Y"], case["learning_rate"])
+    changed = _changed(snapshot)
+    if changed:
+        return problem("input-changed", argument=changed)
     try:
         return ([np.array(w, dtype=float, copy=True) for w in net.weights],
                 [np.array(b, dtype=float, copy=True) for b in net.biases])

@@ -204,6 +204,11 @@ def train_step_weights_first_then_gradients_again(net, X, Y, learning_rate):
         net.biases[i] -= learning_rate * bias_grads[i]
 
 
+def train_step_scaling_X(net, X, Y, learning_rate):
+    X /= X.std()                             # changes the caller's data
+    train_step_assigning(net, X, Y, learning_rate)
+
+
 # -- 09 ----------------------------------------------------------------------------------------------------------
 def softmax_logsumexp(Z):
     return np.exp(Z - special.logsumexp(Z, axis=1, keepdims=True))
@@ -578,6 +583,7 @@ TABLE = [
     ("train-step", exercises.get("train-step").mistakes[0][1], "likely mistake: sign"),
     ("train-step", exercises.get("train-step").mistakes[1][1], "likely mistake: the biases were not updated"),
     ("train-step", train_step_weights_first_then_gradients_again, "of net.weights[1] (w^2) is"),
+    ("train-step", train_step_scaling_X, "X was changed in place"),
     # 08
     ("tanh-prime", lambda z: 1 / np.cosh(z) ** 2, RIGHT),
     ("tanh-prime", lambda z: (1 - np.tanh(z)) * (1 + np.tanh(z)), RIGHT),
