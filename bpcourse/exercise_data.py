@@ -29,7 +29,7 @@ def data_for(exercise):
         cases.append({"inputs": encode(case), "expected": encode(expected), "mistakes": mistakes})
     return {"id": exercise.id, "function": exercise.function, "parameters": exercise.parameters,
             "summary": exercise.summary, "invoke": exercise.invoke, "judge": exercise.judge,
-            "rtol": exercise.rtol, "atol": exercise.atol, "cases": cases}
+            "rtol": exercise.rtol, "atol": exercise.atol, "names": exercise.names, "cases": cases}
 
 
 def text_for(exercise):

@@ -3,18 +3,35 @@
 ``check("hidden-error", hidden_error)`` runs the learner's function on the
 exercise's test cases and prints "Correct" or raises ``ExerciseFailed`` with
 what is wrong: the known mistake it matches (missing sigma', w instead of
-w^T, missing 1/n, a sign, ...), a wrong or transposed shape, or the entry
-that differs and by how much. A stub's ``NotImplementedError`` passes
-through unchanged, so an unfinished exercise reads as unfinished.
+w^T, missing 1/n, a sign, ...), a wrong or transposed shape, an input
+changed in place, or the entry that differs and by how much, named in the
+course's notation (``weight_grads[0] = dC/dw^1``). A stub's
+``NotImplementedError`` passes through unchanged, so an unfinished exercise
+reads as unfinished.
 
 The test cases, their expected outputs and the outputs of the known
 mistakes are data (``bplib/exercise_data/<id>.json``, written by the course
 build from the instructors' answer key, which is not part of bplib): the
 feedback compares outputs, it never calls a reference answer.
 
-``judge_output(...)`` is the comparison on its own; the grader uses it too.
+Three parts, each a table:
+
+- ``INVOKERS``: how a function is called on a test case (plain call, a
+  gradient check, a training step on a network, an autograd graph built
+  with the learner's operation, ...). An invoker returns the function's
+  output, or a *problem* (``{"__problem__": key, ...}``) when the function
+  broke the exercise's contract in a way the output cannot show (changed an
+  input in place, ignored ``rng``, returned something that is not a list of
+  pairs). Errors raised by the learner's own code propagate; the invoker's
+  own work never raises on a strange output.
+- ``JUDGES``: how an output is judged against the expected one and the
+  outputs of known mistakes (``judge_output``; the grader uses it too).
+- ``MESSAGES``: every learner-facing sentence, one format string with named
+  fields each, so that a translation can wrap them in one place.
 """
+import inspect
 import json
+import math
 import warnings
 from importlib import resources
 
@@ -23,9 +40,108 @@ import numpy as np
 from ._encoding import decode
 from ._validate import choose
 
+# -- every sentence a learner reads ----------------------------------------------------------------------------
+MESSAGES = {
+    # evaluate
+    "correct": "Correct: {name} passes all {count} test cases.",
+    "not-callable": "expected the function {name}, got {kind}",
+    "argument-names": "keep the stub's argument names: def {name}({expected}), yours is def {name}({got})",
+    "raised": "{name} raised {error_type}: {error}\non test case {number}: {case}",
+    "failed-case": "{name}, test case {number} ({case}):\n{message}",
+    "likely-mistake": "likely mistake: {mistake}",
+    # problems an invoker found
+    "input-changed": ("{argument} was changed in place: leave the inputs as they are and return the result as a "
+                      "new array (`new = a - b` makes a new array; `a -= b` overwrites a)"),
+    "not-restored": "the parameter array was left changed: put each entry back after nudging it",
+    "rng-unused": ("the generator rng was not used: draw the weights with rng (rng.normal(...)), "
+                   "not with np.random.* or a generator of your own, so that the seed decides them"),
+    "not-reproducible": ("two generators with the same seed gave different weights: draw them with the rng "
+                         "argument only, not with np.random.* (whose global state the seed does not set)"),
+    "repeated-draws": ("only {unique} different numbers among {size} weights: draw every entry independently "
+                       "(size=(n_out, n_in)), do not repeat one row or column"),
+    "not-pairs": "the result should be a list of (layer, 'w' or 'b') pairs, got {kind}",
+    "not-pairs-gradient-check": ("the result should be a list of (layer, 'w' or 'b') pairs, got the GradientCheck "
+                                 "itself: it has a method that lists the failing pairs"),
+    "not-a-value": ("{function} should return a Value (with .data, .grad, .parents and .backward_rule), "
+                    "got {kind}"),
+    "wrong-parents": ("the Value returned by {function} should have its inputs as parents, {expected}, so that "
+                      "backward() can reach them; its parents are {got}"),
+    "rule-not-callable": "the backward_rule of the Value returned by {function} should be a function, got {kind}",
+    "rule-ran-early": ("{function} changed the grad of its inputs while building the graph: the chain-rule "
+                       "updates belong inside the backward_rule, which backward() calls later"),
+    "not-a-dict": "the result should be a dict from each letter {letters} to a mistake's name, got {kind}",
+    "unknown-letters": "the keys should be the letters {letters} exactly, got {got}",
+    "unknown-mistake": "bug {letter}: {got!r} is not one of the mistakes' names {names}",
+    "mistake-twice": "each mistake is planted in exactly one bug, but {mistake!r} is given for {letters}",
+    "diagnosis-score": "{right} of {total} bugs matched correctly.",
+    "diagnosis-contradiction": "Bug {letter} is not {mistake}: {evidence}.",
+    # comparing outputs
+    "should-be-dict": "{where} should be a dict with keys {keys}",
+    "should-be-sequence": "{where} should be a {kind} of {length} items, got {got}",
+    "string-differs": "{where} is {got!r}, expected {expected!r}",
+    "forgot-return": "{where} is None: did you forget to return it?",
+    "should-be-number": "{where} should be a single number, got {got}",
+    "should-be-array": "{where} should be a numpy array of shape {shape}, got {got}{advice}",
+    "matrix": "{where} is an np.matrix: return a plain numpy array (np.asarray or the @ operator on arrays)",
+    "not-float64": "{where} has dtype {dtype}: keep float64, the precision of the inputs{advice}",
+    "not-numeric": "{where} should be numbers with shape {shape}, got {got}",
+    "transposed": "{where} is transposed: expected shape {expected}, got {got}",
+    "wrong-shape": "wrong shape: {where} should have shape {expected}, got {got}",
+    "not-finite": "{where} contains NaN or infinity (an overflow, or log/division of 0?)",
+    "number-differs": "{where} is {got:.6g}, expected {expected:.6g}",
+    "entry-differs": "entry [{index}] of {where} is {got:.6g}, expected {expected:.6g} ({count} of {size} entries differ)",
+    # numerical gradient
+    "gradient-shape": "wrong shape: expected {expected} (the shape of param), got {got}",
+    "gradient-zero": ("your gradient is 0 everywhere: cost() reads param itself, so nudge the entries of param in "
+                      "place (param[index] = ...), not a copy of it"),
+    "gradient-twice": ("twice the true gradient: the central difference (C(p + eps) - C(p - eps)) spans 2 eps, "
+                       "so divide by 2 eps"),
+    "gradient-half": ("half the true gradient: (C(p + eps) - C(p - eps)) / (2 eps) has the step 2 eps once in the "
+                      "denominator"),
+    "gradient-sign": "the negative of the true gradient: the difference is C(p + eps) - C(p - eps), in that order",
+    "not-central": ("close but not central: off by up to {error:.1e}. A one-sided difference "
+                    "(C(p + eps) - C(p)) / eps has an O(eps) error; use (C(p + eps) - C(p - eps)) / (2 eps)"),
+    "gradient-off": "off by up to {error:.3g} from the true gradient",
+    # initialisation
+    "init-transposed": "transposed: w^l has shape (n_out, n_in) = {expected}, you returned {got}",
+    "init-shape": "wrong shape: expected (n_out, n_in) = {expected}, got {got}",
+    "init-mean": "the weights should be centred on 0; their mean is {mean:.4f}",
+    "init-standard-normal": "standard deviation {std:.3f}: that is N(0, 1); scale it by 1/sqrt(n_in) = {wanted:.3f}",
+    "init-variance-as-std": ("standard deviation {std:.4f} = 1/n_in: use 1/sqrt(n_in) = {wanted:.4f} "
+                             "(the variance is 1/n_in)"),
+    "init-std": "standard deviation {std:.4f}, expected 1/sqrt(n_in) = {wanted:.4f}",
+    "init-not-normal": ("the weights do not look normally distributed (excess kurtosis {kurtosis:.2f}, "
+                        "0 for a normal distribution{hint}): draw them with rng.normal or rng.standard_normal"),
+    "init-uniform-hint": "; about -1.2 for uniform draws",
+    # layers at fault
+    "layers-differ": "expected {expected_count} failing parameters, you reported {got}",
+    # train step
+    "net-unchanged": ("net.weights and net.biases are exactly as they were: the step must change the net itself. "
+                      "`w = w - ...` only rebinds a name, and returned arrays are ignored; "
+                      "update in place (w -= learning_rate * grad) or assign net.weights[i] = ..."),
+    # autograd graphs
+    "graph-value": "the value of {node} is {got:.6g}, expected {expected:.6g}",
+    "graph-grad": "dC/d({node}) is {got:.6g}, expected {expected:.6g}{hint}",
+    "graph-used-twice": " ({leaf} is used more than once: its gradients from every use must add up)",
+    "graph-shape": "the graph's result should have {count} values, got {got}",
+}
+
+
+def _say(key, **fields):
+    """The learner-facing message ``key`` with its fields filled in."""
+    return MESSAGES[key].format(**fields)
+
 
 class ExerciseFailed(AssertionError):
     """The learner's answer is not right yet; the message says why."""
+
+
+class ArgumentNamesDiffer(TypeError):
+    """The learner's function does not take the stub's argument names; the checker calls it by name."""
+
+    def __init__(self, name, expected, got):
+        self.expected, self.got = expected, got
+        super().__init__(_say("argument-names", name=name, expected=expected, got=got))
 
 
 def check(exercise_id, function):
@@ -43,7 +159,7 @@ def evaluate(exercise_id, function):
     data = load(exercise_id)
     name = data["function"]
     if not callable(function):
-        return False, f"expected the function {name}, got {type(function).__name__}"
+        return False, _say("not-callable", name=name, kind=type(function).__name__)
     cases = data["cases"]
     for index, case in enumerate(cases):
         inputs = decode(case["inputs"])
@@ -52,15 +168,17 @@ def evaluate(exercise_id, function):
             output = run_quietly(data["invoke"], function, inputs)
         except NotImplementedError:
             raise
+        except ArgumentNamesDiffer as error:  # the checker could not call it: not an error of the learner's code
+            return False, _say("argument-names", name=name, expected=error.expected, got=error.got)
         except Exception as error:  # the learner's code failed: say how, on which input
-            return False, (f"{name} raised {type(error).__name__}: {error}\n"
-                           f"on test case {index + 1}: {described}")
+            return False, _say("raised", name=name, error_type=type(error).__name__, error=error,
+                               number=index + 1, case=described)
         mistakes = [(mistake["name"], decode(mistake["output"])) for mistake in case["mistakes"]]
         message = judge_output(data["judge"], decode(case["inputs"]), output, decode(case["expected"]), mistakes,
-                               data["rtol"], data["atol"])
+                               data["rtol"], data["atol"], names=data.get("names"))
         if message is not None:
-            return False, f"{name}, test case {index + 1} ({described}):\n{message}"
-    return True, f"Correct: {name} passes all {len(cases)} test cases."
+            return False, _say("failed-case", name=name, number=index + 1, case=described, message=message)
+    return True, _say("correct", name=name, count=len(cases))
 
 
 def exercise_ids():
@@ -76,13 +194,77 @@ def load(exercise_id):
     return json.loads(text)
 
 
-# -- how an exercise's function is called --------------------------------------------------------------------
+# -- problems: what an invoker found that the output cannot show -----------------------------------------------
+PROBLEM = "__problem__"
+
+
+def problem(key, **fields):
+    """An output that stands for a broken contract (message ``MESSAGES[key]``); plain data, so it travels."""
+    return {PROBLEM: key, **fields}
+
+
+def problem_message(output):
+    """The message of a problem output, or None for an ordinary output."""
+    if isinstance(output, dict) and output.get(PROBLEM) in MESSAGES:
+        fields = {key: value for key, value in output.items() if key != PROBLEM}
+        return _say(output[PROBLEM], **fields)
+    return None
+
+
+# -- how an exercise's function is called ------------------------------------------------------------------------
+def _bind(function, case):
+    """Raise ``ArgumentNamesDiffer`` if ``function`` cannot be called with the case's argument names."""
+    try:
+        signature = inspect.signature(function)
+    except (TypeError, ValueError):  # a builtin or C function: nothing to read, just call it
+        return
+    try:
+        signature.bind(**case)
+    except TypeError:
+        name = getattr(function, "__name__", "function")
+        got = ", ".join(str(p) for p in signature.parameters.values())
+        raise ArgumentNamesDiffer(name, ", ".join(case), got) from None
+
+
+def _arrays_in(value, path):
+    """``(path, array)`` for every numpy array in ``value`` (nested lists, tuples, dicts)."""
+    if isinstance(value, np.ndarray):
+        yield path, value
+    elif isinstance(value, (list, tuple)):
+        for i, item in enumerate(value):
+            yield from _arrays_in(item, f"{path}[{i}]")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _arrays_in(item, f"{path}[{key!r}]")
+
+
+def _snapshot(case):
+    return [(path, array, array.copy()) for name, value in case.items() for path, array in _arrays_in(value, name)]
+
+
+def _changed(snapshot):
+    """The name of the first input array whose entries changed since ``_snapshot``, or None."""
+    for path, array, before in snapshot:
+        if array.shape != before.shape or not np.array_equal(array, before, equal_nan=True):
+            return path
+    return None
+
+
 def _call(function, case):
-    return function(**case)
+    """``function(**case)``; a problem if it changed one of its input arrays."""
+    _bind(function, case)
+    snapshot = _snapshot(case)
+    output = function(**case)
+    changed = _changed(snapshot)
+    return problem("input-changed", argument=changed) if changed else output
 
 
 def _call_float(function, case):
-    return float(function(**case))
+    """As ``_call``, with a numeric answer turned into a float (an int or numpy scalar is fine)."""
+    output = _call(function, case)
+    if isinstance(output, (int, float, np.integer, np.floating)) and not isinstance(output, (bool, np.bool_)):
+        return float(output)
+    return output
 
 
 def _numerical_gradient(function, case):
@@ -95,16 +277,26 @@ def _numerical_gradient(function, case):
         return float(np.sum(np.cos(param) * target) + np.sum(param ** 3))
 
     grad = function(cost, param, case["eps"])
-    if not np.allclose(param, before, rtol=0, atol=1e-12):
-        return {"restored": False, "grad": grad}
+    # Restoring by += eps, -= 2 eps, += eps drifts by rounding (about 1e-16): that is restored.
+    if param.shape != before.shape or not np.allclose(param, before, rtol=0, atol=1e-12):
+        return problem("not-restored")
     return grad
 
 
 def _train_step(function, case):
-    """Calls ``function(net, X, Y, learning_rate)``; its output is the net's parameters afterwards."""
+    """Calls ``function(net, X, Y, learning_rate)``; its output is the net's ``(weights, biases)`` afterwards."""
     net = case["net"]
+    _bind(function, {name: None for name in ("net", "X", "Y", "learning_rate")})
+    snapshot = _snapshot({"X": case["X"], "Y": case["Y"]})
     function(net, case["X"], case["Y"], case["learning_rate"])
-    return [np.array(w, copy=True) for w in net.weights] + [np.array(b, copy=True) for b in net.biases]
+    changed = _changed(snapshot)
+    if changed:
+        return problem("input-changed", argument=changed)
+    try:
+        return ([np.array(w, dtype=float, copy=True) for w in net.weights],
+                [np.array(b, dtype=float, copy=True) for b in net.biases])
+    except (TypeError, ValueError):  # the learner put something odd into the net: show it as it is
+        return (list(net.weights), list(net.biases))
 
 
 def _layers_at_fault(function, case):
@@ -121,11 +313,215 @@ def _layers_at_fault(function, case):
         def backprop_fn(X, Y):
             return planted(net.weights, net.biases, X, Y)
     found = function(backprop_fn, net, case["X"], case["Y"])
-    return sorted((int(layer), str(name)) for layer, name in found)
+    if type(found).__name__ == "GradientCheck":
+        return problem("not-pairs-gradient-check")
+    try:
+        pairs = [(layer, name) for layer, name in found]
+        if not all(isinstance(layer, (int, np.integer)) and not isinstance(layer, bool) and isinstance(name, str)
+                   for layer, name in pairs):
+            raise TypeError
+    except (TypeError, ValueError):
+        return problem("not-pairs", kind=_kind(found))
+    return sorted((int(layer), name) for layer, name in pairs)
+
+
+def _draw_with_rng(function, case):
+    """``function(**case)`` where ``case["rng"]`` is a numpy Generator: a problem if the
+    function did not draw from it, or if a second generator in the same state gives other numbers."""
+    def fresh():
+        generator = np.random.Generator(type(case["rng"].bit_generator)())
+        generator.bit_generator.state = case["rng"].bit_generator.state
+        return generator
+
+    start = case["rng"].bit_generator.state
+    first = _call(function, dict(case, rng=fresh()))
+    used = fresh()
+    second = _call(function, dict(case, rng=used))
+    if used.bit_generator.state == start:
+        return problem("rng-unused")
+    if problem_message(first) is None and not (isinstance(first, np.ndarray) and isinstance(second, np.ndarray)
+                                               and np.array_equal(first, second, equal_nan=True)):
+        if isinstance(first, np.ndarray) or isinstance(second, np.ndarray):
+            return problem("not-reproducible")
+    return first
+
+
+def _no_arguments(function, case):
+    """Calls ``function()``; the case holds what the judge needs, not arguments."""
+    _bind(function, {})
+    return function()
+
+
+# -- autograd graphs (notebook 11) -----------------------------------------------------------------------------
+# A graph is a list of nodes, each a leaf ["leaf", name, number] or an operation
+# ["add", i, j], ["mul", i, j], ["tanh", i] on earlier nodes; the last node is C.
+_OPERATIONS = {"add": "+", "mul": "*", "tanh": "tanh"}
+
+
+def node_labels(nodes):
+    """How each node of a graph is written in messages: "x", "x * y", "tanh(x * y)"."""
+    labels = []
+    for spec in nodes:
+        kind = spec[0]
+        if kind == "leaf":
+            labels.append(spec[1])
+        elif kind == "tanh":
+            labels.append(f"tanh({labels[spec[1]]})")
+        else:  # a sum inside a product needs parentheses
+            left, right = (f"({labels[i]})" if kind == "mul" and nodes[i][0] == "add" else labels[i]
+                           for i in spec[1:])
+            labels.append(f"{left} {_OPERATIONS[kind]} {right}")
+    return labels
+
+
+def _value_class(function):
+    """The notebook's own Value class (found beside the learner's function), else bplib's."""
+    from .autograd import Value
+
+    candidate = getattr(function, "__globals__", {}).get("Value")
+    return candidate if isinstance(candidate, type) else Value
+
+
+def _new_value(cls, data):
+    from .autograd import Value
+
+    try:
+        node = cls(data)
+    except Exception:  # a Value class we cannot build nodes with: the checker's own will do
+        node = Value(data)
+    node.grad = 0.0
+    return node
+
+
+def _checker_operation(cls, kind, inputs):
+    """An operation node built by the checker, with the right backward rule."""
+    if kind == "add":
+        a, b = inputs
+        out = _new_value(cls, a.data + b.data)
+
+        def rule():
+            a.grad += out.grad
+            b.grad += out.grad
+    elif kind == "mul":
+        a, b = inputs
+        out = _new_value(cls, a.data * b.data)
+
+        def rule():
+            a.grad += out.grad * b.data
+            b.grad += out.grad * a.data
+    else:
+        (x,) = inputs
+        t = math.tanh(x.data)
+        out = _new_value(cls, t)
+
+        def rule():
+            x.grad += out.grad * (1.0 - t * t)
+    out.parents, out.op, out.backward_rule = tuple(inputs), _OPERATIONS[kind], rule
+    return out
+
+
+def _value_problem(out, inputs, function):
+    """A problem if ``out`` is not a Value built from ``inputs`` with a callable rule, else None."""
+    name = getattr(function, "__name__", "your function")
+    if not all(hasattr(out, attribute) for attribute in ("data", "grad", "parents", "backward_rule")):
+        return problem("not-a-value", function=name, kind=_kind(out))
+    try:
+        parents = list(out.parents)
+    except TypeError:
+        parents = None
+    wanted = "(" + ", ".join("a b".split()[:len(inputs)] if len(inputs) > 1 else ["x"]) + ")"
+    if parents is None or len(parents) != len(inputs) or not all(
+            sum(p is x for p in parents) == sum(y is x for y in inputs) for x in inputs):
+        return problem("wrong-parents", function=name, expected=wanted, got=_kind(out.parents))
+    if not callable(out.backward_rule):
+        return problem("rule-not-callable", function=name, kind=_kind(out.backward_rule))
+    return None
+
+
+def _graph_output(nodes):
+    def number(value):
+        try:
+            return float(value)
+        except (TypeError, ValueError):
+            return math.nan
+    return {"data": np.array([number(node.data) for node in nodes]),
+            "grad": np.array([number(node.grad) for node in nodes])}
+
+
+def _reference_backward(root):
+    from .autograd import graph_order
+
+    order = graph_order(root)
+    root.grad = 1.0
+    for node in reversed(order):
+        node.backward_rule()
+
+
+def _value_operation(function, case):
+    """Builds the case's graph, making its ``case["op"]`` nodes with ``function`` (the learner's
+    add, mul or tanh) and the others itself, runs a correct backward from the last node,
+    and returns every node's data and grad."""
+    cls = _value_class(function)
+    nodes = []
+    for spec in case["nodes"]:
+        if spec[0] == "leaf":
+            nodes.append(_new_value(cls, spec[2]))
+            continue
+        inputs = [nodes[i] for i in spec[1:]]
+        if spec[0] != case["op"]:
+            nodes.append(_checker_operation(cls, spec[0], inputs))
+            continue
+        grads = [node.grad for node in inputs]
+        out = function(*inputs)
+        found = _value_problem(out, inputs, function)
+        if found:
+            return found
+        if [node.grad for node in inputs] != grads:
+            return problem("rule-ran-early", function=getattr(function, "__name__", "your function"))
+        out.grad = 0.0
+        nodes.append(out)
+    _reference_backward(nodes[-1])
+    return _graph_output(nodes)
+
+
+def _value_backward(function, case):
+    """Builds the case's graph with correct rules, calls ``function(C)`` (the learner's
+    backward) on its last node, and returns every node's data and grad."""
+    from .autograd import Value
+
+    nodes = []
+    for spec in case["nodes"]:
+        if spec[0] == "leaf":
+            nodes.append(Value(spec[2]))
+        else:
+            nodes.append(_checker_operation(Value, spec[0], [nodes[i] for i in spec[1:]]))
+    function(nodes[-1])
+    return _graph_output(nodes)
+
+
+def _judge_graph(case, output, expected, mistakes, rtol, atol, names=None):
+    labels = node_labels(case["nodes"])
+    for i, (got, want) in enumerate(zip(output["data"], expected["data"])):
+        if not math.isclose(got, want, rel_tol=rtol, abs_tol=atol):
+            return _say("graph-value", node=labels[i], got=got, expected=want)
+    difference = compare(output, expected, rtol, atol)
+    if difference is None:
+        return None
+    named = _named_mistake(output, mistakes, rtol, atol)
+    if named:
+        return named
+    uses = [sum(i in spec[1:] for spec in case["nodes"] if spec[0] != "leaf") for i in range(len(labels))]
+    for i in reversed(range(len(labels))):  # from C back: the first wrong gradient is where it starts
+        got, want = output["grad"][i], expected["grad"][i]
+        if not math.isclose(got, want, rel_tol=rtol, abs_tol=atol):
+            hint = _say("graph-used-twice", leaf=labels[i]) if uses[i] > 1 else ""
+            return _say("graph-grad", node=labels[i], got=got, expected=want, hint=hint)
+    return difference
 
 
 INVOKERS = {"call": _call, "float": _call_float, "numerical-gradient": _numerical_gradient,
-            "train-step": _train_step, "layers-at-fault": _layers_at_fault}
+            "train-step": _train_step, "layers-at-fault": _layers_at_fault, "no-arguments": _no_arguments,
+            "draw-with-rng": _draw_with_rng, "value-operation": _value_operation, "value-backward": _value_backward}
 
 
 def run_quietly(invoke, function, case):
@@ -138,84 +534,165 @@ def run_quietly(invoke, function, case):
 
 
 # -- how an output is judged ---------------------------------------------------------------------------------
-def judge_output(judge, case, output, expected, mistakes, rtol=1e-6, atol=1e-9):
+def judge_output(judge, case, output, expected, mistakes, rtol=1e-6, atol=1e-9, names=None):
     """None if ``output`` is right for ``case``, else a message naming the likely
     mistake or the first difference.
 
     judge: a key of ``JUDGES``; expected: the right output; mistakes:
-    ``[(what went wrong, the output that mistake gives)]``.
+    ``[(what went wrong, the output that mistake gives)]``; names: how the
+    parts of a tuple output are called in messages (see ``compare``).
     """
-    return JUDGES[judge](case, output, expected, mistakes, rtol, atol)
+    message = problem_message(output)
+    if message is not None:
+        return message
+    return JUDGES[judge](case, output, expected, mistakes, rtol, atol, names)
 
 
-def _judge_compare(case, output, expected, mistakes, rtol, atol):
-    difference = compare(output, expected, rtol, atol)
+def _named_mistake(output, mistakes, rtol, atol):
+    for mistake, wrong_output in mistakes:
+        if problem_message(wrong_output) is None and compare(output, wrong_output, rtol, atol) is None:
+            return _say("likely-mistake", mistake=mistake)
+    return None
+
+
+def _judge_compare(case, output, expected, mistakes, rtol, atol, names=None):
+    difference = compare(output, expected, rtol, atol, names=names)
     if difference is None:
         return None
-    for mistake, wrong_output in mistakes:
-        if compare(output, wrong_output, rtol, atol) is None:
-            return f"likely mistake: {mistake}"
-    return difference
+    return _named_mistake(output, mistakes, rtol, atol) or difference
 
 
-def _judge_numerical_gradient(case, output, expected, mistakes, rtol, atol):
-    if isinstance(output, dict):
-        return "the parameter array was left changed: put each entry back after nudging it"
-    try:
-        output = np.asarray(output, dtype=float)
-    except (TypeError, ValueError):
-        return f"your result should be an array of numbers shaped like param, got {type(output).__name__}"
+def _judge_numerical_gradient(case, output, expected, mistakes, rtol, atol, names=None):
+    structure = array_problem(output, expected.shape)
+    if structure is not None:
+        return structure
     if output.shape != expected.shape:
-        return f"wrong shape: expected {expected.shape} (the shape of param), got {output.shape}"
-    error = np.max(np.abs(output - expected))
+        return _say("gradient-shape", expected=expected.shape, got=output.shape)
+    error = float(np.max(np.abs(output - expected)))
     if error < 1e-6:
         return None
+    scale = float(np.max(np.abs(expected)))
+    for key, factor in (("gradient-twice", 2.0), ("gradient-half", 0.5), ("gradient-sign", -1.0)):
+        if np.max(np.abs(output - factor * expected)) < 1e-6 * max(1.0, scale):
+            return _say(key)
+    if np.max(np.abs(output)) < 1e-9:
+        return _say("gradient-zero")
     if error < 1e-2:
-        return (f"close but not central: off by up to {error:.1e}. A one-sided difference "
-                "(C(p + eps) - C(p)) / eps has an O(eps) error; use (C(p + eps) - C(p - eps)) / (2 eps)")
-    return f"off by up to {error:.3g} from the true gradient"
+        return _say("not-central", error=error)
+    return _say("gradient-off", error=error)
 
 
-def _judge_init_statistics(case, output, expected, mistakes, rtol, atol):
+def _judge_init_statistics(case, output, expected, mistakes, rtol, atol, names=None):
     n_in, n_out = case["n_in"], case["n_out"]
-    try:
-        output = np.asarray(output, dtype=float)
-    except (TypeError, ValueError):
-        return f"your result should be an array of shape (n_out, n_in) = {(n_out, n_in)}, got {type(output).__name__}"
+    structure = array_problem(output, (n_out, n_in))
+    if structure is not None:
+        return structure
     if output.shape == (n_in, n_out) and n_in != n_out:
-        return f"transposed: w^l has shape (n_out, n_in) = {(n_out, n_in)}, you returned {output.shape}"
+        return _say("init-transposed", expected=(n_out, n_in), got=output.shape)
     if output.shape != (n_out, n_in):
-        return f"wrong shape: expected (n_out, n_in) = {(n_out, n_in)}, got {output.shape}"
-    std, mean = output.std(), output.mean()
+        return _say("init-shape", expected=(n_out, n_in), got=output.shape)
+    if not np.all(np.isfinite(output)):
+        return _say("not-finite", where="your result")
+    unique = len(np.unique(output))
+    if unique < output.size:
+        return _say("repeated-draws", unique=unique, size=output.size)
+    std, mean = float(output.std()), float(output.mean())
     wanted = 1.0 / np.sqrt(n_in)
     # With n_in * n_out >= 50,000 draws the sample mean and standard deviation
     # are within 1% of the truth, so 5% margins separate the cases cleanly.
     if abs(mean) > 0.05 * wanted:
-        return f"the weights should be centred on 0; their mean is {mean:.4f}"
+        return _say("init-mean", mean=mean)
+    # The excess kurtosis of 50,000 normal draws is 0 +- 0.02; uniform draws give -1.2.
+    kurtosis = float(np.mean((output - mean) ** 4) / std ** 4 - 3.0)
+    if abs(kurtosis) > 0.25:
+        hint = MESSAGES["init-uniform-hint"] if abs(kurtosis + 1.2) < 0.25 else ""
+        return _say("init-not-normal", kurtosis=kurtosis, hint=hint)
     if abs(std / wanted - 1) < 0.05:
         return None
     if abs(std - 1) < 0.05:
-        return f"standard deviation {std:.3f}: that is N(0, 1); scale it by 1/sqrt(n_in) = {wanted:.3f}"
+        return _say("init-standard-normal", std=std, wanted=wanted)
     if abs(std * n_in - 1) < 0.05:
-        return f"standard deviation {std:.4f} = 1/n_in: use 1/sqrt(n_in) = {wanted:.4f} (the variance is 1/n_in)"
-    return f"standard deviation {std:.4f}, expected 1/sqrt(n_in) = {wanted:.4f}"
+        return _say("init-variance-as-std", std=std, wanted=wanted)
+    return _say("init-std", std=std, wanted=wanted)
 
 
-def _judge_layers(case, output, expected, mistakes, rtol, atol):
-    expected = [tuple(pair) for pair in expected]
+def _judge_layers(case, output, expected, mistakes, rtol, atol, names=None):
+    expected = sorted(tuple(pair) for pair in expected)
+    output = [tuple(pair) for pair in output]
     if output == expected:
         return None
-    return f"expected the parameters {expected} to disagree, you reported {output}"
+    for mistake, wrong_output in mistakes:
+        if problem_message(wrong_output) is None and output == sorted(tuple(pair) for pair in wrong_output):
+            return _say("likely-mistake", mistake=mistake)
+    return _say("layers-differ", expected_count=len(expected), got=output)
+
+
+def _judge_train_step(case, output, expected, mistakes, rtol, atol, names=None):
+    net = case["net"]
+    before = (list(net.weights), list(net.biases))
+    if compare(output, before, rtol=0, atol=0) is None and compare(before, expected, rtol, atol) is not None:
+        return _say("net-unchanged")
+    return _judge_compare(case, output, expected, mistakes, rtol, atol, names)
+
+
+def _judge_diagnosis(case, output, expected, mistakes, rtol, atol, names=None):
+    """The learner's ``{letter: mistake}``: how many are right, and for one wrong
+    letter the evidence that contradicts it (never the right answer itself)."""
+    letters = sorted(expected)
+    evidence = case["evidence"]
+    if not isinstance(output, dict):
+        return _say("not-a-dict", letters=", ".join(letters), kind=_kind(output))
+    if sorted(map(str, output)) != letters:
+        return _say("unknown-letters", letters=", ".join(letters), got=", ".join(sorted(map(str, output))))
+    known = sorted(evidence["predicted"])
+    for letter in letters:
+        if output[letter] not in evidence["predicted"]:
+            return _say("unknown-mistake", letter=letter, got=output[letter], names=", ".join(known))
+    for mistake in known:
+        users = [letter for letter in letters if output[letter] == mistake]
+        if len(users) > 1:
+            return _say("mistake-twice", mistake=mistake, letters=" and ".join(users))
+    right = sum(output[letter] == expected[letter] for letter in letters)
+    if right == len(letters):
+        return None
+    message = _say("diagnosis-score", right=right, total=len(letters))
+    for letter in letters:
+        claimed = output[letter]
+        if claimed == expected[letter]:
+            continue
+        seen, predicted = evidence["observed"][letter], evidence["predicted"][claimed]
+        for fact in evidence["facts"]:
+            if seen[fact] != predicted[fact]:
+                text = evidence["phrases"][fact].format(letter=letter, seen=seen[fact], predicted=predicted[fact],
+                                                        mistake=evidence["descriptions"][claimed])
+                return message + " " + _say("diagnosis-contradiction", letter=letter,
+                                            mistake=repr(claimed), evidence=text)
+    return message
 
 
 JUDGES = {"compare": _judge_compare, "numerical-gradient": _judge_numerical_gradient,
-          "init-statistics": _judge_init_statistics, "layers": _judge_layers}
+          "init-statistics": _judge_init_statistics, "layers": _judge_layers, "train-step": _judge_train_step,
+          "diagnosis": _judge_diagnosis, "graph": _judge_graph}
 JUDGES_WITHOUT_EXPECTED = {"init-statistics"}
 
 
 # -- describing and comparing ----------------------------------------------------------------------------------
+def _kind(value):
+    """A short account of what a value is, for messages: "a list", "an array of shape (3,)", "None"."""
+    if value is None:
+        return "None"
+    if isinstance(value, np.ndarray):
+        return f"an array of shape {value.shape}"
+    if isinstance(value, (list, tuple)):
+        return f"a {type(value).__name__} of length {len(value)}"
+    name = type(value).__name__
+    return f"{'an' if name[:1].lower() in 'aeiou' else 'a'} {name}"
+
+
 def describe(case):
     """A short account of a test case's inputs: names with shapes or values."""
+    if "about" in case:
+        return str(case["about"])
     parts = []
     for name, value in case.items():
         if isinstance(value, np.ndarray):
@@ -226,17 +703,40 @@ def describe(case):
             parts.append(f"{name}={value:g}")
         elif value is None:
             parts.append(f"{name}=None")
+        elif type(value).__name__ == "Network":
+            parts.append(f"{name}: Network {value.sizes}")
         else:
             parts.append(f"{name}: {type(value).__name__}")
     return ", ".join(parts)
 
 
-def compare(output, expected, rtol=1e-6, atol=1e-9, where="your result"):
+def _item_where(where, index, names):
+    """How item ``index`` of a sequence is named: by ``names`` (templates with {i} = index and
+    {l} = index + 1, the layer) or as "item i of ...". Returns (name, names for its items)."""
+    if isinstance(names, str):  # one template for every item
+        return names.format(i=index, l=index + 1), None
+    if names is not None and index < len(names):
+        name = names[index]
+        if isinstance(name, str):
+            return name, None
+        if isinstance(name, (list, tuple)) and len(name) == 2:  # [name of the list, template of its items]
+            return name[0], name[1]
+    return f"item {index} of {where}", None
+
+
+def compare(output, expected, rtol=1e-6, atol=1e-9, where="your result", names=None):
     """None if ``output`` matches ``expected`` (nested tuples/lists/dicts of
-    arrays and numbers), else a message saying where and how it differs."""
+    arrays and numbers), else a message saying where and how it differs.
+
+    An expected array asks for a float64 numpy array of its shape (not a list,
+    an np.matrix or float32); an expected number for a single number. ``names``
+    names the items of a sequence: a list with, for each item, a string or
+    ``[name, template]`` (the template names that item's own items, with
+    ``{i}`` the index and ``{l}`` = index + 1), or one template for all.
+    """
     if isinstance(expected, dict):
         if not isinstance(output, dict) or set(output) != set(expected):
-            return f"{where} should be a dict with keys {sorted(expected)}"
+            return _say("should-be-dict", where=where, keys=sorted(expected))
         for key in expected:
             message = compare(output[key], expected[key], rtol, atol, f"{where}[{key!r}]")
             if message:
@@ -244,42 +744,76 @@ def compare(output, expected, rtol=1e-6, atol=1e-9, where="your result"):
         return None
     if isinstance(expected, (tuple, list)):
         if not isinstance(output, (tuple, list)) or len(output) != len(expected):
-            got = f"{type(output).__name__} of length {len(output)}" if isinstance(output, (tuple, list)) \
-                else type(output).__name__
-            return f"{where} should be a {type(expected).__name__} of {len(expected)} items, got a {got}"
+            return _say("should-be-sequence", where=where, kind=type(expected).__name__, length=len(expected),
+                        got=_kind(output))
         for i, (out_item, exp_item) in enumerate(zip(output, expected)):
-            message = compare(out_item, exp_item, rtol, atol, f"item {i} of {where}")
+            item_where, item_names = _item_where(where, i, names)
+            message = compare(out_item, exp_item, rtol, atol, item_where, item_names)
             if message:
                 return message
         return None
     if isinstance(expected, str):
-        return None if output == expected else f"{where} is {output!r}, expected {expected!r}"
+        return None if output == expected else _say("string-differs", where=where, got=output, expected=expected)
+    if output is None:
+        return _say("forgot-return", where=where)
+    if not isinstance(expected, np.ndarray):
+        return _compare_numbers(output, expected, rtol, atol, where)
     return _compare_arrays(output, expected, rtol, atol, where)
 
 
-def _compare_arrays(output, expected, rtol, atol, where):
-    expected = np.asarray(expected, dtype=float)
+def _is_number(value):
+    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_))
+
+
+def _compare_numbers(output, expected, rtol, atol, where):
+    if isinstance(output, np.ndarray) and output.ndim == 0 and output.dtype.kind in "iuf":
+        output = output[()]
+    if not _is_number(output):
+        return _say("should-be-number", where=where, got=_kind(output))
+    got, want = float(output), float(expected)
+    if math.isclose(got, want, rel_tol=rtol, abs_tol=atol) or (math.isnan(got) and math.isnan(want)) or got == want:
+        return None
+    if not math.isfinite(got):
+        return _say("not-finite", where=where)
+    return _say("number-differs", where=where, got=got, expected=want)
+
+
+def array_problem(output, shape, where="your result"):
+    """None if ``output`` is a float64 numpy array (any shape), else what it is instead;
+    ``shape`` is the expected shape, for the message."""
     if output is None:
-        return f"{where} is None: did you forget to return it?"
-    try:
-        got = np.asarray(output, dtype=float)
-    except (TypeError, ValueError):
-        return f"{where} should be numeric with shape {expected.shape}, got {type(output).__name__}"
-    if got.size == 1 and expected.size == 1:
-        got, expected = got.reshape(()), expected.reshape(())
+        return _say("forgot-return", where=where)
+    if isinstance(output, np.matrix):
+        return _say("matrix", where=where)
+    if not isinstance(output, np.ndarray):
+        advice = ": wrap it in np.array(...)" if isinstance(output, (list, tuple)) else ""
+        return _say("should-be-array", where=where, shape=shape, got=_kind(output), advice=advice)
+    if output.dtype.kind not in "iuf":
+        return _say("not-numeric", where=where, shape=shape, got=f"dtype {output.dtype}")
+    if output.dtype != np.float64:
+        advice = (" (np.zeros_like of an integer array makes an integer array; give dtype=float)"
+                  if output.dtype.kind in "iu" else "")
+        return _say("not-float64", where=where, dtype=output.dtype, advice=advice)
+    return None
+
+
+def _compare_arrays(output, expected, rtol, atol, where):
+    message = array_problem(output, expected.shape, where)
+    if message:
+        return message
+    got = output
     if got.shape != expected.shape:
         if got.shape == expected.T.shape and np.allclose(got, expected.T, rtol=rtol, atol=atol):
-            return f"{where} is transposed: expected shape {expected.shape}, got {got.shape}"
-        return f"wrong shape: {where} should have shape {expected.shape}, got {got.shape}"
+            return _say("transposed", where=where, expected=expected.shape, got=got.shape)
+        return _say("wrong-shape", where=where, expected=expected.shape, got=got.shape)
     # equal_nan lets a known wrong answer that overflows be recognised as such
     close = np.isclose(got, expected, rtol=rtol, atol=atol, equal_nan=True)
     if close.all():
         return None
     if not np.all(np.isfinite(got)):
-        return f"{where} contains NaN or infinity (an overflow, or log/division of 0?)"
+        return _say("not-finite", where=where)
     if got.ndim == 0:
-        return f"{where} is {float(got):.6g}, expected {float(expected):.6g}"
-    worst = np.unravel_index(np.argmax(np.abs(got - expected)), got.shape)
-    index = ", ".join(str(i) for i in worst)
-    return (f"entry [{index}] of {where} is {got[worst]:.6g}, expected {expected[worst]:.6g} "
-            f"({int((~close).sum())} of {close.size} entries differ)")
+        return _say("number-differs", where=where, got=float(got), expected=float(expected))
+    worst = np.unravel_index(np.argmax(np.where(close, 0, np.abs(got - expected))), got.shape)
+    return _say("entry-differs", index=", ".join(str(i) for i in worst), where=where, got=got[worst],
+                expected=expected[worst], count=int((~close).sum()), size=close.size)

@@ -11,7 +11,8 @@ the public and the hidden cases and judges the outputs here, with
 ``judge``. The course build writes the nbgrader metadata of the exercise cells
 from ``points``.
 
-An exercise is a function the learner writes. ``cases()`` and
+An exercise is a function the learner writes (``Exercise.function``, defined at the top
+level of its notebook; its argument names are the reference's). ``cases()`` and
 ``hidden_cases()`` give the inputs it is tried on (fresh, seeded values on
 every call, made only of what ``bplib._encoding`` can write: arrays, numbers,
 networks, generators, lists, tuples, dicts), ``invoke`` names how it is
@@ -40,6 +41,7 @@ class Exercise:
     judge: str = "compare"   # how an output is judged, a key of bplib.checks.JUDGES
     rtol: float = 1e-6
     atol: float = 1e-9
+    names: object = None     # how messages call the parts of a tuple output (bplib.checks.compare's names)
 
     @property
     def parameters(self):
@@ -75,7 +77,7 @@ def judge(exercise, case, output):
     """None if ``output`` is right for ``case`` (public or hidden), else a message
     naming the likely mistake or the first difference."""
     return checks.judge_output(exercise.judge, case, output, exercise.expected(case),
-                               exercise.mistake_outputs(case), exercise.rtol, exercise.atol)
+                               exercise.mistake_outputs(case), exercise.rtol, exercise.atol, names=exercise.names)
 
 
 def _collect():

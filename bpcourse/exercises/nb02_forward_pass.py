@@ -35,41 +35,57 @@ def _forward_cases(seed, layouts):
     return cases
 
 
-def _forward_no_transpose(X, weights, biases):
-    a = X
-    for w, b in zip(weights, biases):
-        a = sigmoid(a @ w + b)
-    return a
-
-
-def _forward_no_bias(X, weights, biases):
-    a = X
-    for w in weights:
-        a = sigmoid(a @ w.T)
-    return a
-
-
-def _forward_linear_output(X, weights, biases):
-    a = X
-    for i, (w, b) in enumerate(zip(weights, biases)):
-        z = a @ w.T + b
-        a = z if i == len(weights) - 1 else sigmoid(z)
-    return a
+def _forward_wrong(kind):
+    def forward(X, weights, biases):
+        a = X
+        layers = list(zip(weights, biases))
+        if kind == "reversed":
+            layers = layers[::-1]
+        for i, (w, b) in enumerate(layers):
+            if kind == "no_transpose":
+                z = a @ w + b
+            elif kind == "no_bias":
+                z = a @ w.T
+            else:
+                z = a @ w.T + b
+            if kind == "bias_outside":
+                a = sigmoid(a @ w.T) + b
+            elif kind == "linear_output" and i == len(layers) - 1:
+                a = z
+            else:
+                a = sigmoid(z)
+            if kind == "first_layer_only":
+                return a
+        return a
+    return forward
 
 
 EXERCISES = [
     Exercise("sigmoid", "02_forward_pass", "sigmoid", 1, "sigma(z) = 1 / (1 + e^-z)", activations.sigmoid,
              cases=lambda: _z_cases(2), hidden_cases=_z_hidden_cases,
-             mistakes=(("sign of the exponent: sigma(z) = 1 / (1 + e^(-z))", lambda z: 1 / (1 + np.exp(z))),)),
+             mistakes=(("sign of the exponent: sigma(z) = 1 / (1 + e^(-z))", lambda z: 1 / (1 + np.exp(z))),
+                       ("that is tanh(z), not the sigmoid 1 / (1 + e^(-z))", lambda z: np.tanh(z)),
+                       ("1 - e^(-z) in the denominator: sigma(z) = 1 / (1 + e^(-z))",
+                        lambda z: 1 / (1 - np.exp(-z))))),
     Exercise("sigmoid-prime", "02_forward_pass", "sigmoid_prime", 1, "sigma'(z) = sigma(z)(1 - sigma(z))",
              activations.sigmoid_prime, cases=lambda: _z_cases(2), hidden_cases=_z_hidden_cases,
              mistakes=(("you used z(1 - z): the formula needs sigma(z)(1 - sigma(z))", lambda z: z * (1 - z)),
-                       ("that is sigma(z) itself, not its derivative", activations.sigmoid))),
-    # square layers first: W for W^T still runs there
+                       ("that is sigma(z) itself, not its derivative", activations.sigmoid),
+                       ("1 - sigma(z)^2 is tanh's pattern; the sigmoid's is sigma(z)(1 - sigma(z))",
+                        lambda z: 1 - sigmoid(z) ** 2),
+                       ("sign: sigma'(z) = sigma(z)(1 - sigma(z)) is positive",
+                        lambda z: -activations.sigmoid_prime(z)))),
+    # square layers first: W for W^T and the reversed order still run there and are named
     Exercise("forward-pass", "02_forward_pass", "forward_pass", 2, "a^l = sigma(a^(l-1) w^T + b) layer by layer",
              forward_pass, cases=lambda: _forward_cases(3, [([2, 2, 2], 4), ([3, 4, 2], 5)]),
-             hidden_cases=lambda: _forward_cases(103, [([4, 3, 5, 1], 6), ([1, 2], 3)]),
-             mistakes=(("W instead of W^T: with samples as rows, z = a @ w.T + b", _forward_no_transpose),
-                       ("the bias is missing from z", _forward_no_bias),
-                       ("the output layer needs sigma too", _forward_linear_output))),
+             hidden_cases=lambda: _forward_cases(103, [([4, 3, 5, 1], 6), ([1, 2], 3), ([3, 3, 3, 3], 2)]),
+             mistakes=(("W instead of W^T: with samples as rows, z = a @ w.T + b", _forward_wrong("no_transpose")),
+                       ("the bias is missing from z", _forward_wrong("no_bias")),
+                       ("the output layer needs sigma too", _forward_wrong("linear_output")),
+                       ("the bias goes inside sigma: a = sigma(a w^T + b), not sigma(a w^T) + b",
+                        _forward_wrong("bias_outside")),
+                       ("the layers ran in reverse order: weights[0] is w^1, the first layer the input meets",
+                        _forward_wrong("reversed")),
+                       ("only the first layer ran: is the return inside the for loop?",
+                        _forward_wrong("first_layer_only")))),
 ]

@@ -32,7 +32,8 @@ def gradient_descent_step(param, grad, learning_rate):
 def _step_cases(seed):
     r = rng(seed)
     return [dict(param=r.normal(size=(3, 2)), grad=r.normal(size=(3, 2)), learning_rate=0.5),
-            dict(param=r.normal(size=4), grad=r.normal(size=4), learning_rate=0.01)]
+            dict(param=r.normal(size=4), grad=r.normal(size=4), learning_rate=0.01),
+            dict(param=r.normal(size=(2, 3, 2)), grad=r.normal(size=(2, 3, 2)), learning_rate=3.0)]
 
 
 def numerical_gradient(cost, param, eps=1e-5):
@@ -62,7 +63,9 @@ EXERCISES = [
                         lambda A, Y: 0.5 * np.sum((A - Y) ** 2)),
                        ("missing the 1/2", lambda A, Y: np.mean(np.sum((A - Y) ** 2, axis=1))),
                        ("averaged over every entry: sum over outputs, then average over samples",
-                        lambda A, Y: 0.5 * np.mean((A - Y) ** 2)))),
+                        lambda A, Y: 0.5 * np.mean((A - Y) ** 2)),
+                       ("the norm is squared: 1/2 ||a - y||^2, not 1/2 ||a - y||",
+                        lambda A, Y: float(np.mean(0.5 * np.linalg.norm(A - Y, axis=1)))))),
     Exercise("cross-entropy-cost", "03_cost_and_gradient_descent", "cross_entropy_cost", 1,
              "C = -mean over samples of sum_j [y ln a + (1 - y) ln(1 - a)]", cross_entropy_cost,
              cases=lambda: _cost_cases(4), hidden_cases=_cost_hidden_cases,
@@ -70,12 +73,24 @@ EXERCISES = [
                        ("the (1 - y) ln(1 - a) term is missing",
                         lambda A, Y: float(np.mean(-np.sum(Y * np.log(A), axis=1)))),
                        ("summed over samples: missing 1/n",
-                        lambda A, Y: cross_entropy_cost(A, Y) * A.shape[0]))),
+                        lambda A, Y: cross_entropy_cost(A, Y) * A.shape[0]),
+                       ("averaged over every entry: sum over the outputs j, then average over the samples",
+                        lambda A, Y: float(-np.mean(Y * np.log(A) + (1 - Y) * np.log(1 - A)))),
+                       ("y and 1 - y swapped: the cost is -[y ln a + (1 - y) ln(1 - a)]",
+                        lambda A, Y: float(np.mean(-np.sum((1 - Y) * np.log(A) + Y * np.log(1 - A), axis=1)))),
+                       ("ln is the natural logarithm (np.log), not log10",
+                        lambda A, Y: float(np.mean(-np.sum(Y * np.log10(A) + (1 - Y) * np.log10(1 - A), axis=1)))))),
     Exercise("gradient-descent-step", "03_cost_and_gradient_descent", "gradient_descent_step", 1,
              "return param - learning_rate * grad", gradient_descent_step,
              cases=lambda: _step_cases(5), hidden_cases=lambda: _step_cases(105),
              mistakes=(("sign: + learning_rate * grad climbs uphill; step against the gradient",
-                        lambda param, grad, learning_rate: param + learning_rate * grad),)),
+                        lambda param, grad, learning_rate: param + learning_rate * grad),
+                       ("the learning rate is missing: the step is learning_rate * grad",
+                        lambda param, grad, learning_rate: param - grad),
+                       ("divided by the learning rate: the step is learning_rate * grad",
+                        lambda param, grad, learning_rate: param - grad / learning_rate),
+                       ("param and grad swapped: the new parameter is param - learning_rate * grad",
+                        lambda param, grad, learning_rate: grad - learning_rate * param))),
     Exercise("numerical-gradient", "03_cost_and_gradient_descent", "numerical_gradient", 2,
              "central differences, one entry of param at a time", numerical_gradient,
              cases=lambda: _numerical_gradient_cases(6, [(2, 3), (4,)]),

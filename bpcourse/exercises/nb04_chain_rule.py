@@ -17,7 +17,8 @@ def neuron_gradients(x, w, b, y):
 def _neuron_cases(seed):
     r = rng(seed)
     return [dict(x=r.normal(size=3), w=r.normal(size=3), b=float(r.normal()), y=1.0),
-            dict(x=r.normal(size=2), w=r.normal(size=2), b=0.3, y=0.0)]
+            dict(x=r.normal(size=2), w=r.normal(size=2), b=0.3, y=0.0),
+            dict(x=r.normal(size=4), w=r.normal(size=4), b=-0.7, y=0.25)]
 
 
 def _neuron_no_sigma_prime(x, w, b, y):
@@ -35,11 +36,25 @@ def _neuron_no_x(x, w, b, y):
     return np.full_like(x, gb), gb
 
 
+def _neuron_w_for_x(x, w, b, y):
+    gw, gb = neuron_gradients(x, w, b, y)
+    return gb * w, gb
+
+
+def _neuron_sigma_prime_of_a(x, w, b, y):
+    a = sigmoid(w @ x + b)
+    dz = (a - y) * sigmoid_prime(a)
+    return dz * x, float(dz)
+
+
 EXERCISES = [
     Exercise("neuron-gradients", "04_chain_rule", "neuron_gradients", 2,
              "dC/dw and dC/db of one sigmoid neuron with C = 1/2 (a - y)^2", neuron_gradients,
              cases=lambda: _neuron_cases(7), hidden_cases=lambda: _neuron_cases(107),
              mistakes=(("missing sigma'(z): dC/dz = (a - y) sigma'(z)", _neuron_no_sigma_prime),
                        ("sign: dC/da = a - y, not y - a", _neuron_sign),
-                       ("dC/dw needs the factor dz/dw = x", _neuron_no_x))),
+                       ("dC/dw needs the factor dz/dw = x", _neuron_no_x),
+                       ("dz/dw = x, not w: z = w . x + b changes with w_k at the rate x_k", _neuron_w_for_x),
+                       ("sigma' was taken of a instead of z: dC/dz = (a - y) sigma'(z)", _neuron_sigma_prime_of_a)),
+             names=["grad_w (dC/dw)", "grad_b (dC/db)"]),
 ]

@@ -21,7 +21,7 @@ _XOR_Y = np.array([[0.0], [1.0], [1.0], [0.0]])
 def _train_step_cases():
     return [dict(net=Network([2, 3, 1], "sigmoid", "sigmoid", "cross_entropy", seed=4), X=_XOR_X, Y=_XOR_Y,
                  learning_rate=0.5),
-            dict(net=Network([2, 2, 2], "tanh", "sigmoid", "quadratic", seed=5), X=_XOR_X,
+            dict(net=Network([2, 4, 3, 2], "tanh", "sigmoid", "quadratic", seed=5), X=_XOR_X,
                  Y=np.c_[_XOR_Y, 1 - _XOR_Y], learning_rate=2.0)]
 
 
@@ -36,18 +36,26 @@ def _train_step_wrong(kind):
     def step(net, X, Y, learning_rate):
         weight_grads, bias_grads = net.backprop(X, Y)
         sign = -1.0 if kind == "sign" else 1.0
-        for w, gw in zip(net.weights, weight_grads):
-            w -= sign * learning_rate * gw
-        if kind != "no_biases":
-            for b, gb in zip(net.biases, bias_grads):
-                b -= sign * learning_rate * gb
+        rate = 1.0 if kind == "no_rate" else learning_rate
+        layers = range(len(net.weights))
+        if kind == "last_layer_only":
+            layers = [len(net.weights) - 1]
+        for i in layers:
+            net.weights[i] -= sign * rate * weight_grads[i]
+            if kind != "no_biases":
+                net.biases[i] -= sign * rate * bias_grads[i]
     return step
 
 
 EXERCISES = [
     Exercise("train-step", "07_xor", "train_step", 2, "one gradient-descent step on net, in place",
              train_step, cases=_train_step_cases, hidden_cases=_train_step_hidden_cases, invoke="train-step",
+             judge="train-step",
+             names=[["net.weights", "net.weights[{i}] (w^{l})"], ["net.biases", "net.biases[{i}] (b^{l})"]],
              mistakes=(("sign: the step went uphill (w += ...); use w -= learning_rate * grad",
                         _train_step_wrong("sign")),
-                       ("the biases were not updated", _train_step_wrong("no_biases")))),
+                       ("the biases were not updated", _train_step_wrong("no_biases")),
+                       ("the learning rate is missing: the step is learning_rate * grad", _train_step_wrong("no_rate")),
+                       ("only the last layer was updated: every w^l and b^l takes a step",
+                        _train_step_wrong("last_layer_only")))),
 ]

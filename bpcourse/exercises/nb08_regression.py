@@ -18,5 +18,9 @@ EXERCISES = [
              hidden_cases=lambda: [dict(z=np.array([-30.0, -0.5, 0.0, 1e-4, 20.0])),
                                    dict(z=rng(115).normal(0, 2, size=(2, 3, 2)))],
              mistakes=(("you used 1 - z^2: the formula needs 1 - tanh(z)^2", lambda z: 1 - z ** 2),
-                       ("that is the sigmoid's derivative", activations.sigmoid_prime))),
+                       ("that is the sigmoid's derivative", activations.sigmoid_prime),
+                       ("sign: tanh'(z) = 1 - tanh(z)^2 is positive, not tanh(z)^2 - 1",
+                        lambda z: np.tanh(z) ** 2 - 1),
+                       ("tanh(z) must be squared: tanh'(z) = 1 - tanh(z)^2", lambda z: 1 - np.tanh(z)),
+                       ("that is tanh(z) itself, not its derivative", lambda z: np.tanh(z)))),
 ]

@@ -28,12 +28,20 @@ def _step_decay_unfloored(initial_rate, epoch, drop, every):
 EXERCISES = [
     Exercise("scaled-init", "10_training_in_practice", "scaled_init", 1,
              "weights from N(0, 1/n_in), shape (n_out, n_in)", scaled_init,
-             cases=_init_cases, hidden_cases=_init_hidden_cases, judge="init-statistics"),
+             cases=_init_cases, hidden_cases=_init_hidden_cases, invoke="draw-with-rng", judge="init-statistics"),
     Exercise("step-decay", "10_training_in_practice", "step_decay", 1,
              "initial_rate * drop ** (epoch // every)", step_decay,
              cases=lambda: [dict(initial_rate=0.5, epoch=e, drop=0.5, every=10) for e in (0, 9, 10, 25, 40)],
-             hidden_cases=lambda: [dict(initial_rate=0.1, epoch=e, drop=0.3, every=7) for e in (6, 7, 20, 21)],
+             hidden_cases=lambda: [dict(initial_rate=0.1, epoch=e, drop=0.3, every=7) for e in (6, 7, 20, 21)]
+             + [dict(initial_rate=2.0, epoch=3, drop=0.9, every=1)],
              invoke="float",
              mistakes=(("the rate should drop in steps: use epoch // every (whole steps), not epoch / every",
-                        _step_decay_unfloored),)),
+                        _step_decay_unfloored),
+                       ("one drop too many: at epoch 0 the rate is initial_rate, the first drop comes at epoch = every",
+                        lambda initial_rate, epoch, drop, every: initial_rate * drop ** (epoch // every + 1)),
+                       ("drop ** epoch drops every epoch: the exponent counts the `every`-epoch periods done, "
+                        "epoch // every", lambda initial_rate, epoch, drop, every: initial_rate * drop ** epoch),
+                       ("multiplied by drop times the number of periods; each period multiplies by drop again: "
+                        "drop ** (epoch // every)",
+                        lambda initial_rate, epoch, drop, every: initial_rate * drop * (epoch // every)))),
 ]

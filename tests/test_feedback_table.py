@@ -1,0 +1,707 @@
+"""For every exercise: wrong answers fail (the named ones with their name) and right
+answers written unlike the reference pass.
+
+Each row is (exercise id, answer, what the feedback must say). ``RIGHT`` means the
+answer must pass; any other string must appear in the failing message. The wrong
+answers are the ones learners write (transposes, sum vs mean, signs, in-place
+changes, lists, float32, ignoring rng, ...), not only the answer key's mistakes.
+"""
+import math
+
+import numpy as np
+import pytest
+from scipy import special
+
+from bpcourse import exercises
+from bplib import gradient_check
+from bplib.activations import sigmoid as bp_sigmoid, sigmoid_prime as bp_sigmoid_prime, softmax as bp_softmax
+from bplib.checks import evaluate, judge_output
+
+RIGHT = None
+
+
+# -- 01 fold-bias ------------------------------------------------------------------------------------------------
+def fold_bias_concatenate(w, b):
+    return np.concatenate([w, b.reshape(-1, 1)], axis=1)
+
+
+def fold_bias_loop(w, b):
+    out = np.empty((w.shape[0], w.shape[1] + 1))
+    for j in range(w.shape[0]):
+        out[j, :-1], out[j, -1] = w[j], b[j]
+    return out
+
+
+# -- 02 ----------------------------------------------------------------------------------------------------------
+def sigmoid_in_place(z):
+    z *= -1
+    return 1 / (1 + np.exp(z))
+
+
+def forward_pass_einsum(X, weights, biases):
+    a = X
+    for w, b in zip(weights, biases):
+        a = special.expit(np.einsum("jk,nk->nj", w, a) + b)
+    return a
+
+
+def forward_pass_columns(X, weights, biases):
+    a = X.T                                  # one sample per column, as in article 001
+    for w, b in zip(weights, biases):
+        a = 1 / (1 + np.exp(-(w @ a + b[:, None])))
+    return a.T
+
+
+def forward_pass_first_layer_only(X, weights, biases):
+    return bp_sigmoid(X @ weights[0].T + biases[0])
+
+
+def forward_pass_all_activations(X, weights, biases):
+    activations = [X]
+    for w, b in zip(weights, biases):
+        activations.append(bp_sigmoid(activations[-1] @ w.T + b))
+    return activations
+
+
+# -- 03 ----------------------------------------------------------------------------------------------------------
+def numerical_gradient_drifting_restore(cost, param, eps=1e-5):
+    """Restores with += eps, -= 2 eps, += eps: rounding leaves about 1e-16 behind, which is restored."""
+    grad = np.zeros_like(param)
+    for index in np.ndindex(param.shape):
+        param[index] += eps
+        plus = cost()
+        param[index] -= 2 * eps
+        minus = cost()
+        param[index] += eps
+        grad[index] = (plus - minus) / (2 * eps)
+    return grad
+
+
+def numerical_gradient_flat(cost, param, eps=1e-5):
+    flat, grad = param.reshape(-1), np.zeros(param.size)
+    for i in range(param.size):
+        keep = flat[i]
+        flat[i] = keep + eps
+        plus = cost()
+        flat[i] = keep - eps
+        minus = cost()
+        flat[i] = keep
+        grad[i] = (plus - minus) / (2 * eps)
+    return grad.reshape(param.shape)
+
+
+def numerical_gradient_divides_by_eps(cost, param, eps=1e-5):
+    return numerical_gradient_flat(cost, param, eps) * 2
+
+
+def numerical_gradient_on_a_copy(cost, param, eps=1e-5):
+    grad = np.zeros_like(param)
+    for index in np.ndindex(param.shape):
+        nudged = param.copy()
+        nudged[index] += eps
+        grad[index] = (cost() - cost()) / (2 * eps)
+    return grad
+
+
+def numerical_gradient_left_nudged(cost, param, eps=1e-5):
+    grad = np.zeros_like(param)
+    for index in np.ndindex(param.shape):
+        param[index] += eps
+        plus = cost()
+        param[index] -= 2 * eps
+        grad[index] = (plus - cost()) / (2 * eps)
+    return grad
+
+
+def gradient_descent_step_in_place(param, grad, learning_rate):
+    param -= learning_rate * grad
+    return param
+
+
+def gradient_descent_step_copy(param, grad, learning_rate):
+    new = param.copy()
+    new -= learning_rate * grad
+    return new
+
+
+# -- 04 ----------------------------------------------------------------------------------------------------------
+def neuron_gradients_by_hand(x, w, b, y):
+    a = 1 / (1 + math.exp(-(float(np.dot(w, x)) + b)))
+    dz = (a - y) * a * (1 - a)
+    return [dz * x, dz]                      # a list instead of a tuple is harmless
+
+
+def neuron_gradients_grad_b_as_array(x, w, b, y):
+    a = bp_sigmoid(w @ x + b)
+    dz = (a - y) * a * (1 - a)
+    return dz * x, np.array([dz])
+
+
+# -- 06 ----------------------------------------------------------------------------------------------------------
+def backprop_loop(weights, biases, X, Y):
+    """One sample at a time, column vectors, then the mean: right, unlike the reference."""
+    weight_sums = [np.zeros_like(w) for w in weights]
+    bias_sums = [np.zeros_like(b) for b in biases]
+    for x, y in zip(X, Y):
+        activations, zs = [x[:, None]], []
+        for w, b in zip(weights, biases):
+            zs.append(w @ activations[-1] + b[:, None])
+            activations.append(bp_sigmoid(zs[-1]))
+        delta = (activations[-1] - y[:, None]) * bp_sigmoid_prime(zs[-1])
+        for i in reversed(range(len(weights))):
+            weight_sums[i] += delta @ activations[i].T
+            bias_sums[i] += delta[:, 0]
+            if i:
+                delta = (weights[i].T @ delta) * bp_sigmoid_prime(zs[i - 1])
+    n = len(X)
+    return tuple(s / n for s in weight_sums), tuple(s / n for s in bias_sums)
+
+
+def backprop_bp4_transposed(weights, biases, X, Y):
+    weight_grads, bias_grads = exercises.get("backprop").reference(weights, biases, X, Y)
+    return [g.T for g in weight_grads], bias_grads
+
+
+def relative_error_loop(analytic, numeric):
+    worst = 0.0
+    for a, n in zip(np.ravel(analytic), np.ravel(numeric)):
+        worst = max(worst, abs(a - n) / max(abs(a), abs(n)))
+    return worst
+
+
+# -- 07 ----------------------------------------------------------------------------------------------------------
+def train_step_assigning(net, X, Y, learning_rate):
+    weight_grads, bias_grads = net.backprop(X, Y)
+    for i in range(len(net.weights)):
+        net.weights[i] = net.weights[i] - learning_rate * weight_grads[i]
+        net.biases[i] = net.biases[i] - learning_rate * bias_grads[i]
+
+
+def train_step_new_lists(net, X, Y, learning_rate):
+    weight_grads, bias_grads = net.backprop(X, Y)
+    net.weights = [w - learning_rate * g for w, g in zip(net.weights, weight_grads)]
+    net.biases = [b - learning_rate * g for b, g in zip(net.biases, bias_grads)]
+
+
+def train_step_rebinding(net, X, Y, learning_rate):
+    weight_grads, bias_grads = net.backprop(X, Y)
+    for w, g in zip(net.weights, weight_grads):
+        w = w - learning_rate * g            # noqa: F841 (the mistake: rebinds a name, the net keeps its array)
+    for b, g in zip(net.biases, bias_grads):
+        b = b - learning_rate * g            # noqa: F841
+
+
+def train_step_returning(net, X, Y, learning_rate):
+    weight_grads, bias_grads = net.backprop(X, Y)
+    return ([w - learning_rate * g for w, g in zip(net.weights, weight_grads)],
+            [b - learning_rate * g for b, g in zip(net.biases, bias_grads)])
+
+
+def train_step_weights_first_then_gradients_again(net, X, Y, learning_rate):
+    for i in range(len(net.weights)):        # recomputes the gradients after each layer moved: not one step
+        weight_grads, bias_grads = net.backprop(X, Y)
+        net.weights[i] -= learning_rate * weight_grads[i]
+        net.biases[i] -= learning_rate * bias_grads[i]
+
+
+def train_step_scaling_X(net, X, Y, learning_rate):
+    X /= X.std()                             # changes the caller's data
+    train_step_assigning(net, X, Y, learning_rate)
+
+
+# -- 09 ----------------------------------------------------------------------------------------------------------
+def softmax_logsumexp(Z):
+    return np.exp(Z - special.logsumexp(Z, axis=1, keepdims=True))
+
+
+# -- 10 ----------------------------------------------------------------------------------------------------------
+def scaled_init_transposed_draw(n_in, n_out, rng):
+    return rng.standard_normal((n_in, n_out)).T / np.sqrt(n_in)
+
+
+def scaled_init_repeated_row(n_in, n_out, rng):
+    return np.tile(rng.normal(0, 1 / np.sqrt(n_in), size=n_in), (n_out, 1))
+
+
+def scaled_init_uniform(n_in, n_out, rng):
+    half_width = np.sqrt(3 / n_in)           # the same variance 1/n_in, but uniform
+    return rng.uniform(-half_width, half_width, size=(n_out, n_in))
+
+
+def scaled_init_global_random(n_in, n_out, rng):
+    return np.random.randn(n_out, n_in) / np.sqrt(n_in)
+
+
+def scaled_init_own_generator(n_in, n_out, rng):
+    return np.random.default_rng(0).normal(0, 1 / np.sqrt(n_in), size=(n_out, n_in))
+
+
+# -- 11: a learner's Value class, as the notebook gives it; the checks build leaves with it -----------------------
+class Value:
+    def __init__(self, data, parents=(), op="leaf"):
+        self.data = float(data)
+        self.grad = 0.0
+        self.parents = parents
+        self.op = op
+        self.backward_rule = lambda: None
+
+    def __add__(self, other):
+        return add_micrograd_style(self, other)
+
+
+def add_micrograd_style(a, b):
+    b = b if isinstance(b, Value) else Value(b)    # works because the check's leaves are this Value
+    out = Value(a.data + b.data, (a, b), "+")
+
+    def _backward():
+        a.grad += 1.0 * out.grad
+        b.grad += 1.0 * out.grad
+    out.backward_rule = _backward
+    return out
+
+
+def add_with_loop(a, b):
+    out = Value(a.data + b.data, (a, b), "+")
+
+    def rule():
+        for parent in out.parents:
+            parent.grad += out.grad
+    out.backward_rule = rule
+    return out
+
+
+def add_returning_float(a, b):
+    return a.data + b.data
+
+
+def add_without_parents(a, b):
+    out = Value(a.data + b.data)
+
+    def rule():
+        a.grad += out.grad
+        b.grad += out.grad
+    out.backward_rule = rule
+    return out
+
+
+def add_updating_at_once(a, b):
+    out = Value(a.data + b.data, (a, b), "+")
+    a.grad += 1.0
+    b.grad += 1.0
+    return out
+
+
+def mul_reading_parents(a, b):
+    out = Value(a.data * b.data, (a, b), "*")
+
+    def rule():
+        left, right = out.parents
+        left.grad += right.data * out.grad
+        right.grad += left.data * out.grad
+    out.backward_rule = rule
+    return out
+
+
+def mul_with_lambda(a, b):
+    out = Value(a.data * b.data, (a, b), "*")
+    out.backward_rule = lambda: (setattr(a, "grad", a.grad + out.grad * b.data),
+                                 setattr(b, "grad", b.grad + out.grad * a.data))
+    return out
+
+
+def mul_wrong_value(a, b):
+    out = Value(a.data + b.data, (a, b), "*")
+
+    def rule():
+        a.grad += out.grad * b.data
+        b.grad += out.grad * a.data
+    out.backward_rule = rule
+    return out
+
+
+def tanh_by_exp(x):
+    e = math.exp(2 * x.data)
+    out = Value((e - 1) / (e + 1), (x,), "tanh")
+
+    def rule():
+        x.grad += (1 - out.data ** 2) * out.grad
+    out.backward_rule = rule
+    return out
+
+
+def tanh_recomputed_in_rule(x):
+    out = Value(np.tanh(x.data), (x,), "tanh")
+
+    def rule():
+        x.grad += out.grad / np.cosh(x.data) ** 2
+    out.backward_rule = rule
+    return out
+
+
+def tanh_sigmoid_rule(x):
+    out = Value(math.tanh(x.data), (x,), "tanh")
+
+    def rule():
+        x.grad += out.grad * out.data * (1 - out.data)
+    out.backward_rule = rule
+    return out
+
+
+def backward_iterative(root):
+    order, seen, stack = [], set(), [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        if done:
+            order.append(node)
+        elif id(node) not in seen:
+            seen.add(id(node))
+            stack.append((node, True))
+            stack.extend((parent, False) for parent in node.parents)
+    root.grad = 1.0
+    for node in order[::-1]:
+        node.backward_rule()
+
+
+def backward_kahn(root):
+    """Counts how many uses each node still waits for: a node passes its gradient on only after all of them."""
+    waiting, seen, stack = {}, {id(root)}, [root]
+    while stack:
+        node = stack.pop()
+        for parent in node.parents:
+            waiting[id(parent)] = waiting.get(id(parent), 0) + 1
+            if id(parent) not in seen:
+                seen.add(id(parent))
+                stack.append(parent)
+    root.grad, ready = 1.0, [root]
+    while ready:
+        node = ready.pop()
+        node.backward_rule()
+        for parent in node.parents:
+            waiting[id(parent)] -= 1
+            if waiting[id(parent)] == 0:
+                ready.append(parent)
+
+
+def backward_sorted_by_depth(root):
+    """Sorts by the longest distance from the leaves (a correct topological key)."""
+    depth = {}
+
+    def measure(node):
+        if id(node) not in depth:
+            depth[id(node)] = 1 + max((measure(p) for p in node.parents), default=0)
+        return depth[id(node)]
+    measure(root)
+    nodes, seen, stack = [], set(), [root]
+    while stack:
+        node = stack.pop()
+        if id(node) not in seen:
+            seen.add(id(node))
+            nodes.append(node)
+            stack.extend(node.parents)
+    root.grad = 1.0
+    for node in sorted(nodes, key=lambda n: -depth[id(n)]):
+        node.backward_rule()
+
+
+def backward_leaves_only_seeded(root):
+    order = []
+
+    def visit(node):
+        if node not in order:
+            for parent in node.parents:
+                visit(parent)
+            order.append(node)
+    visit(root)
+    root.grad = 0.0
+    for node in reversed(order):
+        node.backward_rule()
+
+
+# -- 12 ----------------------------------------------------------------------------------------------------------
+def layers_at_fault_by_rows(backprop_fn, net, X, Y):
+    result = gradient_check(net, X, Y, backprop=backprop_fn)
+    return [(layer, name) for layer, name, error in result.rows if error >= result.tolerance]
+
+
+def layers_at_fault_as_set(backprop_fn, net, X, Y):
+    return set(gradient_check(net, X, Y, backprop=backprop_fn).failing())
+
+
+def layers_at_fault_object(backprop_fn, net, X, Y):
+    return gradient_check(net, X, Y, backprop=backprop_fn)
+
+
+def layers_at_fault_names(backprop_fn, net, X, Y):
+    return [f"{name}{layer}" for layer, name in gradient_check(net, X, Y, backprop=backprop_fn).failing()]
+
+
+RIGHT_DIAGNOSIS = {"A": "missing_mean", "B": "w_not_transposed", "C": "wrong_activation", "D": "sign",
+                   "E": "missing_sigma_prime"}
+
+
+def diagnosis_with(**changes):
+    answer = dict(RIGHT_DIAGNOSIS, **changes)
+    return lambda: answer
+
+
+TABLE = [
+    # 01
+    ("fold-bias", fold_bias_concatenate, RIGHT),
+    ("fold-bias", fold_bias_loop, RIGHT),
+    ("fold-bias", lambda w, b: np.column_stack([w, b]).tolist(), "should be a numpy array"),
+    ("fold-bias", lambda w, b: np.column_stack([b, w]), "likely mistake: the bias went in the first column"),
+    ("fold-bias", lambda w, b: np.hstack([w, b]), "raised ValueError"),
+    ("fold-bias", lambda w, b: np.column_stack([w, b]).T, "entry ["),
+    ("fold-bias", lambda w, b: np.asmatrix(np.column_stack([w, b])), "np.matrix"),
+    ("fold-bias", lambda w, b: np.column_stack([w, b]).astype(np.float32), "dtype float32"),
+    # 02
+    ("sigmoid", lambda z: special.expit(z), RIGHT),
+    ("sigmoid", lambda z: 0.5 * (1 + np.tanh(z / 2)), RIGHT),
+    ("sigmoid", lambda z: np.exp(z) / (1 + np.exp(z)), RIGHT),
+    ("sigmoid", lambda z: 1 / (1 + np.exp(z)), "likely mistake: sign of the exponent"),
+    ("sigmoid", lambda z: np.tanh(z), "likely mistake: that is tanh(z)"),
+    ("sigmoid", lambda x: 1 / (1 + np.exp(-x)), "keep the stub's argument names: def sigmoid(z)"),
+    ("sigmoid", lambda z: np.array([1 / (1 + math.exp(-v)) for v in z]), "raised TypeError"),
+    ("sigmoid", sigmoid_in_place, "z was changed in place"),
+    ("sigmoid", lambda z: (1 / (1 + np.exp(-z))).astype(np.float32), "dtype float32"),
+    ("sigmoid-prime", lambda z: special.expit(z) * special.expit(-z), RIGHT),
+    ("sigmoid-prime", lambda z: np.exp(-z) / (1 + np.exp(-z)) ** 2, RIGHT),
+    ("sigmoid-prime", lambda z: z * (1 - z), "likely mistake: you used z(1 - z)"),
+    ("sigmoid-prime", lambda z: special.expit(z), "likely mistake: that is sigma(z) itself"),
+    ("sigmoid-prime", lambda z: 1 - special.expit(z) ** 2, "likely mistake: 1 - sigma(z)^2 is tanh's pattern"),
+    ("sigmoid-prime", lambda z: special.expit(z) * (1 + special.expit(z)), "entry ["),
+    ("forward-pass", forward_pass_einsum, RIGHT),
+    ("forward-pass", forward_pass_columns, RIGHT),
+    ("forward-pass", lambda X, weights, biases: forward_pass_einsum(X, weights[::-1], biases[::-1]),
+     "likely mistake: the layers ran in reverse order"),
+    ("forward-pass", lambda X, weights, biases: forward_pass_columns(X, [w.T for w in weights], biases),
+     "likely mistake: W instead of W^T"),
+    ("forward-pass", forward_pass_first_layer_only, "likely mistake: only the first layer ran"),
+    ("forward-pass", forward_pass_all_activations, "should be a numpy array"),
+    ("forward-pass", lambda X, weights, biases: forward_pass_einsum(X, weights, [0 * b for b in biases]),
+     "likely mistake: the bias is missing"),
+    # 03
+    ("quadratic-cost", lambda A, Y: 0.5 * np.sum((A - Y) ** 2) / len(A), RIGHT),
+    ("quadratic-cost", lambda A, Y: float(np.einsum("ij,ij->", A - Y, A - Y) / (2 * A.shape[0])), RIGHT),
+    ("quadratic-cost", lambda A, Y: 0.5 * np.sum((A - Y) ** 2), "likely mistake: summed over samples: missing 1/n"),
+    ("quadratic-cost", lambda A, Y: np.mean(np.sum((A - Y) ** 2, axis=1)), "likely mistake: missing the 1/2"),
+    ("quadratic-cost", lambda A, Y: 0.5 * np.mean((A - Y) ** 2), "likely mistake: averaged over every entry"),
+    ("quadratic-cost", lambda A, Y: 0.5 * np.sum((A - Y) ** 2, axis=1), "should be a single number"),
+    ("quadratic-cost", lambda A, Y: np.array([0.5 * np.sum((A - Y) ** 2) / len(A)]), "should be a single number"),
+    ("cross-entropy-cost", lambda A, Y: -np.sum(Y * np.log(A) + (1 - Y) * np.log1p(-A)) / len(A), RIGHT),
+    ("cross-entropy-cost", lambda A, Y: float(np.mean([-(y @ np.log(a) + (1 - y) @ np.log(1 - a))
+                                                        for a, y in zip(A, Y)])), RIGHT),
+    ("cross-entropy-cost", lambda A, Y: np.sum(Y * np.log(A) + (1 - Y) * np.log(1 - A)) / len(A),
+     "likely mistake: sign"),
+    ("cross-entropy-cost", lambda A, Y: -np.mean(Y * np.log(A) + (1 - Y) * np.log(1 - A)),
+     "likely mistake: averaged over every entry"),
+    ("cross-entropy-cost", lambda A, Y: -np.sum(Y * np.log(A)) / len(A), "likely mistake: the (1 - y) ln(1 - a)"),
+    ("cross-entropy-cost", lambda A, Y: -np.sum(Y * np.log10(A) + (1 - Y) * np.log10(1 - A)) / len(A),
+     "likely mistake: ln is the natural logarithm"),
+    ("gradient-descent-step", lambda param, grad, learning_rate: np.subtract(param, learning_rate * grad), RIGHT),
+    ("gradient-descent-step", gradient_descent_step_copy, RIGHT),
+    ("gradient-descent-step", gradient_descent_step_in_place, "param was changed in place"),
+    ("gradient-descent-step", lambda param, grad, learning_rate: param + learning_rate * grad, "likely mistake: sign"),
+    ("gradient-descent-step", lambda param, grad, learning_rate: param - grad,
+     "likely mistake: the learning rate is missing"),
+    ("gradient-descent-step", lambda param, grad, lr: param - lr * grad, "keep the stub's argument names"),
+    ("numerical-gradient", numerical_gradient_drifting_restore, RIGHT),
+    ("numerical-gradient", numerical_gradient_flat, RIGHT),
+    ("numerical-gradient", numerical_gradient_divides_by_eps, "twice the true gradient"),
+    ("numerical-gradient", numerical_gradient_on_a_copy, "0 everywhere"),
+    ("numerical-gradient", numerical_gradient_left_nudged, "the parameter array was left changed"),
+    ("numerical-gradient", lambda cost, param, eps: -numerical_gradient_flat(cost, param, eps),
+     "the negative of the true gradient"),
+    # 04
+    ("neuron-gradients", neuron_gradients_by_hand, RIGHT),
+    ("neuron-gradients", lambda x, w, b, y: tuple(np.array(exercises.get("neuron-gradients").reference(x, w, b, y),
+                                                           dtype=object)), RIGHT),
+    ("neuron-gradients", neuron_gradients_grad_b_as_array, "grad_b (dC/db) should be a single number"),
+    ("neuron-gradients", lambda x, w, b, y: (bp_sigmoid(w @ x + b) - y) * x, "should be a tuple of 2 items"),
+    ("neuron-gradients", lambda x, w, b, y: tuple(-g for g in exercises.get("neuron-gradients").reference(x, w, b, y)),
+     "likely mistake: sign"),
+    ("neuron-gradients", lambda x, w, b, y: ((bp_sigmoid(w @ x + b) - y) * x, bp_sigmoid(w @ x + b) - y),
+     "likely mistake: missing sigma'(z)"),
+    # 05
+    ("output-error", lambda a_out, y, z_out: (a_out - y) * a_out * (1 - a_out), RIGHT),
+    ("output-error", lambda a_out, y, z_out: np.multiply(a_out - y, bp_sigmoid_prime(z_out)), RIGHT),
+    ("output-error", lambda a_out, y, z_out: a_out - y, "likely mistake: missing sigma'(z^L)"),
+    ("output-error", lambda a_out, y, z_out: (y - a_out) * bp_sigmoid_prime(z_out), "likely mistake: sign"),
+    ("output-error", lambda a_out, y, z_out: (a_out - y) * bp_sigmoid_prime(a_out),
+     "likely mistake: sigma' was taken of a instead of z"),
+    ("output-error", lambda a_out, y, z_out: (a_out - y) @ bp_sigmoid_prime(z_out).T,
+     "likely mistake: BP1 multiplies entry by entry"),
+    ("hidden-error", lambda delta_next, w_next, z: (w_next.T @ delta_next.T).T * bp_sigmoid_prime(z), RIGHT),
+    ("hidden-error", lambda delta_next, w_next, z: np.einsum("nj,jk->nk", delta_next, w_next)
+     * special.expit(z) * special.expit(-z), RIGHT),
+    ("hidden-error", lambda delta_next, w_next, z: delta_next @ w_next, "likely mistake: missing sigma'(z^l)"),
+    ("hidden-error", lambda delta_next, w_next, z: (delta_next @ w_next.T) * bp_sigmoid_prime(z),
+     "likely mistake: W instead of W^T"),
+    ("hidden-error", lambda delta_next, w_next, z: (delta_next @ w_next) * z, "likely mistake: multiplied by z^l"),
+    ("hidden-error", lambda delta_next, w_next, z: (delta_next @ w_next) * special.expit(z),
+     "likely mistake: sigma(z^l) is not sigma'(z^l)"),
+    ("bias-gradient", lambda delta: np.sum(delta, axis=0) / delta.shape[0], RIGHT),
+    ("bias-gradient", lambda delta: np.ones(len(delta)) @ delta / len(delta), RIGHT),
+    ("bias-gradient", lambda delta: delta.sum(axis=0), "likely mistake: summed over the batch: missing 1/n"),
+    ("bias-gradient", lambda delta: delta.mean(axis=1), "likely mistake: averaged each row (axis 1)"),
+    ("bias-gradient", lambda delta: delta.mean(axis=0, keepdims=True), "likely mistake: shape (1, n_l)"),
+    ("bias-gradient", lambda delta: list(delta.mean(axis=0)), "should be a numpy array"),
+    ("weight-gradient", lambda delta, a_prev: np.einsum("nj,nk->jk", delta, a_prev) / len(delta), RIGHT),
+    ("weight-gradient", lambda delta, a_prev: np.mean([np.outer(d, a) for d, a in zip(delta, a_prev)], axis=0), RIGHT),
+    ("weight-gradient", lambda delta, a_prev: delta.T @ a_prev, "likely mistake: summed over the batch"),
+    ("weight-gradient", lambda delta, a_prev: a_prev.T @ delta / len(delta), "likely mistake: transposed"),
+    ("weight-gradient", lambda delta, a_prev: delta.T @ a_prev / delta.shape[1], "likely mistake: divided by n_l"),
+    ("weight-gradient", lambda delta, a_prev: (delta.T @ a_prev / len(delta)).astype(np.float32), "dtype float32"),
+    # 06
+    ("backprop", backprop_loop, RIGHT),
+    ("backprop", lambda weights, biases, X, Y: tuple(exercises.get("backprop").reference(weights, biases, X, Y)), RIGHT),
+    ("backprop", backprop_bp4_transposed, "likely mistake: BP4 transposed"),
+    ("backprop", exercises.get("backprop").mistakes[5][1], "likely mistake: delta^L = a^L - y, without sigma'(z^L)"),
+    ("backprop", exercises.get("backprop").mistakes[7][1], "likely mistake: BP2 with sigma'(z^(l+1))"),
+    ("backprop", lambda weights, biases, X, Y: tuple(g[::-1] for g in backprop_loop(weights, biases, X, Y)),
+     "likely mistake: the layers are in reverse order"),
+    ("backprop", lambda weights, biases, X, Y: (backprop_loop(weights, biases, X, Y)[0],
+                                                [2 * g for g in backprop_loop(weights, biases, X, Y)[1]]),
+     "entry [0] of bias_grads[0] (dC/db^1)"),
+    ("relative-error", relative_error_loop, RIGHT),
+    ("relative-error", lambda analytic, numeric: np.max(np.abs(analytic - numeric)
+                                                        / np.max([np.abs(analytic), np.abs(numeric)], axis=0)), RIGHT),
+    ("relative-error", lambda analytic, numeric: np.max(np.abs(analytic - numeric) / np.maximum(analytic, numeric)),
+     "likely mistake: max(a, n) without abs"),
+    ("relative-error", lambda analytic, numeric: np.max(np.abs(analytic - numeric) / np.abs(analytic)),
+     "likely mistake: divided by |analytic| only"),
+    ("relative-error", lambda analytic, numeric: np.max(np.abs(analytic - numeric)
+                                                        / (np.abs(analytic) + np.abs(numeric))),
+     "likely mistake: divided by |a| + |n|"),
+    ("relative-error", lambda analytic, numeric: np.abs(analytic - numeric) / np.maximum(abs(analytic), abs(numeric)),
+     "should be a single number"),
+    # 07
+    ("train-step", train_step_assigning, RIGHT),
+    ("train-step", train_step_new_lists, RIGHT),
+    ("train-step", train_step_rebinding, "net.weights and net.biases are exactly as they were"),
+    ("train-step", train_step_returning, "net.weights and net.biases are exactly as they were"),
+    ("train-step", exercises.get("train-step").mistakes[0][1], "likely mistake: sign"),
+    ("train-step", exercises.get("train-step").mistakes[1][1], "likely mistake: the biases were not updated"),
+    ("train-step", train_step_weights_first_then_gradients_again, "of net.weights[1] (w^2) is"),
+    ("train-step", train_step_scaling_X, "X was changed in place"),
+    # 08
+    ("tanh-prime", lambda z: 1 / np.cosh(z) ** 2, RIGHT),
+    ("tanh-prime", lambda z: (1 - np.tanh(z)) * (1 + np.tanh(z)), RIGHT),
+    ("tanh-prime", lambda z: 1 - z ** 2, "likely mistake: you used 1 - z^2"),
+    ("tanh-prime", lambda z: np.tanh(z) ** 2 - 1, "likely mistake: sign"),
+    ("tanh-prime", lambda z: 1 - np.tanh(z), "likely mistake: tanh(z) must be squared"),
+    ("tanh-prime", lambda z: bp_sigmoid_prime(z), "likely mistake: that is the sigmoid's derivative"),
+    # 09
+    ("softmax", lambda Z: special.softmax(Z, axis=1), RIGHT),
+    ("softmax", softmax_logsumexp, RIGHT),
+    ("softmax", lambda Z: special.softmax(Z, axis=0), "likely mistake: normalised over columns"),
+    ("softmax", lambda Z: np.exp(Z) / np.exp(Z).sum(axis=1, keepdims=True), "likely mistake: overflow"),
+    ("softmax", lambda Z: np.exp(Z - Z.max()) / np.exp(Z - Z.max()).sum(axis=1, keepdims=True),
+     "likely mistake: shifted by the largest entry of all Z"),
+    ("softmax", lambda Z: np.exp(Z - Z.max(axis=1, keepdims=True)), "likely mistake: not normalised"),
+    ("softmax-delta", lambda Z, Y: special.softmax(Z, axis=1) - Y, RIGHT),
+    ("softmax-delta", lambda Z, Y: bp_softmax(Z) + (-Y), RIGHT),
+    ("softmax-delta", lambda Z, Y: Y - bp_softmax(Z), "likely mistake: sign"),
+    ("softmax-delta", lambda Z, Y: (bp_softmax(Z) - Y) / len(Z), "likely mistake: delta^L is per sample"),
+    ("softmax-delta", lambda Z, Y: (bp_softmax(Z) - Y) * bp_softmax(Z) * (1 - bp_softmax(Z)),
+     "likely mistake: with softmax + cross-entropy the sigma' factor cancels"),
+    # 10
+    ("scaled-init", lambda n_in, n_out, rng: rng.standard_normal((n_out, n_in)) / np.sqrt(n_in), RIGHT),
+    ("scaled-init", scaled_init_transposed_draw, RIGHT),
+    ("scaled-init", scaled_init_uniform, "do not look normally distributed"),
+    ("scaled-init", scaled_init_global_random, "the generator rng was not used"),
+    ("scaled-init", scaled_init_own_generator, "the generator rng was not used"),
+    ("scaled-init", scaled_init_repeated_row, "draw every entry independently"),
+    ("scaled-init", lambda n_in, n_out, rng: rng.normal(0, 1 / np.sqrt(n_in), size=(n_in, n_out)), "transposed"),
+    ("scaled-init", lambda n_in, n_out, rng: rng.normal(0, 1 / np.sqrt(n_out), size=(n_out, n_in)),
+     "expected 1/sqrt(n_in)"),
+    ("step-decay", lambda initial_rate, epoch, drop, every: initial_rate * drop ** math.floor(epoch / every), RIGHT),
+    ("step-decay", lambda initial_rate, epoch, drop, every: np.float64(initial_rate * np.power(drop, epoch // every)),
+     RIGHT),
+    ("step-decay", lambda initial_rate, epoch, drop, every: initial_rate * drop ** (epoch / every),
+     "likely mistake: the rate should drop in steps"),
+    ("step-decay", lambda initial_rate, epoch, drop, every: initial_rate * drop ** (epoch // every + 1),
+     "likely mistake: one drop too many"),
+    ("step-decay", lambda initial_rate, epoch, drop, every: initial_rate * drop ** epoch,
+     "likely mistake: drop ** epoch drops every epoch"),
+    # 11
+    ("value-add", add_micrograd_style, RIGHT),
+    ("value-add", add_with_loop, RIGHT),
+    ("value-add", add_returning_float, "should return a Value"),
+    ("value-add", add_without_parents, "should have its inputs as parents"),
+    ("value-add", add_updating_at_once, "the chain-rule updates belong inside the backward_rule"),
+    ("value-add", exercises.get("value-add").mistakes[0][1], "likely mistake: the rule overwrites grad (=)"),
+    ("value-add", exercises.get("value-add").mistakes[1][1], "likely mistake: forgot the incoming gradient"),
+    ("value-mul", mul_reading_parents, RIGHT),
+    ("value-mul", mul_with_lambda, RIGHT),
+    ("value-mul", mul_wrong_value, "the value of x * y is -1, expected -0.75"),
+    ("value-mul", exercises.get("value-mul").mistakes[0][1], "likely mistake: swapped"),
+    ("value-mul", exercises.get("value-mul").mistakes[3][1], "likely mistake: sign"),
+    ("value-mul", exercises.get("value-mul").mistakes[4][1], "likely mistake: out.data is the value"),
+    ("value-tanh", tanh_by_exp, RIGHT),
+    ("value-tanh", tanh_recomputed_in_rule, RIGHT),
+    ("value-tanh", tanh_sigmoid_rule, "dC/d(x * y) is"),
+    ("value-tanh", exercises.get("value-tanh").mistakes[0][1], "likely mistake: you used 1 - x^2"),
+    ("value-tanh", exercises.get("value-tanh").mistakes[3][1], "likely mistake: sign"),
+    ("value-backward", backward_iterative, RIGHT),
+    ("value-backward", backward_kahn, RIGHT),
+    ("value-backward", backward_sorted_by_depth, RIGHT),
+    ("value-backward", backward_leaves_only_seeded, "likely mistake: forgot the seed"),
+    ("value-backward", exercises.get("value-backward").mistakes[1][1], "likely mistake: the rules ran from the leaves"),
+    ("value-backward", exercises.get("value-backward").mistakes[2][1], "likely mistake: a node that is reached twice"),
+    ("value-backward", exercises.get("value-backward").mistakes[4][1], "likely mistake: breadth-first"),
+    ("value-backward", lambda node: None, "likely mistake: forgot the seed"),
+    # 12
+    ("layers-at-fault", layers_at_fault_by_rows, RIGHT),
+    ("layers-at-fault", layers_at_fault_as_set, RIGHT),
+    ("layers-at-fault", layers_at_fault_object, "got the GradientCheck itself"),
+    ("layers-at-fault", layers_at_fault_names, "should be a list of (layer, 'w' or 'b') pairs"),
+    ("layers-at-fault", exercises.get("layers-at-fault").mistakes[0][1], "likely mistake: layers are numbered"),
+    ("layers-at-fault", exercises.get("layers-at-fault").mistakes[1][1], "likely mistake: that checked net.backprop"),
+    ("diagnosis", lambda: dict(RIGHT_DIAGNOSIS), RIGHT),
+    ("diagnosis", lambda: {letter: RIGHT_DIAGNOSIS[letter] for letter in "EDCBA"}, RIGHT),
+    ("diagnosis", diagnosis_with(A="sign", D="missing_mean"), "3 of 5 bugs matched correctly"),
+    ("diagnosis", diagnosis_with(B="missing_sigma_prime", E="w_not_transposed"), "on the uneven network"),
+    ("diagnosis", diagnosis_with(C="missing_mean", A="wrong_activation"), "Bug A is not 'wrong_activation'"),
+    ("diagnosis", diagnosis_with(A="sign"), "given for A and D"),
+    ("diagnosis", diagnosis_with(A="missing 1/n"), "is not one of the mistakes' names"),
+    ("diagnosis", lambda: [("A", "missing_mean")], "should be a dict"),
+]
+
+
+def _label(row):
+    exercise_id, answer, want = row
+    return f"{exercise_id}-{getattr(answer, '__name__', 'answer')}-{'right' if want is RIGHT else 'wrong'}"
+
+
+@pytest.mark.parametrize("row", TABLE, ids=[f"{i}-{_label(row)}" for i, row in enumerate(TABLE)])
+def test_answer(row):
+    exercise_id, answer, want = row
+    passed, message = evaluate(exercise_id, answer)
+    if want is RIGHT:
+        assert passed, message
+    else:
+        assert not passed, f"a wrong answer passed: {message}"
+        assert want in message, message
+        assert "item 0 of item" not in message      # parts are named in the course's notation
+        assert "1/m" not in message
+
+
+def test_every_exercise_has_three_wrong_and_two_right_answers():
+    for exercise in exercises.EXERCISES:
+        rows = [row for row in TABLE if row[0] == exercise.id]
+        assert sum(row[2] is RIGHT for row in rows) >= 2, exercise.id
+        assert sum(row[2] is not RIGHT for row in rows) >= 3, exercise.id
+
+
+@pytest.mark.parametrize("exercise_id", sorted({row[0] for row in TABLE if row[2] is RIGHT}))
+def test_right_answers_pass_the_hidden_cases_too(exercise_id):
+    """The grader's hidden cases accept the same right answers (judged as the grader does)."""
+    exercise = exercises.get(exercise_id)
+    answers = [answer for row_id, answer, want in TABLE if row_id == exercise_id and want is RIGHT]
+    for case in exercise.all_cases():
+        expected = exercise.expected(case)   # once per case: a right answer never reaches the mistakes
+        for answer in answers:
+            output = exercise.run(answer, case)
+            assert judge_output(exercise.judge, case, output, expected, [], exercise.rtol, exercise.atol,
+                                names=exercise.names) is None, (exercise_id, answer)
