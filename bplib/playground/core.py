@@ -580,6 +580,12 @@ class Playground:
         self._neuron_choice.observe(self._on_neuron, names="value")
         replay = w.HBox([self._play, self._replay_slider, self._replay_label, self._neuron_choice])
         images = self._image_widgets
+        # Class names: handles for browser tests and custom CSS.
+        for name, image in images.items():
+            image.add_class(f"bplib-image-{name}")
+        for widget, name in ((self._status, "status"), (self._play, "play"), (self._replay_slider, "replay"),
+                             (self._replay_label, "replay-label"), (self._neuron_choice, "neuron")):
+            widget.add_class(f"bplib-{name}")
         note = w.HTML(value=(
             '<span style="font-size:85%;color:#444">The &delta; and &part;C/&part;w panels show per-sample '
             "sizes: each sample's own gradient before the batch mean. The step uses the mean, in which samples "
@@ -593,7 +599,7 @@ class Playground:
             note,
         ]
         self._widget = widgets.PlaygroundWidget(children, playground=self)
-        self._widget.add_class("bplib-playground")  # a handle for browser tests and custom CSS
+        self._widget.add_class("bplib-playground")
 
     def _on_widget_change(self, name):
         def callback(change):

@@ -145,7 +145,7 @@ def build_controls(params, ranges):
                                  value=to_widget("batch_size", params["batch_size"]), description="batch size"),
         "seed": w.BoundedIntText(value=params["seed"], min=r["seed"][0], max=r["seed"][1], description="seed"),
         "time_budget": w.BoundedFloatText(value=to_widget("time_budget", params["time_budget"]), min=0.0,
-                                          max=r["time_budget"][1], step=0.5, description="time budget (s)",
+                                          max=r["time_budget"][1], step=0.5, description="budget (s)",
                                           tooltip="seconds of training per change; 0 for no limit"),
         "features": FeatureToggles(params["features"]),
     }
