@@ -62,15 +62,17 @@ class Panel:
         self.dynamic.append(artist)
         return artist
 
-    def use_layout(self, key, apply):
-        """Make ``key`` the current layout; ``apply()`` sets the axes for it (limits,
-        titles, ...) and is called on every change of layout, since the
-        dynamic artists' positions depend on the limits."""
+    def use_layout(self, key, limits, decorate):
+        """Make ``key`` the current layout. ``limits()`` sets the axes limits and
+        is called on every change of layout, since the dynamic artists'
+        positions depend on them; ``decorate()`` sets what only the cached
+        picture shows (titles, legend) and is called only to draw a new one."""
         if key == self._layout:
             return
-        apply()
+        limits()
         background = self._backgrounds.get(key)
         if background is None:
+            decorate()
             self.canvas.draw()  # animated artists are left out of this picture
             background = self.canvas.copy_from_bbox(self.fig.bbox)
             self._backgrounds[key] = background
@@ -157,10 +159,12 @@ class CurvePanel(Panel):
         xlim = (0.0, max(float(n_epochs), 1.0))
         legend = tuple(legend)
 
-        def apply():
+        def limits():  # and the title, cheap to set, so that the axes tell the truth
             self.ax.set_xlim(*xlim)
             self.ax.set_ylim(*ylim)
             self.ax.set_title(title, fontsize=9, color=title_colour, y=1.0, pad=4)
+
+        def decorate():
             if self._legend is not None:
                 self._legend.remove()
                 self._legend = None
@@ -169,7 +173,7 @@ class CurvePanel(Panel):
                 self._legend = self.ax.legend(handles, legend, fontsize=7, loc="lower left", frameon=False,
                                               ncol=min(len(legend), 3), handlelength=1.2, columnspacing=0.8)
 
-        self.use_layout((title, title_colour, xlim, ylim, legend), apply)
+        self.use_layout((title, title_colour, xlim, ylim, legend), limits, decorate)
 
     def _proxy(self, i):
         from matplotlib.lines import Line2D
@@ -243,26 +247,30 @@ class DataPanel(Panel):
                 self.test_points.set_offsets(np.empty((0, 2)))
                 self.test_points.set_array(np.empty(0))
 
-        def apply():
+        def limits():
+            if regression:
+                self.ax.set_xlim(*data["extent"])
+                self.ax.set_ylim(-2.0, 2.0)
+            else:
+                self.ax.set_xlim(*data["extent"][:2])
+                self.ax.set_ylim(*data["extent"][2:])
+
+        def decorate():
             ax = self.ax
             if self._legend is not None:
                 self._legend.remove()
                 self._legend = None
             if regression:
-                ax.set_xlim(*data["extent"])
-                ax.set_ylim(-2.0, 2.0)
                 ax.set_xlabel("x", fontsize=9, labelpad=1)
                 ax.set_ylabel("y", fontsize=9, labelpad=1)
                 handles = [self.target_line, self.fit_line, self.train_dots] + [self.test_dots] * has_test
                 self._legend = ax.legend(handles=handles, loc="lower left", fontsize=7, ncol=2, frameon=False)
             else:
-                ax.set_xlim(*data["extent"][:2])
-                ax.set_ylim(*data["extent"][2:])
                 ax.set_xlabel("x₁", fontsize=9, labelpad=1)
                 ax.set_ylabel("x₂", fontsize=9, labelpad=1)
             ax.set_title(title, fontsize=9, y=1.0, pad=4)
 
-        self.use_layout((regression, tuple(data["extent"]), has_test, title), apply)
+        self.use_layout((regression, tuple(data["extent"]), has_test, title), limits, decorate)
 
     def render(self, output, caption):
         """``output``: the network's output on the data's grid, ``(n_grid,)``."""

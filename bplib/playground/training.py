@@ -289,6 +289,9 @@ def _step(weights, biases, model, layer_outputs, Y, learning_rate, sums):
         biases[i] -= grad_b
 
 
+_ONES = {}  # np.ones(n) by n: the row sums below are products with it
+
+
 class _EpochRecord:
     """Sums of squares per epoch, filled batch by batch, turned into sizes (RMS) at the end.
 
@@ -322,11 +325,17 @@ class _EpochRecord:
         weights_rows = self._weights_rows
         # dC_x/dw^l is the outer product delta_x (a_x^{l-1})^T, whose squared
         # size is ||delta_x||^2 ||a_x^{l-1}||^2: no outer product needed.
-        np.matmul(previous * previous, np.ones(previous.shape[1]), out=weights_rows[1])
+        np.matmul(previous * previous, self._ones(previous.shape[1]), out=weights_rows[1])
         self.squares[self._row, :, self.offsets[i]:self.offsets[i + 1]] += weights_rows @ (delta * delta)
         self.weight_sq[self._row, i] += np.vdot(grad_w, grad_w)
         if i == 0:  # layer 1 comes last in each batch
             self.batches[self._row] += 1
+
+    @staticmethod
+    def _ones(length):
+        if length not in _ONES:
+            _ONES[length] = np.ones(length)
+        return _ONES[length]
 
     def close_epoch(self, row, n):
         self.epochs_closed = row + 1
