@@ -41,8 +41,8 @@ def xor_pg():
 
 
 def _curves(panel):
-    """The curves a plot panel shows (not its replay cursor and dots)."""
-    return [line for line in panel.lines if line.get_visible() and len(line.get_xdata())]
+    """The curves (x, y) a plot panel shows."""
+    return panel.curves
 
 
 def _pixels(png):
@@ -104,7 +104,6 @@ def test_defaults_and_public_api():
     assert [a.shape for a in r.gradient_norms.neuron_delta] == [(300, 4), (300, 1)]
     assert pg.png.startswith(b"\x89PNG") and all(png.startswith(b"\x89PNG") for png in pg.images.values())
     assert pg.figure.get_figwidth() > 5  # a picture of the whole view
-    assert set(pg.figures) == {"data", "loss", "delta", "weight", "neuron"}
     assert isinstance(pg.widget, ipywidgets.VBox)
     assert pg.show() is pg.widget  # outside IPython it only returns the widget
     assert pg.status == r.summary() and "train loss" in pg.status and "test accuracy" in pg.status
@@ -177,9 +176,9 @@ def test_training_and_test_loss_are_measured_on_the_same_network(xor_pg):
         i = snapshot.epoch
         assert xor_pg.result.history.train[i] == pytest.approx(net.loss(data["X_train"], data["Y_train"]), rel=1e-12)
         assert xor_pg.result.history.test[i] == pytest.approx(net.loss(data["X_test"], data["Y_test"]), rel=1e-12)
-    train_line, test_line = _curves(xor_pg._panels["loss"])
-    np.testing.assert_array_equal(train_line.get_xdata(), test_line.get_xdata())  # plotted at the same epochs
-    assert train_line.get_ydata()[-1] == pytest.approx(xor_pg.result.train_loss)
+    (train_x, train_y), (test_x, _) = _curves(xor_pg._panels["loss"])
+    np.testing.assert_array_equal(train_x, test_x)  # plotted at the same epochs
+    assert train_y[-1] == pytest.approx(xor_pg.result.train_loss)
 
 
 # -- controls -------------------------------------------------------------------
@@ -312,8 +311,7 @@ def test_replay_redraws_the_chosen_epoch_without_retraining(xor_pg):
     np.testing.assert_allclose(xor_pg._layer_outputs[-1][:, 0], start.forward(xor_pg._data()["grid"])[:, 0])
     xor_pg.replay_epoch = 151  # between snapshots: the nearest one
     assert xor_pg.replay_epoch == 150
-    cursor = xor_pg._panels["loss"].cursor.get_xdata()[0]
-    assert cursor == 150
+    assert xor_pg._panels["loss"].cursor == xor_pg._panels["neuron"].cursor == 150
     xor_pg._replay_slider.value = 10  # the slider (or the play button moving it) does the same
     assert xor_pg.replay_epoch == 30 and "epoch <b>30</b>" in xor_pg._replay_label.value
     assert_consistent(xor_pg)
@@ -338,10 +336,10 @@ def test_neuron_view_follows_the_chosen_neuron(xor_pg):
     assert xor_pg.neuron == (1, 2)
     assert xor_pg.images["neuron"] != before["neuron"] and xor_pg.images["network"] != before["network"]
     assert xor_pg.images["data"] == before["data"]  # nothing else is redrawn
-    line = _curves(xor_pg._panels["neuron"])[0]
-    np.testing.assert_allclose(line.get_ydata(), xor_pg.result.gradient_norms.neuron_delta[0][:, 1])
+    _, neuron_delta = _curves(xor_pg._panels["neuron"])[0]
+    np.testing.assert_allclose(neuron_delta, xor_pg.result.gradient_norms.neuron_delta[0][:, 1])
     xor_pg.neuron = (2, 1)  # the output neuron
-    assert "output" in xor_pg._panels["neuron"].ax.get_title()
+    assert "output" in xor_pg._panels["neuron"].title
     xor_pg.neuron = (1, 3)
     xor_pg.hidden_units = 2  # neuron 3 is gone: back to the first
     assert xor_pg.neuron == (1, 1)
@@ -377,11 +375,11 @@ def test_too_large_learning_rate_diverges_and_says_so(capsys):
         assert isinstance(r.diverged_at, int) and r.diverged_at <= 10
         assert pg.status.startswith(f"diverged at epoch {r.diverged_at} (learning rate too large)")
         assert "Diverged at epoch" in pg._status.value and "#b00020" in pg._status.value
-        assert f"diverged at epoch {r.diverged_at}" in pg._panels["loss"].ax.get_title()
-        assert pg._panels["loss"].extra.get_visible()
+        assert f"diverged at epoch {r.diverged_at}" in pg._panels["loss"].title
+        assert pg._panels["loss"].marked_epoch == r.diverged_at
         assert_consistent(pg)
         pg.set(dataset="xor", activation="tanh", learning_rate=0.5)
-        assert pg.result.diverged_at is None and not pg._panels["loss"].extra.get_visible()
+        assert pg.result.diverged_at is None and pg._panels["loss"].marked_epoch is None
     assert caught == []  # no warning flood (numpy or matplotlib)
     assert capsys.readouterr() == ("", "")
 
@@ -393,7 +391,7 @@ def test_an_oscillating_loss_says_the_learning_rate_is_too_large(xor_pg):
     assert r.unstable.startswith("the training loss oscillates between")
     assert xor_pg.status.startswith("learning rate too large: the training loss oscillates")
     assert "#b00020" in xor_pg._status.value  # the red of a divergence
-    assert "learning rate too large" in xor_pg._panels["loss"].ax.get_title()
+    assert "learning rate too large" in xor_pg._panels["loss"].title
     xor_pg.learning_rate = 1.0
     assert xor_pg.result.unstable is None and "#b00020" not in xor_pg._status.value
 
@@ -477,11 +475,11 @@ def test_deep_sigmoid_gradients_vanish_in_early_layers():
     assert norms.weight[:-1].mean(axis=1).max() < 10 * norms.weight[:-1].mean(axis=1).min()
     delta_panel, weight_panel = pg._panels["delta"], pg._panels["weight"]
     assert len(_curves(delta_panel)) == len(_curves(weight_panel)) == 5
-    np.testing.assert_allclose(_curves(weight_panel)[0].get_ydata(), norms.weight_per_sample[0])
-    assert "per sample" in weight_panel.ax.get_title()
+    np.testing.assert_allclose(_curves(weight_panel)[0][1], norms.weight_per_sample[0])
+    assert "per sample" in weight_panel.title
     pg.hidden_layers = 1
     assert len(_curves(delta_panel)) == 2
-    assert [t.get_text() for t in delta_panel.ax.get_legend().get_texts()] == ["layer 1", "2 (out)"]
+    assert delta_panel.legend == ("layer 1", "2 (out)")
 
 
 def test_regression_and_back():
@@ -492,9 +490,11 @@ def test_regression_and_back():
     assert "accuracy" not in pg.status
     assert pg.network.sizes == [2, 4, 1]  # x and sin x: the sin set has no x2
     data_panel = pg._panels["data"]
-    assert data_panel.fit_line.get_visible() and not data_panel.heat.get_visible()
+    assert data_panel.regression and data_panel.output.shape == (300,)  # the fitted curve
+    fitted = _pixels(pg.images["data"])
+    assert ((fitted[..., 1] > 140) & (fitted[..., 0] < 80)).sum() > 100  # the network's green curve
     pg.set(dataset="circles", learning_rate=1.0)
-    assert data_panel.heat.get_visible() and not data_panel.fit_line.get_visible()
+    assert not data_panel.regression and data_panel.output.shape == (64 * 64,)  # the heatmap
     assert pg.network.sizes == [3, 4, 1] and pg.result.train_accuracy > 0.9
     assert_consistent(pg)
 

@@ -197,11 +197,12 @@ class Playground:
         It is made without pyplot, so it never pops up on its own; as a cell's
         last value it shows once the inline backend is active. ``pg.png``
         holds the same picture as PNG bytes; ``pg.images`` each panel's own.
+        (The panels themselves are drawn with Pillow, for speed: see panels.py.)
         """
         from matplotlib.figure import Figure
 
         picture = np.asarray(self._composite())
-        fig = Figure(figsize=(picture.shape[1] / panels.DPI, picture.shape[0] / panels.DPI), dpi=panels.DPI)
+        fig = Figure(figsize=(picture.shape[1] / 72, picture.shape[0] / 72), dpi=72)
         fig.figimage(picture, 0, 0, origin="upper")
         return fig
 
@@ -215,11 +216,6 @@ class Playground:
         """Each panel as the widget shows it: a dict of PNG bytes, keyed "data",
         "network", "loss", "delta", "weight", "neuron"."""
         return dict(self._images)
-
-    @property
-    def figures(self):
-        """The live matplotlib Figures of the plotted panels (the network diagram is drawn with Pillow)."""
-        return {name: panel.fig for name, panel in self._panels.items()}
 
     @property
     def status(self):
@@ -392,13 +388,15 @@ class Playground:
     # -- drawing --------------------------------------------------------------
     def _build_panels(self):
         curve = _CURVE_SIZE
-        layer_styles = [dict(color=c, lw=1.5) for c in panels.LAYER_COLOURS]
+        layer_styles = [dict(colour=c, width=1.5) for c in panels.LAYER_COLOURS]
         self._panels = {
             "data": panels.DataPanel(*_DATA_SIZE),
-            "loss": panels.CurvePanel(*curve, [dict(color="C0", lw=1.5), dict(color="C1", lw=1.5, ls="--")]),
+            "loss": panels.CurvePanel(*curve, [dict(colour=panels.BLUE, width=1.5),
+                                               dict(colour=panels.ORANGE, width=1.5, dashed=True)]),
             "delta": panels.CurvePanel(*curve, layer_styles),
             "weight": panels.CurvePanel(*curve, layer_styles),
-            "neuron": panels.CurvePanel(*curve, [dict(color="#ff9600", lw=1.8), dict(color="0.5", lw=1, ls=":")]),
+            "neuron": panels.CurvePanel(*curve, [dict(colour=(255, 150, 0), width=1.8),
+                                                 dict(colour=panels.GREY, width=1, dashed=True)]),
         }
 
     def _draw_run(self):
@@ -413,12 +411,12 @@ class Playground:
             test = list(result.history.test) + [result.test_loss]
             loss_curves.append((np.arange(len(test)), test))
         if result.diverged_at is not None:
-            title, colour = f"loss: diverged at epoch {result.diverged_at}", _RED
+            title, colour = f"loss: diverged at epoch {result.diverged_at}", panels.RED
         elif result.unstable is not None:
-            title, colour = "loss: learning rate too large", _RED
+            title, colour = "loss: learning rate too large", panels.RED
         else:
             title = "loss C: train (solid), test (dashed)" if result.history.test else "loss C (training set)"
-            colour = "k"
+            colour = (0, 0, 0)
         span = p["epochs"]  # the planned epochs: a run cut short shows where it stopped
         self._panels["loss"].show(loss_curves, span, title, title_colour=colour,
                                   marked_epoch=result.diverged_at)

@@ -18,7 +18,7 @@ from PIL import Image, ImageDraw, ImageFont
 from .panels import HEAT_CMAP, encode_png
 
 WIDTH, HEIGHT = 400, 280
-_TOP, _BOTTOM, _LEFT, _RIGHT = 34, 10, 58, 16
+_TOP, _BOTTOM, _LEFT, _RIGHT = 34, 20, 58, 16
 _MAX_TILE, _MIN_TILE = 34, 5
 _TILE_SAMPLES = 20  # grid points per side of a neuron's picture
 _LUT = (colormaps[HEAT_CMAP](np.linspace(0.0, 1.0, 256))[:, :3] * 255).astype(np.uint8)
@@ -98,7 +98,7 @@ def draw(columns, kinds, weights, names, grid_shape, selected=None, caption=""):
     for title, column in zip(titles, centres):
         pen.text((column[0][0], _TOP - 14), title, fill="black", font=font, anchor="mm")
     if caption:
-        pen.text((4, 4), caption, fill=(60, 60, 60), font=font)
+        pen.text((4, HEIGHT - 4), caption, fill=(60, 60, 60), font=font, anchor="ld")
     return encode_png(np.asarray(image))
 
 

@@ -1,26 +1,37 @@
-"""The playground's plots, each a small matplotlib figure rendered to PNG.
+"""The playground's plots, drawn with Pillow straight into arrays and sent as PNG.
 
-They are drawn for speed, since every slider move redraws them and every
-replay frame redraws their markers. Each panel keeps its artists and only
-updates their data; what changes from frame to frame (curves, markers, the
-heatmap) is "animated" and drawn onto a cached picture of the rest (axes,
-ticks, titles, legend), one picture per distinct layout. So a frame costs
-a few draw calls and a PNG encoding, not a full matplotlib draw.
+Every slider move redraws all of them and every replay frame redraws their
+markers, on a machine where one full matplotlib draw of a small plot takes
+about 45 ms (text layout, tick labels). So each panel draws its static part
+once per run (axes, ticks, title, legend and, for the curve plots, the
+curves), at twice the size and then halved for smooth lines and text; a
+replay frame copies that picture and draws only what moves (the cursor and
+its dots, or the heatmap and boundary of the data panel). A frame costs a
+millisecond or two of drawing and one PNG encoding.
 """
+import os
 import struct
 import zlib
-from collections import OrderedDict
 
 import numpy as np
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.collections import LineCollection
-from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullLocator
+from matplotlib import colormaps, get_data_path
+from matplotlib.ticker import MaxNLocator
+from PIL import Image, ImageDraw, ImageFont
 
-DPI = 72
-LAYER_COLOURS = ("#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#444444")
+SCALE = 2  # static parts are drawn this many times larger, then shrunk (anti-aliasing)
 HEAT_CMAP = "RdBu_r"
-_CACHED_LAYOUTS = 24
+LAYER_COLOURS = ((27, 158, 119), (217, 95, 2), (117, 112, 179), (231, 41, 138), (68, 68, 68))
+BLUE, ORANGE, GREY, RED = (31, 119, 180), (255, 127, 14), (128, 128, 128), (176, 0, 32)
+_LUT = (colormaps[HEAT_CMAP](np.linspace(0.0, 1.0, 256))[:, :3] * 255).astype(np.uint8)
+_FONTS = {}
+
+
+def font(size):
+    """DejaVu Sans (shipped with matplotlib, so always there) at ``size`` pixels."""
+    if size not in _FONTS:
+        path = os.path.join(get_data_path(), "fonts", "ttf", "DejaVuSans.ttf")
+        _FONTS[size] = ImageFont.truetype(path, size)
+    return _FONTS[size]
 
 
 def encode_png(rgba):
@@ -43,58 +54,14 @@ def _chunk(kind, data):
     return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
 
-class Panel:
-    """A figure of one axes whose static parts are cached per layout."""
-
-    def __init__(self, width, height, margins=(0.16, 0.97, 0.18, 0.87)):
-        self.fig = Figure(figsize=(width / DPI, height / DPI), dpi=DPI)
-        self.canvas = FigureCanvasAgg(self.fig)
-        self.ax = self.fig.add_subplot()
-        left, right, bottom, top = margins
-        self.fig.subplots_adjust(left=left, right=right, bottom=bottom, top=top)
-        self._backgrounds = OrderedDict()
-        self._layout = None
-        self._background = None
-        self.dynamic = []  # artists drawn on every frame, in order
-
-    def animated(self, artist):
-        artist.set_animated(True)
-        self.dynamic.append(artist)
-        return artist
-
-    def use_layout(self, key, limits, decorate):
-        """Make ``key`` the current layout. ``limits()`` sets the axes limits and
-        is called on every change of layout, since the dynamic artists'
-        positions depend on them; ``decorate()`` sets what only the cached
-        picture shows (titles, legend) and is called only to draw a new one."""
-        if key == self._layout:
-            return
-        limits()
-        background = self._backgrounds.get(key)
-        if background is None:
-            decorate()
-            self.canvas.draw()  # animated artists are left out of this picture
-            background = self.canvas.copy_from_bbox(self.fig.bbox)
-            self._backgrounds[key] = background
-            if len(self._backgrounds) > _CACHED_LAYOUTS:
-                self._backgrounds.popitem(last=False)
-        else:
-            self._backgrounds.move_to_end(key)
-        self._layout, self._background = key, background
-
-    def render(self):
-        """The panel as PNG bytes: the cached background plus the dynamic artists."""
-        self.canvas.restore_region(self._background)
-        for artist in self.dynamic:
-            if artist.get_visible():
-                self.ax.draw_artist(artist)
-        return encode_png(np.asarray(self.canvas.buffer_rgba()))
+def heat_colours(values):
+    """RGB ``values.shape + (3,)`` of values in [0, 1] (NaN shows as the middle, white)."""
+    index = np.nan_to_num(np.clip(values, 0.0, 1.0) * 255.0, nan=127.5).astype(np.uint8)
+    return _LUT[index]
 
 
-def decades(series, floor_span=60, snap=2):
-    """(low, high) around the finite positive values of ``series``: powers of
-    ten whose exponents are multiples of ``snap``, so that most runs share a
-    few layouts (and their cached pictures)."""
+def decades(series, floor_span=60, snap=1):
+    """(low, high): powers of ten around the finite positive values of ``series``."""
     finite = [s[np.isfinite(s) & (s > 0)] for s in map(np.asarray, series) if len(s)]
     finite = [s for s in finite if s.size]
     if not finite:
@@ -112,182 +79,280 @@ def positive(values):
     return array
 
 
-class CurvePanel(Panel):
+class _Frame:
+    """An axes box in a picture of ``width`` x ``height`` pixels, with the
+    maps from data to pixels; ``scale`` multiplies every length (the static
+    parts are drawn at ``SCALE``, the moving ones at 1)."""
+
+    def __init__(self, width, height, margins, xlim, ylim, log_y):
+        self.width, self.height = width, height
+        self.left, self.right, self.top, self.bottom = margins
+        self.xlim, self.ylim, self.log_y = xlim, ylim, log_y
+
+    def box(self, scale=1):
+        return (self.left * scale, self.top * scale, (self.width - self.right) * scale,
+                (self.height - self.bottom) * scale)
+
+    def px(self, x, scale=1):
+        x0, _, x1, _ = self.box(scale)
+        low, high = self.xlim
+        return x0 + (np.asarray(x, dtype=float) - low) / (high - low) * (x1 - x0)
+
+    def py(self, y, scale=1):
+        _, y0, _, y1 = self.box(scale)
+        low, high = self.ylim
+        y = np.asarray(y, dtype=float)
+        if self.log_y:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                y, low, high = np.log10(y), np.log10(low), np.log10(high)
+        return y1 - (y - low) / (high - low) * (y1 - y0)
+
+
+def _tick_label(value):
+    return f"{value:g}"
+
+
+def _draw_axes(pen, frame, title, xlabel, ylabel, title_colour, x_ticks, y_ticks, s):
+    """Box, ticks with labels, axis labels and title, at scale ``s``."""
+    x0, y0, x1, y1 = frame.box(s)
+    small, medium = font(8 * s), font(9 * s)
+    pen.rectangle([x0, y0, x1, y1], outline=(0, 0, 0), width=s)
+    for value in x_ticks:
+        x = float(frame.px(value, s))
+        pen.line([(x, y1), (x, y1 + 3 * s)], fill=(0, 0, 0), width=s)
+        pen.text((x, y1 + 4 * s), _tick_label(value), fill=(0, 0, 0), font=small, anchor="mt")
+    for value in y_ticks:
+        y = float(frame.py(value, s))
+        pen.line([(x0 - 3 * s, y), (x0, y)], fill=(0, 0, 0), width=s)
+        pen.text((x0 - 4 * s, y), _tick_label(value), fill=(0, 0, 0), font=small, anchor="rm")
+    if xlabel:
+        pen.text(((x0 + x1) / 2, frame.height * s - 2 * s), xlabel, fill=(0, 0, 0), font=medium, anchor="md")
+    if ylabel:
+        pen.text((2 * s, (y0 + y1) / 2), ylabel, fill=(0, 0, 0), font=medium, anchor="lm")
+    pen.text(((x0 + x1) / 2, y0 - 3 * s), title, fill=title_colour, font=medium, anchor="md")
+
+
+def _dashed(pen, points, colour, width, dash):
+    """A polyline drawn in dashes ``dash`` pixels long (Pillow draws only solid lines)."""
+    points = np.asarray(points, dtype=float)
+    steps = np.hypot(*np.diff(points, axis=0).T)
+    position = np.concatenate([[0.0], np.cumsum(steps)])
+    on = (position // dash) % 2 == 0
+    start = None
+    for i in range(len(points)):
+        if on[i] and start is None:
+            start = i
+        if (not on[i] or i == len(points) - 1) and start is not None:
+            if i > start:
+                pen.line([tuple(p) for p in points[start:i + 1]], fill=colour, width=width)
+            start = None
+
+
+def _polyline(pen, xs, ys, colour, width, dashed=False):
+    """Draw the finite runs of (xs, ys) (NaN breaks the line)."""
+    good = np.isfinite(xs) & np.isfinite(ys)
+    if not good.any():
+        return
+    breaks = np.flatnonzero(np.diff(good.astype(int)) != 0) + 1
+    for part in np.split(np.arange(len(xs)), breaks):
+        if good[part[0]] and len(part) > 1:
+            points = np.column_stack([xs[part], ys[part]])
+            if dashed:
+                _dashed(pen, points, colour, width, 6 * SCALE)
+            else:
+                pen.line([tuple(p) for p in points], fill=colour, width=width, joint="curve")
+        elif good[part[0]]:
+            x, y = xs[part[0]], ys[part[0]]
+            pen.ellipse([x - width, y - width, x + width, y + width], fill=colour)
+
+
+class CurvePanel:
     """Curves against the epoch on a log scale, with a cursor at the replayed epoch.
 
-    ``show(curves, n_epochs, title, legend)`` sets the curves: a list of
-    ``(x, y)`` with a style from ``styles``; ``render(epoch)`` draws the
-    cursor and a dot where each curve crosses it.
+    ``show(curves, n_epochs, title, legend)`` sets the curves, a list of
+    ``(x, y)`` each drawn with the style of the same index in ``styles``
+    (dicts with ``colour``, ``width``, ``dashed``); ``render(epoch)`` draws
+    the cursor and a dot where each curve crosses it. The last ``show``'s
+    ``title``, ``legend``, ``curves``, ``ylim`` and ``marked_epoch`` are
+    attributes, and ``cursor`` is the epoch of the last frame.
     """
 
+    margins = (44, 14, 18, 30)
+
     def __init__(self, width, height, styles, xlabel="epochs trained"):
-        super().__init__(width, height)
-        ax = self.ax
-        self.styles = styles
-        self.lines = [self.animated(ax.plot([], [], **style)[0]) for style in styles]
-        self.cursor = self.animated(ax.axvline(0.0, color="0.3", lw=1, ls=":"))
-        self.dots = self.animated(ax.plot([], [], "o", color="k", ms=4, mfc="w", zorder=5)[0])
-        self.extra = self.animated(ax.axvline(0.0, color="r", lw=1, ls="--", visible=False))
-        ax.set_yscale("log")
-        ax.yaxis.set_major_locator(LogLocator(base=10, numticks=5))
-        ax.yaxis.set_minor_locator(NullLocator())
-        # Plain labels ("0.01", "1e-05"): matplotlib's default 10^k labels are
-        # typeset with mathtext, which is most of the time of a full draw.
-        ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
-        ax.xaxis.set_major_locator(MaxNLocator(nbins=4, integer=True, steps=[1, 2, 5, 10]))
-        ax.set_xlabel(xlabel, labelpad=1, fontsize=9)
-        ax.tick_params(labelsize=8)
-        self._curves = []
-        self._legend = None
+        self.width, self.height, self.styles, self.xlabel = width, height, styles, xlabel
+        self.curves, self.title, self.legend, self.marked_epoch, self.cursor = [], "", (), None, None
+        self.title_colour = (0, 0, 0)
+        self._background = None
 
-    def show(self, curves, n_epochs, title, legend=(), marked_epoch=None, title_colour="k"):
-        """Set the curves (a list of (x, y), one per style used) and the layout."""
-        self._curves = [(np.asarray(x, dtype=float), positive(y)) for x, y in curves]
-        for i, line in enumerate(self.lines):
-            if i < len(self._curves):
-                line.set_data(*self._curves[i])
-                line.set_visible(True)
-            else:
-                line.set_data([], [])
-                line.set_visible(False)
-        if marked_epoch is None:
-            self.extra.set_visible(False)
-        else:
-            self.extra.set_xdata([marked_epoch, marked_epoch])
-            self.extra.set_visible(True)
-        ylim = decades([y for _, y in self._curves])
-        xlim = (0.0, max(float(n_epochs), 1.0))
-        legend = tuple(legend)
+    def show(self, curves, n_epochs, title, legend=(), marked_epoch=None, title_colour=(0, 0, 0)):
+        self.curves = [(np.asarray(x, dtype=float), positive(y)) for x, y in curves]
+        self.title, self.legend, self.marked_epoch, self.title_colour = title, tuple(legend), marked_epoch, title_colour
+        self.ylim = decades([y for _, y in self.curves])
+        self.frame = _Frame(self.width, self.height, self.margins, (0.0, max(float(n_epochs), 1.0)), self.ylim,
+                            log_y=True)
+        self._background = self._draw_static()
 
-        def limits():  # and the title, cheap to set, so that the axes tell the truth
-            self.ax.set_xlim(*xlim)
-            self.ax.set_ylim(*ylim)
-            self.ax.set_title(title, fontsize=9, color=title_colour, y=1.0, pad=4)
+    def _draw_static(self):
+        s, frame = SCALE, self.frame
+        image = Image.new("RGB", (self.width * s, self.height * s), "white")
+        pen = ImageDraw.Draw(image)
+        low, high = np.log10(self.ylim)
+        step = max(1, int(np.ceil((high - low) / 5)))
+        y_ticks = [10.0 ** e for e in np.arange(low, high + 0.5, step)]
+        x_ticks = [t for t in MaxNLocator(nbins=4, integer=True, steps=[1, 2, 5, 10]).tick_values(*frame.xlim)
+                   if frame.xlim[0] <= t <= frame.xlim[1]]
+        x0, y0, x1, y1 = frame.box(s)
+        if self.marked_epoch is not None:
+            x = float(frame.px(self.marked_epoch, s))
+            _dashed(pen, [(x, y0), (x, y1)], RED, s, 4 * s)
+        for (xs, ys), style in zip(self.curves, self.styles):
+            px, py = frame.px(xs, s), np.clip(frame.py(ys, s), y0 - 2 * s, y1 + 2 * s)
+            _polyline(pen, px, py, style["colour"], int(round(style.get("width", 1.5) * s)), style.get("dashed"))
+        # Clear what the curves drew outside the box, then the box itself.
+        pen.rectangle([0, 0, image.width, y0 - 1], fill="white")
+        pen.rectangle([0, y1 + 1, image.width, image.height], fill="white")
+        _draw_axes(pen, frame, self.title, self.xlabel, "", self.title_colour, x_ticks, y_ticks, s)
+        self._draw_legend(pen, x0 + 4 * s, y1 - 4 * s, s)
+        return np.asarray(image.reduce(s))
 
-        def decorate():
-            if self._legend is not None:
-                self._legend.remove()
-                self._legend = None
-            if legend:
-                handles = [self._proxy(i) for i in range(len(legend))]
-                self._legend = self.ax.legend(handles, legend, fontsize=7, loc="lower left", frameon=False,
-                                              ncol=min(len(legend), 3), handlelength=1.2, columnspacing=0.8)
-
-        self.use_layout((title, title_colour, xlim, ylim, legend), limits, decorate)
-
-    def _proxy(self, i):
-        from matplotlib.lines import Line2D
-
-        return Line2D([], [], **self.styles[i])
+    def _draw_legend(self, pen, x, y, s):
+        small = font(7 * s)
+        for label, style in zip(self.legend, self.styles):
+            pen.line([(x, y - 4 * s), (x + 12 * s, y - 4 * s)], fill=style["colour"], width=2 * s)
+            pen.text((x + 15 * s, y - 4 * s), label, fill=(0, 0, 0), font=small, anchor="lm")
+            x += 15 * s + small.getlength(label) + 8 * s
 
     def render(self, epoch):
-        self.cursor.set_xdata([epoch, epoch])
-        xs, ys = [], []
-        for x, y in self._curves:
-            if len(x) and x[0] <= epoch <= x[-1]:
-                value = np.interp(epoch, x, y)
+        """The panel as PNG bytes, with the cursor at ``epoch``."""
+        self.cursor = epoch
+        picture = self._background.copy()
+        frame = self.frame
+        x0, y0, x1, y1 = (int(round(v)) for v in frame.box())
+        x = int(round(float(frame.px(epoch))))
+        if x0 <= x <= x1:
+            picture[y0 + 1:y1, x] = (90, 90, 90)
+        image = Image.fromarray(picture)
+        pen = ImageDraw.Draw(image)
+        for xs, ys in self.curves:
+            if len(xs) and xs[0] <= epoch <= xs[-1]:
+                value = np.interp(epoch, xs, ys)
                 if np.isfinite(value):
-                    xs.append(epoch)
-                    ys.append(value)
-        self.dots.set_data(xs, ys)
-        return super().render()
+                    y = float(np.clip(frame.py(value), y0, y1))
+                    pen.ellipse([x - 3, y - 3, x + 3, y + 3], fill="white", outline="black")
+        return encode_png(np.asarray(image))
 
 
-class DataPanel(Panel):
-    """The data with the network's output: a heatmap over the plane and the
-    0.5 boundary (classification), or the fitted curve (the 1-D sin set)."""
+class DataPanel:
+    """The data with the network's output: a heatmap over the plane with the
+    0.5 boundary (classification), or the fitted curve (the 1-D sin set).
+
+    Attributes after ``show_data``: ``regression``, ``title``; after
+    ``render``: ``output`` (what the heatmap or curve shows).
+    """
+
+    margins = (38, 10, 18, 26)
 
     def __init__(self, width, height):
-        super().__init__(width, height, margins=(0.14, 0.97, 0.13, 0.91))
-        ax = self.ax
-        ax.tick_params(labelsize=8)
-        for axis in (ax.xaxis, ax.yaxis):
-            axis.set_major_locator(MaxNLocator(nbins=4, steps=[1, 2, 5, 10]))
-        self.heat = self.animated(ax.imshow(np.zeros((2, 2)), origin="lower", extent=(0, 1, 0, 1), cmap=HEAT_CMAP,
-                                            vmin=0, vmax=1, alpha=0.8, interpolation="bilinear", aspect="auto"))
-        self.boundary = self.animated(LineCollection([], colors="k", linewidths=1))
-        ax.add_collection(self.boundary)
-        scatter = dict(edgecolors="k", linewidths=0.6, cmap=HEAT_CMAP, vmin=0, vmax=1)
-        self.train_points = self.animated(ax.scatter([0.0], [0.0], c=[0.0], s=20, marker="o", **scatter))
-        self.test_points = self.animated(ax.scatter([0.0], [0.0], c=[0.0], s=24, marker="s", **scatter))
-        # The sin set: the data and sin(x) are static, the network's curve moves.
-        self.target_line, = ax.plot([], [], "k--", lw=1, label="sin(x)")
-        self.train_dots = self.animated(ax.plot([], [], "o", color="C0", ms=3.5, label="train")[0])
-        self.test_dots = self.animated(ax.plot([], [], "s", color="C1", ms=3.5, mfc="none", label="test")[0])
-        self.fit_line = self.animated(ax.plot([], [], color="C2", lw=2, label="network")[0])
-        self.caption = self.animated(ax.text(0.02, 0.97, "", transform=ax.transAxes, fontsize=8, va="top",
-                                             bbox=dict(facecolor="w", alpha=0.7, lw=0, pad=1.5)))
-        self._legend = None
-        self._grid = None
+        self.width, self.height = width, height
+        self.regression, self.title, self.output = False, "", None
 
     def show_data(self, data, title):
-        """Set the data set (``data`` as the playground builds it)."""
-        regression = data["regression"]
-        self.regression = regression
-        for artist in (self.heat, self.boundary, self.train_points, self.test_points):
-            artist.set_visible(not regression)
-        for artist in (self.target_line, self.train_dots, self.test_dots, self.fit_line):
-            artist.set_visible(regression)
-        has_test = data["X_test"] is not None
-        if regression:
-            grid = data["grid"][:, 0]
-            self._grid = grid
-            self.target_line.set_data(grid, np.sin(grid))
-            self.train_dots.set_data(data["X_train"][:, 0], data["Y_train"][:, 0])
-            self.test_dots.set_data(*(data["X_test"][:, 0], data["Y_test"][:, 0]) if has_test else ([], []))
+        self.data, self.title, self.regression = data, title, data["regression"]
+        extent = data["extent"]
+        if self.regression:
+            xlim, ylim = tuple(extent), (-2.0, 2.0)
         else:
-            self._grid = data["grid_xy"]
-            self.heat.set_extent(data["extent"])
-            self.train_points.set_offsets(data["X_train"])
-            self.train_points.set_array(data["Y_train"][:, 0])
-            if has_test:
-                self.test_points.set_offsets(data["X_test"])
-                self.test_points.set_array(data["Y_test"][:, 0])
-            else:
-                self.test_points.set_offsets(np.empty((0, 2)))
-                self.test_points.set_array(np.empty(0))
-
-        def limits():
-            if regression:
-                self.ax.set_xlim(*data["extent"])
-                self.ax.set_ylim(-2.0, 2.0)
-            else:
-                self.ax.set_xlim(*data["extent"][:2])
-                self.ax.set_ylim(*data["extent"][2:])
-
-        def decorate():
-            ax = self.ax
-            if self._legend is not None:
-                self._legend.remove()
-                self._legend = None
-            if regression:
-                ax.set_xlabel("x", fontsize=9, labelpad=1)
-                ax.set_ylabel("y", fontsize=9, labelpad=1)
-                handles = [self.target_line, self.fit_line, self.train_dots] + [self.test_dots] * has_test
-                self._legend = ax.legend(handles=handles, loc="lower left", fontsize=7, ncol=2, frameon=False)
-            else:
-                ax.set_xlabel("x₁", fontsize=9, labelpad=1)
-                ax.set_ylabel("x₂", fontsize=9, labelpad=1)
-            ax.set_title(title, fontsize=9, y=1.0, pad=4)
-
-        self.use_layout((regression, tuple(data["extent"]), has_test, title), limits, decorate)
+            xlim, ylim = tuple(extent[:2]), tuple(extent[2:])
+        self.frame = _Frame(self.width, self.height, self.margins, xlim, ylim, log_y=False)
+        s = SCALE
+        image = Image.new("RGB", (self.width * s, self.height * s), "white")
+        pen = ImageDraw.Draw(image)
+        ticks = MaxNLocator(nbins=4, steps=[1, 2, 5, 10])
+        x_ticks = [t for t in ticks.tick_values(*xlim) if xlim[0] <= t <= xlim[1]]
+        y_ticks = [t for t in ticks.tick_values(*ylim) if ylim[0] <= t <= ylim[1]]
+        labels = ("x", "y") if self.regression else ("x₁", "x₂")
+        _draw_axes(pen, self.frame, title, labels[0], labels[1], (0, 0, 0), x_ticks, y_ticks, s)
+        self._background = np.asarray(image.reduce(s))
+        x0, y0, x1, y1 = (int(round(v)) for v in self.frame.box())
+        self._plot_box = (x0 + 1, y0 + 1, x1, y1)  # inside the frame's line
 
     def render(self, output, caption):
-        """``output``: the network's output on the data's grid, ``(n_grid,)``."""
-        with np.errstate(invalid="ignore", over="ignore"):
-            if self.regression:
-                self.fit_line.set_data(self._grid, np.clip(np.nan_to_num(output, nan=0.0), -1e3, 1e3))
-            else:
-                xs, ys = self._grid
-                scores = np.nan_to_num(output.reshape(len(ys), len(xs)), nan=0.5)
-                self.heat.set_data(scores)
-                self.boundary.set_segments(_boundary(xs, ys, scores))
-        self.caption.set_text(caption)
-        return super().render()
+        """``output``: the network's output on the data's grid, ``(n_grid,)``; PNG bytes."""
+        self.output = output
+        x0, y0, x1, y1 = self._plot_box
+        width, height = x1 - x0, y1 - y0
+        s = SCALE
+        if self.regression:
+            area = self._curve_area(output, width, height, s)
+        else:
+            area = self._heat_area(output, width, height, s)
+        pen = ImageDraw.Draw(area)
+        pen.text((4 * s, 3 * s), caption, fill=(40, 40, 40), font=font(8 * s))
+        picture = self._background.copy()
+        picture[y0:y1, x0:x1] = np.asarray(area.reduce(s))
+        return encode_png(picture)
+
+    def _to_area(self, xs, ys, s):
+        """Data coordinates to pixels of the plot area (drawn at scale ``s``)."""
+        x0, y0, _, _ = self._plot_box
+        return self.frame.px(xs, s) - x0 * s, self.frame.py(ys, s) - y0 * s
+
+    def _heat_area(self, output, width, height, s):
+        data = self.data
+        rows, cols = data["grid_shape"]
+        scores = np.nan_to_num(output.reshape(rows, cols), nan=0.5)
+        # The grid's first row is the bottom of the plane: flip for the picture.
+        faded = 255 - (255 - heat_colours(scores[::-1]).astype(np.int16)) * 4 // 5  # 80% colour, as a light map
+        area = Image.fromarray(faded.astype(np.uint8)).resize((width * s, height * s), Image.BILINEAR)
+        pen = ImageDraw.Draw(area)
+        for line in boundary(*data["grid_xy"], scores):
+            px, py = self._to_area(line[:, 0], line[:, 1], s)
+            pen.line(list(zip(px.tolist(), py.tolist())), fill=(0, 0, 0), width=s)
+        radius = 2.5 * s
+        for part, square in (("train", False), ("test", True)):
+            X, Y = data[f"X_{part}"], data[f"Y_{part}"]
+            if X is None:
+                continue
+            px, py = self._to_area(X[:, 0], X[:, 1], s)
+            colours = heat_colours(Y[:, 0])
+            shape = pen.rectangle if square else pen.ellipse
+            for x, y, colour in zip(px.tolist(), py.tolist(), colours.tolist()):
+                shape([x - radius, y - radius, x + radius, y + radius], fill=tuple(colour), outline=(0, 0, 0))
+        return area
+
+    def _curve_area(self, output, width, height, s):
+        data = self.data
+        area = Image.new("RGB", (width * s, height * s), "white")
+        pen = ImageDraw.Draw(area)
+        grid = data["grid"][:, 0]
+        px, py = self._to_area(grid, np.sin(grid), s)
+        _dashed(pen, np.column_stack([px, py]), (0, 0, 0), s, 5 * s)
+        radius = 2 * s
+        for part, colour, filled in (("train", BLUE, True), ("test", ORANGE, False)):
+            X, Y = data[f"X_{part}"], data[f"Y_{part}"]
+            if X is None:
+                continue
+            px, py = self._to_area(X[:, 0], Y[:, 0], s)
+            for x, y in zip(px.tolist(), py.tolist()):
+                pen.ellipse([x - radius, y - radius, x + radius, y + radius], fill=colour if filled else None,
+                            outline=colour, width=s)
+        fitted = np.clip(np.nan_to_num(output, nan=0.0), -1e3, 1e3)
+        px, py = self._to_area(grid, fitted, s)
+        py = np.clip(py, -10 * s, (height + 10) * s)
+        _polyline(pen, px, py, (44, 160, 44), 2 * s)
+        small = font(7 * s)
+        y = (height - 8) * s
+        x = 4 * s
+        for label, colour in (("sin(x)", (0, 0, 0)), ("network", (44, 160, 44)), ("train", BLUE), ("test", ORANGE)):
+            pen.line([(x, y), (x + 10 * s, y)], fill=colour, width=2 * s)
+            pen.text((x + 12 * s, y), label, fill=(0, 0, 0), font=small, anchor="lm")
+            x += 12 * s + small.getlength(label) + 6 * s
+        return area
 
 
-def _boundary(xs, ys, scores):
-    """Line segments where ``scores`` crosses 0.5 (contourpy: what matplotlib's contour uses)."""
+def boundary(xs, ys, scores):
+    """Lines ``(n_points, 2)`` where ``scores`` crosses 0.5 (contourpy: what matplotlib's contour uses)."""
     if not scores.min() < 0.5 < scores.max():
         return []
     import contourpy
