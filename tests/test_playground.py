@@ -4,6 +4,7 @@ describes the same run."""
 import html
 import io
 import re
+import time
 import warnings
 
 import ipywidgets
@@ -14,6 +15,7 @@ from PIL import Image
 import bplib
 from bplib import Network, activations
 from bplib.playground import GradientNorms, History, Playground, PlaygroundResult
+from bplib.playground import core
 from bplib.playground import features as feature_module
 from bplib.playground.panels import encode_png
 from bplib.playground.results import count_reversals, rate_verdict
@@ -33,6 +35,15 @@ class FakeClock:
             self.seen.append(self.watch())
         self.now += self.step
         return self.now
+
+
+@pytest.fixture(scope="module", autouse=True)
+def stopped_clock():
+    """Time stands still for the budget, so that no run depends on the machine's speed or load.
+    Tests of the budget give a playground a clock of their own."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(core, "default_clock", FakeClock(step=0.0))
+        yield
 
 
 @pytest.fixture(scope="module")
@@ -442,7 +453,9 @@ def test_time_budget_stops_training_and_says_how_far_it_got():
 
 
 def test_a_tiny_real_time_budget_stops_a_long_run():
-    pg = Playground(epochs=5000, time_budget=0.01, hidden_units=2)
+    pg = Playground(epochs=5, hidden_units=2)
+    pg.clock = time.perf_counter
+    pg.set(epochs=5000, time_budget=0.01)  # 5,000 epochs take far more than 10 ms
     r = pg.result
     assert r.stopped_early and r.epochs_run < 5000
     assert re.match(r"stopped after \d+ of 5000 epochs \(time budget 0.01 s used up\)", pg.status)

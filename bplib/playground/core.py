@@ -25,6 +25,9 @@ SEED_RANGE = (0, 2**31 - 1)
 TIME_BUDGET_RANGE = (0.01, 60.0)
 DEFAULT_TIME_BUDGET = 1.0
 MAX_SNAPSHOTS = 100  # replay frames per run, plus the last epoch
+# What a new playground's time budget reads (seconds). A module attribute so
+# that tests can put a clock of their own in its place.
+default_clock = time.perf_counter
 
 _GRID = 64  # heatmap resolution: points per side of the plane
 _RED = "#b00020"
@@ -93,7 +96,7 @@ class Playground:
     ``time_budget`` bounds the seconds of training per change (the first
     epoch always runs); past it training stops after a whole epoch and the
     status says how far it got. ``clock``, a function returning seconds,
-    is what the budget reads (``time.perf_counter``).
+    is what the budget reads (``default_clock``, ``time.perf_counter``).
     """
 
     def __init__(self, dataset="xor", hidden_units=4, hidden_layers=1, activation="tanh", learning_rate=0.3,
@@ -104,7 +107,7 @@ class Playground:
                      noise=noise, test_fraction=test_fraction, n_samples=n_samples, seed=seed,
                      features=features, time_budget=time_budget)
         self._params = self._validated(given, {})
-        self.clock = time.perf_counter
+        self.clock = default_clock
         self._data_cache = {}
         self._syncing = False
         self.busy = False
