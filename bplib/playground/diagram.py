@@ -13,9 +13,9 @@ Pillow about 15.
 """
 import numpy as np
 from matplotlib import colormaps
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw
 
-from .panels import HEAT_CMAP, encode_png
+from .panels import HEAT_CMAP, encode_png, font
 
 WIDTH, HEIGHT = 400, 280
 _TOP, _BOTTOM, _LEFT, _RIGHT = 34, 20, 58, 16
@@ -23,17 +23,6 @@ _MAX_TILE, _MIN_TILE = 34, 5
 _TILE_SAMPLES = 20  # grid points per side of a neuron's picture
 _LUT = (colormaps[HEAT_CMAP](np.linspace(0.0, 1.0, 256))[:, :3] * 255).astype(np.uint8)
 _POSITIVE, _NEGATIVE, _FAINT = np.array([178, 24, 43]), np.array([33, 102, 172]), np.array([225, 225, 225])
-_FONT = []
-
-
-def _font():
-    if not _FONT:
-        try:
-            _FONT.append(ImageFont.load_default(size=11))
-        except TypeError:  # Pillow < 10.1: the fixed bitmap font
-            _FONT.append(ImageFont.load_default())
-    return _FONT[0]
-
 
 def centred(values, kind):
     """Values mapped to [-1, 1] for the colour map: sigmoid outputs (0..1)
@@ -84,7 +73,7 @@ def draw(columns, kinds, weights, names, grid_shape, selected=None, caption=""):
             else:
                 _paste_heatmap(image, scaled[:, unit].reshape(grid_shape), box, tile)
             pen.rectangle([box[0] - 1, box[1] - 1, box[0] + tile, box[1] + tile], outline=(120, 120, 120))
-    font = _font()
+    font_11 = font(11)
     if selected is not None:
         layer, neuron = selected
         if 1 <= layer < len(centres) and 1 <= neuron <= len(centres[layer]):
@@ -93,12 +82,12 @@ def draw(columns, kinds, weights, names, grid_shape, selected=None, caption=""):
             pen.rectangle([x - half, y - half, x + half, y + half], outline=(255, 150, 0), width=3)
     for name, (x, y) in zip(names, centres[0]):
         if tile >= 10 or len(names) <= 7:
-            pen.text((x - tile / 2 - 4, y), name, fill="black", font=font, anchor="rm")
+            pen.text((x - tile / 2 - 4, y), name, fill="black", font=font_11, anchor="rm")
     titles = ["inputs"] + [f"layer {l}" for l in range(1, len(columns) - 1)] + ["output"]
     for title, column in zip(titles, centres):
-        pen.text((column[0][0], _TOP - 14), title, fill="black", font=font, anchor="mm")
+        pen.text((column[0][0], _TOP - 14), title, fill="black", font=font_11, anchor="mm")
     if caption:
-        pen.text((4, HEIGHT - 4), caption, fill=(60, 60, 60), font=font, anchor="ld")
+        pen.text((4, HEIGHT - 4), caption, fill=(60, 60, 60), font=font_11, anchor="ld")
     return encode_png(np.asarray(image))
 
 
