@@ -105,7 +105,7 @@ def main():
                   f"(training {train_ms[-1]:3.0f} ms) {pg.status[:60]}")
     print(f"{len(wall)} control changes at default settings (300 epochs, full batch, 200 points, 1 hidden layer):")
     report("change -> every panel redrawn and encoded", wall, cpu, CHANGE_TARGET_MS)
-    print(f"  of which training (with its records and snapshots) p50 {np.median(train_ms):.0f} ms")
+    print(f"  of which training (its CPU time, with the records and snapshots) p50 {np.median(train_ms):.0f} ms")
 
     pg = Playground()
     rng = np.random.default_rng(args.seed)

@@ -679,8 +679,8 @@ class Playground:
             self._syncing = syncing
 
     def _sync_replay_label(self):
-        self._replay_label.value = (f"epoch <b>{self.replay_epoch}</b> of {self.result.epochs_run}"
-                                    f"{' (planned ' + str(self._params['epochs']) + ')' if self.result.stopped_early else ''}")
+        planned = f" (planned {self._params['epochs']})" if self.result.stopped_early else ""
+        self._replay_label.value = f"epoch <b>{self.replay_epoch}</b> of {self.result.epochs_run}{planned}"
 
 
 def _outward(value, up=False):

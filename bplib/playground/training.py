@@ -183,7 +183,6 @@ def train(net, model, X_train, Y_train, X_test, Y_test, *, epochs, learning_rate
     the one after a whole number of epochs. ``clock`` returns seconds.
     """
     weights, biases = net.weights, net.biases
-    n_layers = len(weights)
     n = X_train.shape[0]
     batch = n if batch_size is None else min(batch_size, n)
     full_batch = batch >= n
@@ -239,7 +238,7 @@ def train(net, model, X_train, Y_train, X_test, Y_test, *, epochs, learning_rate
                     if n_test:
                         test_hist.pop()
                     break
-            record.close_epoch(epoch - 1, n)
+            record.close_epoch(epoch - 1)
             # A non-finite step shows in its own gradient sizes (one check
             # instead of one per weight matrix); the weights are checked
             # in full once training ends.
@@ -337,7 +336,7 @@ class _EpochRecord:
             _ONES[length] = np.ones(length)
         return _ONES[length]
 
-    def close_epoch(self, row, n):
+    def close_epoch(self, row):
         self.epochs_closed = row + 1
 
     def sizes(self, n):
