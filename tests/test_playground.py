@@ -219,28 +219,29 @@ def test_set_changes_several_controls_with_one_retrain(xor_pg):
     xor_pg.set(hidden_units=2, learning_rate=1.0)
 
 
-def test_moving_a_widget_retrains(xor_pg):
-    runs, loss = xor_pg.n_runs, xor_pg.result.train_loss
-    xor_pg.controls["hidden_units"].value = 6
-    assert xor_pg.hidden_units == 6 and xor_pg.network.sizes == [2, 6, 1]
-    assert xor_pg.n_runs == runs + 1 and xor_pg.result.train_loss != loss
-    xor_pg.controls["activation"].value = "relu"
-    assert xor_pg.activation == "relu"
-    xor_pg.controls["batch_size"].value = 16
-    assert xor_pg.batch_size == 16
-    xor_pg.controls["batch_size"].value = 0  # the dropdown's "full batch"
-    assert xor_pg.batch_size is None
-    xor_pg.batch_size = 20  # a size the dropdown does not list is added to it
-    assert xor_pg.controls["batch_size"].value == 20
-    xor_pg.controls["time_budget"].value = 0  # 0 in the widget: no limit
-    assert xor_pg.time_budget is None
-    xor_pg.controls["features"].buttons["x1*x2"].value = True
-    assert xor_pg.features == ("x1", "x2", "x1*x2") and xor_pg.network.sizes == [3, 6, 1]
-    assert_consistent(xor_pg)
-    xor_pg.set(hidden_units=2, activation="tanh", batch_size=None, time_budget=1.0, features=("x1", "x2"))
-    assert xor_pg.controls["batch_size"].value == 0
-    assert not xor_pg.controls["features"].buttons["x1*x2"].value
-    assert xor_pg.result.train_loss == loss
+def test_moving_a_widget_retrains():
+    pg = Playground(dataset="xor", hidden_units=2, learning_rate=1.0, epochs=30)
+    runs, loss = pg.n_runs, pg.result.train_loss
+    pg.controls["hidden_units"].value = 6
+    assert pg.hidden_units == 6 and pg.network.sizes == [2, 6, 1]
+    assert pg.n_runs == runs + 1 and pg.result.train_loss != loss
+    pg.controls["activation"].value = "relu"
+    assert pg.activation == "relu"
+    pg.controls["batch_size"].value = 16
+    assert pg.batch_size == 16
+    pg.controls["batch_size"].value = 0  # the dropdown's "full batch"
+    assert pg.batch_size is None
+    pg.batch_size = 20  # a size the dropdown does not list is added to it
+    assert pg.controls["batch_size"].value == 20
+    pg.controls["time_budget"].value = 0  # 0 in the widget: no limit
+    assert pg.time_budget is None
+    pg.controls["features"].buttons["x1*x2"].value = True
+    assert pg.features == ("x1", "x2", "x1*x2") and pg.network.sizes == [3, 6, 1]
+    assert_consistent(pg)
+    pg.set(hidden_units=2, activation="tanh", batch_size=None, time_budget=1.0, features=("x1", "x2"))
+    assert pg.controls["batch_size"].value == 0
+    assert not pg.controls["features"].buttons["x1*x2"].value
+    assert pg.result.train_loss == loss
 
 
 def test_a_refused_widget_value_is_shown_in_red_and_put_back(xor_pg):
@@ -447,7 +448,7 @@ def test_time_budget_stops_training_and_says_how_far_it_got():
     for w_pg, w_fit in zip(pg.network.weights, net.weights):
         np.testing.assert_array_equal(w_pg, w_fit)
     assert_consistent(pg)
-    pg.time_budget = None  # no limit: the whole run
+    pg.set(time_budget=None, batch_size=None)  # no limit: the whole run
     assert pg.result.epochs_run == 300 and not pg.result.stopped_early
     assert "stopped" not in pg.status
 
@@ -523,7 +524,7 @@ def test_same_settings_same_pictures():
 def test_a_sequence_of_moves_keeps_every_view_consistent():
     """Held-out-style moves through the API and the widgets, with the time budget hit by a fake clock."""
     pg = Playground(epochs=100)
-    pg.clock = FakeClock(0.002)  # 1 s of budget = 500 readings
+    pg.clock = FakeClock(0.02)  # 1 s of budget = 50 readings
     moves = [
         lambda: setattr(pg, "replay_epoch", 40),
         lambda: setattr(pg._play, "playing", True),
