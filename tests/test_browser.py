@@ -13,7 +13,8 @@ never ``playwright install``.
 
 On failure, screenshots of the page (at the failure, and after each step
 that passed) are kept in ``test-artifacts/browser/`` under the repository
-(or the folder named by ``BPLIB_TEST_ARTIFACTS``), and the path is printed.
+(or the folder named by ``BPLIB_TEST_ARTIFACTS``), and the path is printed;
+``BPLIB_KEEP_SCREENSHOTS=1`` keeps them after a pass too.
 """
 import json
 import os
@@ -320,7 +321,7 @@ def test_playground_in_jupyterlab(tmp_path):
         raise
     finally:
         server.stop()
-        if failed and shots_folder.exists():
+        if (failed or os.environ.get("BPLIB_KEEP_SCREENSHOTS")) and shots_folder.exists():
             kept = ARTIFACTS / time.strftime("%Y%m%d-%H%M%S")
             shutil.copytree(shots_folder, kept)
             print(f"screenshots of the page kept in {kept}")
