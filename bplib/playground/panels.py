@@ -22,6 +22,7 @@ SCALE = 2  # static parts are drawn this many times larger, then shrunk (anti-al
 HEAT_CMAP = "RdBu_r"
 LAYER_COLOURS = ((27, 158, 119), (217, 95, 2), (117, 112, 179), (231, 41, 138), (68, 68, 68))
 BLUE, ORANGE, GREY, RED = (31, 119, 180), (255, 127, 14), (128, 128, 128), (176, 0, 32)
+_CACHED_LAYOUTS = 16
 _LUT = (colormaps[HEAT_CMAP](np.linspace(0.0, 1.0, 256))[:, :3] * 255).astype(np.uint8)
 _FONTS = {}
 
@@ -184,6 +185,7 @@ class CurvePanel:
         self.curves, self.title, self.legend, self.marked_epoch, self.cursor = [], "", (), None, None
         self.title_colour = (0, 0, 0)
         self._background = None
+        self._axes_cache = {}
 
     def show(self, curves, n_epochs, title, legend=(), marked_epoch=None, title_colour=(0, 0, 0)):
         self.curves = [(np.asarray(x, dtype=float), positive(y)) for x, y in curves]
@@ -195,26 +197,38 @@ class CurvePanel:
 
     def _draw_static(self):
         s, frame = SCALE, self.frame
-        image = Image.new("RGB", (self.width * s, self.height * s), "white")
+        image = self._axes_picture().copy()
         pen = ImageDraw.Draw(image)
-        low, high = np.log10(self.ylim)
-        step = max(1, int(np.ceil((high - low) / 5)))
-        y_ticks = [10.0 ** e for e in np.arange(low, high + 0.5, step)]
-        x_ticks = [t for t in MaxNLocator(nbins=4, integer=True, steps=[1, 2, 5, 10]).tick_values(*frame.xlim)
-                   if frame.xlim[0] <= t <= frame.xlim[1]]
         x0, y0, x1, y1 = frame.box(s)
         if self.marked_epoch is not None:
             x = float(frame.px(self.marked_epoch, s))
             _dashed(pen, [(x, y0), (x, y1)], RED, s, 4 * s)
         for (xs, ys), style in zip(self.curves, self.styles):
-            px, py = frame.px(xs, s), np.clip(frame.py(ys, s), y0 - 2 * s, y1 + 2 * s)
+            px, py = frame.px(xs, s), np.clip(frame.py(ys, s), y0, y1)
             _polyline(pen, px, py, style["colour"], int(round(style.get("width", 1.5) * s)), style.get("dashed"))
-        # Clear what the curves drew outside the box, then the box itself.
-        pen.rectangle([0, 0, image.width, y0 - 1], fill="white")
-        pen.rectangle([0, y1 + 1, image.width, image.height], fill="white")
-        _draw_axes(pen, frame, self.title, self.xlabel, "", self.title_colour, x_ticks, y_ticks, s)
-        self._draw_legend(pen, x0 + 4 * s, y1 - 4 * s, s)
         return np.asarray(image.reduce(s))
+
+    def _axes_picture(self):
+        """The box, ticks, labels, title and legend, at ``SCALE``; cached per layout
+        (text is half the cost of a panel, and most runs share a layout)."""
+        key = (self.title, self.title_colour, self.frame.xlim, self.ylim, self.legend)
+        picture = self._axes_cache.get(key)
+        if picture is None:
+            s, frame = SCALE, self.frame
+            picture = Image.new("RGB", (self.width * s, self.height * s), "white")
+            pen = ImageDraw.Draw(picture)
+            low, high = np.log10(self.ylim)
+            step = max(1, int(np.ceil((high - low) / 5)))
+            y_ticks = [10.0 ** e for e in np.arange(low, high + 0.5, step)]
+            x_ticks = [t for t in MaxNLocator(nbins=4, integer=True, steps=[1, 2, 5, 10]).tick_values(*frame.xlim)
+                       if frame.xlim[0] <= t <= frame.xlim[1]]
+            _draw_axes(pen, frame, self.title, self.xlabel, "", self.title_colour, x_ticks, y_ticks, s)
+            x0, _, _, y1 = frame.box(s)
+            self._draw_legend(pen, x0 + 4 * s, y1 - 4 * s, s)
+            if len(self._axes_cache) >= _CACHED_LAYOUTS:
+                self._axes_cache.pop(next(iter(self._axes_cache)))
+            self._axes_cache[key] = picture
+        return picture
 
     def _draw_legend(self, pen, x, y, s):
         small = font(7 * s)
@@ -256,6 +270,7 @@ class DataPanel:
     def __init__(self, width, height):
         self.width, self.height = width, height
         self.regression, self.title, self.output = False, "", None
+        self._layout = None
 
     def show_data(self, data, title):
         self.data, self.title, self.regression = data, title, data["regression"]
@@ -265,6 +280,12 @@ class DataPanel:
         else:
             xlim, ylim = tuple(extent[:2]), tuple(extent[2:])
         self.frame = _Frame(self.width, self.height, self.margins, xlim, ylim, log_y=False)
+        x0, y0, x1, y1 = (int(round(v)) for v in self.frame.box())
+        self._plot_box = (x0 + 1, y0 + 1, x1, y1)  # inside the frame's line
+        key = (self.regression, xlim, ylim, title)
+        if key == self._layout:
+            return
+        self._layout = key
         s = SCALE
         image = Image.new("RGB", (self.width * s, self.height * s), "white")
         pen = ImageDraw.Draw(image)
@@ -274,8 +295,6 @@ class DataPanel:
         labels = ("x", "y") if self.regression else ("x₁", "x₂")
         _draw_axes(pen, self.frame, title, labels[0], labels[1], (0, 0, 0), x_ticks, y_ticks, s)
         self._background = np.asarray(image.reduce(s))
-        x0, y0, x1, y1 = (int(round(v)) for v in self.frame.box())
-        self._plot_box = (x0 + 1, y0 + 1, x1, y1)  # inside the frame's line
 
     def render(self, output, caption):
         """``output``: the network's output on the data's grid, ``(n_grid,)``; PNG bytes."""
@@ -288,6 +307,8 @@ class DataPanel:
         else:
             area = self._heat_area(output, width, height, s)
         pen = ImageDraw.Draw(area)
+        left, top, right, bottom = pen.textbbox((4 * s, 3 * s), caption, font=font(8 * s))
+        pen.rectangle([left - 2 * s, top - 2 * s, right + 2 * s, bottom + 2 * s], fill=(255, 255, 255))
         pen.text((4 * s, 3 * s), caption, fill=(40, 40, 40), font=font(8 * s))
         picture = self._background.copy()
         picture[y0:y1, x0:x1] = np.asarray(area.reduce(s))
