@@ -25,8 +25,8 @@ training (``pg.replay_epoch``); scrubbing never retrains. Deep sigmoid
 networks show vanishing gradients (the early layers' curves lie far below
 the later ones). A too-large learning rate shows in red: a loss that
 shoots up ("diverged at epoch N"), oscillates, or ends above where it
-started. Training stops at a time budget (``time_budget``, 1 s by default)
-and says how far it got.
+started. Training stops at a time budget (``time_budget``, 1 s of CPU time
+by default, ``None`` for none) and says how far it got.
 
 Training is the playground's own loop on ``bplib.equations`` (see
 ``training.py``); it does what ``Network.fit`` does, step for step. The

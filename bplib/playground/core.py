@@ -102,6 +102,15 @@ class Playground:
     is what the budget reads: by default the training thread's CPU time
     (``time.thread_time``), which other busy programs do not stretch.
     For results that never depend on the machine, use ``time_budget=None``.
+
+    After each change: ``result`` (a ``PlaygroundResult``), ``network`` (the
+    trained ``bplib.Network``, whose inputs are the chosen features),
+    ``status`` (the line the widget shows), ``images`` (each panel as PNG),
+    ``png`` and ``figure`` (the whole view). ``replay_epoch`` picks the
+    epoch the pictures show, ``neuron`` the neuron whose delta the neuron
+    view follows; neither retrains. ``busy`` is True while a run trains.
+    ``widget`` and ``show()`` give the ipywidgets view; ``controls`` its
+    control widgets by name.
     """
 
     def __init__(self, dataset="xor", hidden_units=4, hidden_layers=1, activation="tanh", learning_rate=0.3,
