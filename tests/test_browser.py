@@ -179,9 +179,11 @@ def _image_bytes(page, image):
 
 
 # Every text the status line shows, recorded as it changes (the busy state lasts a few tenths of a second).
-_WATCH_STATUS = """(el) => {
-    window.__statusTexts = [el.innerText];
-    new MutationObserver(() => window.__statusTexts.push(el.innerText))
+# With each text, whether the playground box had its busy class (which fades the pictures).
+_WATCH_STATUS = """([el, box]) => {
+    const note = () => el.innerText + (box.classList.contains('bplib-busy') ? ' [busy]' : '');
+    window.__statusTexts = [note()];
+    new MutationObserver(() => window.__statusTexts.push(note()))
         .observe(el, {subtree: true, childList: true, characterData: true});
 }"""
 
@@ -263,7 +265,7 @@ def test_playground_in_jupyterlab(tmp_path):
                 units_before = int(readout.inner_text().strip())
                 status_before = status.inner_text()
                 src = {part: image.get_attribute("src") for part, image in images.items()}
-                page.evaluate(_WATCH_STATUS, status.element_handle())
+                page.evaluate(_WATCH_STATUS, [status.element_handle(), playground.element_handle()])
                 slider.locator(".noUi-handle").focus()
                 page.keyboard.press("ArrowRight")
                 for part in ("data", "network", "loss"):
@@ -273,7 +275,9 @@ def test_playground_in_jupyterlab(tmp_path):
                     arg=[status.element_handle(), status_before], polling=50)
                 assert int(readout.inner_text().strip()) == units_before + 1
                 seen = page.evaluate("() => window.__statusTexts")
-                assert any("training..." in text for text in seen), f"no busy status was shown: {seen}"
+                assert any("training..." in text and "[busy]" in text for text in seen), \
+                    f"no busy status was shown: {seen}"
+                assert "[busy]" not in seen[-1], f"still busy after the run: {seen}"
                 assert "epoch 300 of 300" in label.inner_text()
                 timings["slider update"] = time.monotonic() - start
                 shots("hidden-units")

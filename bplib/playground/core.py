@@ -551,8 +551,8 @@ class Playground:
     def _set_busy(self, busy):
         self.busy = busy
         if busy:
+            self._widget.add_class("bplib-busy")  # first: the status line's change then finds it set
             self._status.value = f'<b style="color:#555">&#8987; {html.escape(self._busy_text())}</b>'
-            self._widget.add_class("bplib-busy")
         else:
             self._widget.remove_class("bplib-busy")
 
@@ -606,7 +606,10 @@ class Playground:
             "sizes: each sample's own gradient before the batch mean. The step uses the mean, in which samples "
             "can cancel (<code>result.gradient_norms.weight</code>). Pick a neuron to follow its &delta;; "
             "scrub or play to replay the run.</span>"))
-        children = widgets.control_rows(self.controls) + [
+        # While a run trains, the pictures fade: they show the previous run.
+        busy_style = w.HTML("<style>.bplib-busy .widget-image {opacity: 0.45; transition: opacity 0.2s}</style>",
+                            layout=w.Layout(height="0px", margin="0px"))
+        children = [busy_style] + widgets.control_rows(self.controls) + [
             self._status,
             w.HBox([images["data"], images["network"]]),
             replay,
