@@ -359,13 +359,23 @@ def test_neuron_view_follows_the_chosen_neuron(xor_pg):
 
 
 def test_the_network_diagram_shows_weights_and_neurons():
-    pg = Playground(dataset="circles", hidden_units=1, features=("x1^2", "x2^2"), epochs=150, learning_rate=1.0)
+    from bplib.playground import diagram
+
+    pg = Playground(dataset="circles", hidden_units=2, features=("x1^2", "x2^2"), epochs=150, learning_rate=1.0)
     picture = _pixels(pg.images["network"])
-    red = (picture[..., 0] > 150) & (picture[..., 2] < 100)
-    blue = (picture[..., 2] > 150) & (picture[..., 0] < 100)
-    assert red.sum() > 50 and blue.sum() > 50
+    tile, centres = diagram.layout(pg.network.sizes)
+    for layer, w in enumerate(pg.network.weights):  # each connection's colour at its middle: its weight's sign
+        for j in range(w.shape[0]):
+            for k in range(w.shape[1]):
+                (x0, y0), (x1, y1) = centres[layer][k], centres[layer + 1][j]
+                x, y = int(round((x0 + x1) / 2)), int(round((y0 + y1) / 2))
+                r, _, b = picture[y - 1:y + 2, x - 1:x + 2].reshape(-1, 3).astype(int).mean(axis=0)
+                assert (r > b) == (w[j, k] > 0), (layer, j, k, w[j, k], r, b)
+    x, y = centres[1][0]  # the chosen neuron (layer 1, neuron 1) is outlined in orange
+    outline = picture[int(y - tile / 2 - 3), int(x)]
+    assert outline[0] > 200 and 100 < outline[1] < 200 and outline[2] < 80
     pg.replay_epoch = 0
-    assert _pixels(pg.images["network"]).shape == picture.shape
+    assert pg.images["network"] != pg.images["data"] and _pixels(pg.images["network"]).shape == picture.shape
 
 
 # -- what the learner is told ------------------------------------------------------
