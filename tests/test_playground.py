@@ -78,6 +78,7 @@ def assert_consistent(pg):
     epochs = pg.replay_epochs
     assert epochs[0] == 0 and epochs[-1] == n and len(epochs) <= 101 + 1
     assert pg._replay_slider.max == pg._play.max == len(epochs) - 1
+    assert pg._replay_slider.value == pg._play.value
     assert epochs[pg._replay_slider.value] == pg.replay_epoch
     assert f"of {n}" in pg._replay_label.value
     assert f"epoch <b>{pg.replay_epoch}</b>" in pg._replay_label.value
@@ -324,8 +325,10 @@ def test_replay_redraws_the_chosen_epoch_without_retraining(xor_pg):
     xor_pg.replay_epoch = 151  # between snapshots: the nearest one
     assert xor_pg.replay_epoch == 150
     assert xor_pg._panels["loss"].cursor == xor_pg._panels["neuron"].cursor == 150
-    xor_pg._replay_slider.value = 10  # the slider (or the play button moving it) does the same
+    xor_pg._replay_slider.value = 10  # the slider does the same
     assert xor_pg.replay_epoch == 30 and "epoch <b>30</b>" in xor_pg._replay_label.value
+    xor_pg._play.value = 20  # and so does the play button
+    assert xor_pg.replay_epoch == 60 and xor_pg._replay_slider.value == 20
     assert_consistent(xor_pg)
     xor_pg.replay_epoch = 300
     assert xor_pg.images == final  # the same frame, the same pictures

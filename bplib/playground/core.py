@@ -505,15 +505,16 @@ class Playground:
                           "network": self._draw_diagram(snapshot)})
 
     def _show_frame(self, frame):
-        if frame == self._frame:
-            return
-        self._frame = frame
+        """Show snapshot ``frame``, with the replay slider and play button on it."""
         self._syncing = True
         try:
             self._replay_slider.value = frame
+            self._play.value = frame
         finally:
             self._syncing = False
-        self._draw_frame()
+        if frame != self._frame:
+            self._frame = frame
+            self._draw_frame()
 
     def _set_images(self, images):
         self._images.update(images)
@@ -586,8 +587,11 @@ class Playground:
         self._replay_slider = w.IntSlider(value=0, min=0, max=1, readout=False, description="replay",
                                           continuous_update=True, style={"description_width": "50px"},
                                           layout=w.Layout(width="320px"))
+        # The browser moves the slider with the play button by itself (jslink);
+        # both report here, and the second report of a frame draws nothing.
         w.jslink((self._play, "value"), (self._replay_slider, "value"))
         self._replay_slider.observe(self._on_replay, names="value")
+        self._play.observe(self._on_replay, names="value")
         self._replay_label = w.HTML(value="")
         self._neuron_choice = w.Dropdown(options=[("layer 1, neuron 1", (1, 1))], value=(1, 1),
                                          description="neuron", style={"description_width": "50px"},
@@ -638,9 +642,7 @@ class Playground:
         if self._syncing:
             return
         try:
-            frame = min(max(int(change["new"]), 0), len(self._run["snapshots"]) - 1)
-            self._frame = frame
-            self._draw_frame()
+            self._show_frame(min(max(int(change["new"]), 0), len(self._run["snapshots"]) - 1))
         except Exception as error:  # noqa: BLE001 - nothing may escape into the notebook
             self._status.value = f'<b style="color:{_RED}">replay failed: {html.escape(str(error))}</b>'
 
