@@ -30,10 +30,9 @@ from .batch import (DEFAULT_CELL_TIMEOUT, DEFAULT_EXERCISE_TIMEOUT, DEFAULT_TIME
 from .cli import main
 from .judging import judge_record
 from .reports import STATUSES, Result, summary
-from .review import review
 from .sandbox import Limits, SandboxUnavailable
 from .submissions import STEMS, identify, parse, read_submissions
 
 __all__ = ["DEFAULT_CELL_TIMEOUT", "DEFAULT_EXERCISE_TIMEOUT", "DEFAULT_TIMEOUT", "Environment", "Limits", "Result",
            "STATUSES", "STEMS", "SandboxUnavailable", "Settings", "grade", "grade_submission", "identify",
-           "judge_record", "main", "parse", "read_submissions", "review", "summary"]
+           "judge_record", "main", "parse", "read_submissions", "summary"]

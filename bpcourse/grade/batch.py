@@ -350,10 +350,10 @@ def grade_submission(submission, env, default_notebook=None, on_kernel=lambda ke
                 result.points[exercise.id] = points
                 result.outcome[exercise.id] = outcome
                 result.feedback[exercise.id] = message
-            if grading.timed_out:
-                result.status = "timeout"
-            elif grading.crashed or grading.start_failed:
+            if grading.crashed or grading.start_failed:
                 result.status = "error"
+            elif grading.timed_out:
+                result.status = "timeout"
         if result.status != "ok" and result.notebook and not result.points:
             for exercise in EXERCISES:
                 if exercise.notebook == result.notebook:
@@ -363,9 +363,9 @@ def grade_submission(submission, env, default_notebook=None, on_kernel=lambda ke
         result.notes.append(f"grader error: {type(error).__name__}: {str(error)[:200]}")
     note = None
     if not settings.sandbox:
-        note = sandbox.Unsandboxed.limits_note
-    elif not (env.bases and {"memory", "pids"} <= set(env.bases)):
-        note = "no writable cgroup here: memory and process limits are per process (rlimits)"
+        note = sandbox.UNSANDBOXED
+    elif not {"memory", "pids"} <= set(env.bases or ()):
+        note = sandbox.NO_CGROUP
     if note and result.status != "invalid notebook":
         result.notes.append(note)
     result.detail = reports.detail_of(result, judging.outcome_label)

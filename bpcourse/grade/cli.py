@@ -110,7 +110,3 @@ def main(argv=None):
     print(reports.summary(results, time.monotonic() - start), file=sys.stderr)
     print(f"wrote {', '.join(map(str, written + [journal]))}", file=sys.stderr)
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -105,7 +105,8 @@ def detail_of(result, outcome_label):
 
 
 def _clean(text):
-    return re.sub(r"[\x00-\x08\x0b-\x1f\x7f]", "", str(text))
+    """``text`` without terminal escapes and control characters (newlines and tabs kept)."""
+    return re.sub(r"[\x00-\x08\x0b-\x1f\x7f]", "", re.sub(r"\x1b\[[0-9;?]*[ -/]*[@-~]", "", str(text)))
 
 
 def cell(value):
@@ -167,7 +168,9 @@ def read_journal(path):
                 data = json.loads(line)
             except ValueError:
                 continue
-            if number == 0 and isinstance(data, dict) and "journal" in data:
+            if not isinstance(data, dict):
+                continue
+            if number == 0 and "journal" in data:
                 settings = data.get("settings")
                 continue
             try:

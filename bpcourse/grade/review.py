@@ -221,7 +221,20 @@ class _Reviewer(ast.NodeVisitor):
         self.generic_visit(node)
 
     # -- names, attributes, calls, strings -----------------------------------------------------------
+    def _real_name(self, node, real):
+        parts = real.split(".")
+        for i in range(1, len(parts)):
+            message = _TRICKS.get((".".join(parts[:i]), parts[i]))
+            if message:
+                self.flag(node, message)
+                break
+        if real.startswith("bplib.checks.load") or real == "bplib.checks.evaluate":
+            self.flag(node, f"reads the feedback's test data ({real})")
+
     def visit_Name(self, node):
+        real = self.imports.get(node.id)
+        if real and real != node.id:
+            self._real_name(node, real)
         if node.id == "__builtins__":
             self.flag(node, "touches __builtins__")
         elif node.id.startswith("__bp_"):
@@ -230,14 +243,7 @@ class _Reviewer(ast.NodeVisitor):
     def visit_Attribute(self, node):
         real = self.real(node)
         if real:
-            parts = real.split(".")
-            for i in range(1, len(parts)):
-                message = _TRICKS.get((".".join(parts[:i]), parts[i]))
-                if message:
-                    self.flag(node, message)
-                    break
-            if real.startswith("bplib.checks.load") or real == "bplib.checks.evaluate":
-                self.flag(node, f"reads the feedback's test data ({real})")
+            self._real_name(node, real)
         if node.attr in ("kernel", "session") and isinstance(node.value, ast.Call) \
                 and _dotted(node.value.func) == ["get_ipython"]:
             self.flag(node, f"reaches into the kernel (get_ipython().{node.attr})")

@@ -28,8 +28,7 @@ process also gets rlimits: address space ``memory_mb`` (a huge allocation raises
 MemoryError instead of waking the OOM killer), file size ``file_mb``, CPU time,
 no core dumps, and ``processes`` for its user, which is its own in its user
 namespace. Where no cgroup can be made (cgroup v2 without delegation, macOS),
-only the rlimits apply, per process; ``Sandbox.limits_note`` says so and each
-row's detail repeats it.
+only the rlimits apply, per process, and each row's detail says so (NO_CGROUP).
 
 Unsandboxed (``--no-sandbox``: macOS, or Linux without bubblewrap)
 ------------------------------------------------------------------
@@ -43,7 +42,6 @@ import json
 import os
 import re
 import secrets
-import shutil
 import signal
 import socket
 import stat
@@ -63,6 +61,10 @@ RUN = "/run/kernel"           # the kernel's connection file and sockets
 UID = 1000
 STDERR_TAIL = 4000            # bytes of a kernel's stderr kept, for start failures
 ROOT = Path(__file__).resolve().parents[2]   # the course checkout
+
+
+NO_CGROUP = "no writable cgroup here: memory and process limits are per process (rlimits)"
+UNSANDBOXED = "ran unsandboxed (--no-sandbox): rlimits per process only, the grader's files readable"
 
 
 class SandboxUnavailable(RuntimeError):
@@ -418,12 +420,6 @@ class Sandbox:
         self.leftover_cgroups = []
         self.stats = {"peak_memory": None, "oom_kills": 0, "cpu_seconds": None}
 
-    @property
-    def limits_note(self):
-        if self.bases and {"memory", "pids"} <= set(self.bases):
-            return None
-        return "no writable cgroup here: memory and process limits are per process (rlimits)"
-
     def socket_path(self):
         return f"/proc/{self.init_pid}/root{RUN}/k"
 
@@ -521,7 +517,6 @@ class Unsandboxed:
     """A kernel in a temporary folder of its own, with rlimits only (``--no-sandbox``)."""
 
     sandboxed = False
-    limits_note = "ran unsandboxed (--no-sandbox): rlimits per process only, the grader's files readable"
 
     def __init__(self, limits, *, name, data):
         self.limits, self.data = limits, data
@@ -624,19 +619,17 @@ def _zombie(pid):
 
 
 def _remove_tree(path):
-    """Remove a kernel's folder, whatever permissions the notebook left on its contents."""
-    def retry(function, name, _error):
-        try:
-            os.chmod(os.path.dirname(name), 0o700)
-            os.chmod(name, 0o700)
-            function(name)
-        except OSError:
-            pass
-
-    if sys.version_info >= (3, 12):
-        shutil.rmtree(path, onexc=retry)
-    else:
-        shutil.rmtree(path, onerror=retry)
+    """Remove a kernel's folder whatever permissions its notebook left on it (links are not followed)."""
+    try:
+        if os.path.islink(path) or not os.path.isdir(path):
+            os.unlink(path)
+            return
+        os.chmod(path, 0o700)
+        for entry in os.scandir(path):
+            _remove_tree(entry.path)
+        os.rmdir(path)
+    except OSError:
+        pass
 
 
 # --- the kernel -----------------------------------------------------------------------------------------------------
@@ -718,9 +711,6 @@ class Kernel:
         content = dict(code=code, silent=False, store_history=store_history, user_expressions=user_expressions or {},
                        allow_stdin=False, stop_on_error=False)
         return self.session.send(self.socket, "execute_request", content)["header"]["msg_id"]
-
-    def execute(self, code, deadline, user_expressions=None, store_history=True):
-        return self.wait(self.send(code, user_expressions, store_history), deadline)
 
     def interrupt(self):
         """SIGINT to the kernel process (KeyboardInterrupt in the running cell); False if not found."""

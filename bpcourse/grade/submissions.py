@@ -48,10 +48,6 @@ class Submission:
     error_status: str = "invalid notebook"   # or "error" when the file could not be read at all
     sha256: str = ""
 
-    @property
-    def name(self):
-        return self.id
-
 
 def _student_from_name(stem):
     """``alice-05_four_equations`` -> ``alice``; a bare notebook name stays itself."""
@@ -64,31 +60,28 @@ def _student_from_name(stem):
 
 def _read(path, submission, follow):
     """Fill ``submission`` from the file at ``path`` (no link followed unless ``follow``)."""
-    try:
-        fd = os.open(path, os.O_RDONLY | (0 if follow else getattr(os, "O_NOFOLLOW", 0)))
+    try:   # O_NONBLOCK: a FIFO posing as a notebook must not wait for a writer
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | (0 if follow else getattr(os, "O_NOFOLLOW", 0)))
     except OSError as error:
         submission.error, submission.error_status = f"cannot read the file ({error.strerror or error})", "error"
         return
     try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
             submission.error, submission.error_status = "not a regular file", "error"
-        elif info.st_size > MAX_SUBMISSION_BYTES:
-            submission.error = f"too large ({info.st_size / 2**20:.0f} MB)"
+            return
+        chunks, size = [], 0
+        while size <= MAX_SUBMISSION_BYTES:
+            chunk = os.read(fd, 1 << 20)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        data = b"".join(chunks)
+        if len(data) > MAX_SUBMISSION_BYTES:
+            submission.error = f"too large (more than {MAX_SUBMISSION_BYTES / 2**20:g} MB)"
         else:
-            chunks, size = [], 0
-            while size <= MAX_SUBMISSION_BYTES:
-                chunk = os.read(fd, 1 << 20)
-                if not chunk:
-                    break
-                chunks.append(chunk)
-                size += len(chunk)
-            data = b"".join(chunks)
-            if len(data) > MAX_SUBMISSION_BYTES:
-                submission.error = "too large (grew while being read)"
-            else:
-                submission.data = data
-                submission.sha256 = hashlib.sha256(data).hexdigest()
+            submission.data = data
+            submission.sha256 = hashlib.sha256(data).hexdigest()
     except OSError as error:
         submission.error, submission.error_status = f"cannot read the file ({error.strerror or error})", "error"
     finally:
@@ -141,8 +134,6 @@ def read_submissions(paths):
             submission = Submission(identifier, student=student, assignment=parts[1] if len(parts) == 3 else "")
             if not follow and os.path.islink(path):
                 submission.error, submission.error_status = "a symbolic link (not followed)", "error"
-            elif not parts[-1].endswith(".ipynb"):
-                submission.error, submission.error_status = "a folder where a notebook was expected", "error"
             else:
                 _read(path, submission, follow)
             submissions.append(submission)
