@@ -4,8 +4,8 @@ One module-scoped batch, graded once through the command line with --jobs 2 in b
 sandboxes, holds every attack; the tests then assert each row, and that the others' rows, the
 reports and the grader's machine are untouched. A second, small batch runs --no-sandbox: the same
 spy notebook that finds nothing in the sandbox finds the answer key there, which shows the probes
-work. Submissions are built from the real solutions/05_four_equations.ipynb (perfect, untouched,
-partial) or are small notebooks with its four exercise functions (the hostile ones: faster).
+work. Submissions are built from the real solutions/05_four_equations.ipynb (perfect) or are small
+notebooks with its four exercise functions (the others: faster).
 
 Attacks: monkeypatching check, numpy and bplib.checks; forged replies; pasting the public outputs
 (the learner feedback data); calling bplib's own answers; reading the answer key, solutions/,
@@ -13,8 +13,8 @@ other submissions, the reports, the grader's environment and processes; the netw
 the Python environment; raising rlimits; killing the grader, every pid, the sandbox's init;
 detached processes and threads that outlive their cell; fork bombs; memory in many processes;
 filling the disk; megabytes of output; sleeping only under the grader; ignoring SIGINT; functions
-that hang and ignore SIGALRM; kernels that crash; odd output types (ndarray and float subclasses
-with odd __eq__, NaN); functions defined then deleted; functions right only on their first call;
+that hang and ignore SIGALRM; kernels that crash; odd output types (an ndarray subclass whose
+__eq__ is always true, NaN); functions right only on their first call;
 a trace function in the collector's frames; INVOKERS and decode patched; a kernel that fails to
 start; 10,000 cells; a JSON bomb; links to solutions/ in the submission tree; CSV formula
 injection in student names; duplicate students; metadata naming another notebook.
@@ -45,7 +45,7 @@ SECOND = "02_forward_pass"
 IDS = [e.id for e in EXERCISES if e.notebook == STEM]
 POINTS = {e.id: e.points for e in EXERCISES if e.notebook == STEM}
 FULL = sum(POINTS.values())
-CELL_TIMEOUT, TIMEOUT, EXERCISE_TIMEOUT = 8, 20, 3
+CELL_TIMEOUT, TIMEOUT, EXERCISE_TIMEOUT = 5, 12, 2
 MEMORY, PROCESSES, DISK = 1024, 96, 32
 TOKEN = secrets.token_hex(6)          # marks this run's daemon processes and canary
 CANARY = f"canary-{TOKEN}"
@@ -233,7 +233,6 @@ def build_batch(base, port):
 
     # Honest work: the real notebook, and small ones.
     add("perfect.ipynb", perfect())
-    add("untouched.ipynb", small(functions=STUBS))
     add("partial.ipynb", small(functions={
         "output-error": "def output_error(a_out, y, z_out):\n    return a_out - y\n",
         "hidden-error": "def hidden_error(delta_next, w_next, z):\n    raise ValueError('shapes do not align')\n",
@@ -242,7 +241,7 @@ def build_batch(base, port):
     del nb.metadata["bp_course"]
     nb.cells = nb.cells[:1] + nb.cells[1:][::-1]
     add("alice.ipynb", nb)
-    add(f"bob-{SECOND}.ipynb", small(stem=SECOND))
+    add(f"bob-{SECOND}.ipynb", small(stem=SECOND, after=["del forward_pass\n"]))   # defined, then deleted
 
     # Tampering with what judges: none of it earns points for a wrong function.
     zeros = {i: f"def {get(i).function}(*args, **kwargs):\n    return np.zeros(3)\n" for i in IDS}
@@ -255,6 +254,11 @@ def build_batch(base, port):
         "sys.modules['bpcourse'] = types.ModuleType('bpcourse')\n",
         functions={i: zeros[i] for i in IDS if i != "bias-gradient"}))
     add("faker.ipynb", small(functions=zeros, after=[
+        "import bplib._encoding, numpy\n"
+        "bplib._encoding._decode_nested_floats = lambda data: numpy.zeros(numpy.shape(data)).tolist()\n"
+        "import sys\ndef tracer(frame, event, arg):\n"
+        "    if frame.f_code.co_name == 'run_quietly':\n        raise SystemExit('traced')\n    return tracer\n"
+        "sys.settrace(tracer)\n",
         "import json\n"
         "fake = json.dumps({'id': 'output-error', 'state': 'ran', 'function': 'output_error', 'cases': []})\n"
         "json.dumps = lambda *a, **k: fake\n"
@@ -271,21 +275,11 @@ def build_batch(base, port):
         "hidden-error": "from bplib import equations\n"
                         "def hidden_error(delta_next, w_next, z):\n"
                         "    return equations.hidden_error(delta_next, w_next, sigmoid_prime(z))\n",
-        "bias-gradient": "class Always(np.ndarray):\n    def __eq__(self, other):\n        return True\n"
-                         "def bias_gradient(delta):\n    return np.full(delta.shape[1], np.nan).view(Always)\n",
-        "weight-gradient": SOURCES["weight-gradient"] + "\ndel weight_gradient\n"}))
-    add("aliased.ipynb", small(functions={
         "bias-gradient": "import bplib.equations\nbias_gradient = bplib.equations.bias_gradient\n",
-        "output-error": "calls = []\ndef output_error(a_out, y, z_out):\n    calls.append(1)\n"
-                        "    return (a_out - y) * sigmoid_prime(z_out) if len(calls) == 1 else a_out - y\n",
-        "weight-gradient": "class Odd(float):\n    def __eq__(self, other):\n        return True\n"
-                           "def weight_gradient(delta, a_prev):\n    return [[Odd(0.0)] * a_prev.shape[1]]\n"}))
-    add("tracer.ipynb", small(functions={"output-error": zeros["output-error"]}, after=[
-        "import bplib._encoding, numpy\n"
-        "bplib._encoding._decode_nested_floats = lambda data: numpy.zeros(numpy.shape(data)).tolist()\n"
-        "import sys\ndef tracer(frame, event, arg):\n"
-        "    if frame.f_code.co_name == 'run_quietly':\n        raise SystemExit('traced')\n    return tracer\n"
-        "sys.settrace(tracer)\n"]))
+        "weight-gradient": "calls = []\nclass Always(np.ndarray):\n    def __eq__(self, other):\n        return True\n"
+                           "def weight_gradient(delta, a_prev):   # right on its first call only, then NaN\n"
+                           "    calls.append(1)\n    if len(calls) == 1:\n        return delta.T @ a_prev / len(delta)\n"
+                           "    return np.full((delta.shape[1], a_prev.shape[1]), np.nan).view(Always)\n"}))
 
     # Reading, writing and killing outside the sandbox; processes, memory, disk, output.
     spy = SPY.format(solution=str(ROOT / "solutions" / f"{STEM}.ipynb"),
@@ -303,10 +297,10 @@ def build_batch(base, port):
     # Time: a cell interrupted, the run going on, the time cap, a function that hangs; a cell
     # that ignores the interrupt; a kernel that fails to start once.
     add("sleeper.ipynb", small(functions={"bias-gradient": (
-        "import signal\ndef bias_gradient(delta):\n    signal.signal(signal.SIGALRM, signal.SIG_IGN)\n"
-        "    while True:\n        pass\n")}, checks=False, after=[SLEEP, SLEEP, SLEEP, "late = 1\n"]))
-    add("stubborn.ipynb", small(after=["import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\n"
-                                       "while True:\n    pass\n"]))
+        "import signal, time\ndef bias_gradient(delta):\n    signal.signal(signal.SIGALRM, signal.SIG_IGN)\n"
+        "    time.sleep(1000)\n")}, checks=False, after=[SLEEP, SLEEP, SLEEP, "late = 1\n"]))
+    add("stubborn.ipynb", small(after=["import signal, time\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\n"
+                                       "time.sleep(1000)\n"]))
     nb = small()
     nb.metadata["bp_course"] = {"notebook": SECOND}
     add("flaky.ipynb", nb)
@@ -318,7 +312,6 @@ def build_batch(base, port):
     add("json-bomb.ipynb", b'{"cells": ' + b"[" * 100_000 + b"]" * 100_000 + b"}")
 
     # nbgrader's layout: a student with a formula for a name, one submitting twice, a link to the solutions.
-    add("alice/ps05/05_four_equations.ipynb", small(), submitted)
     add("=HYPERLINK(evil)/ps05/05_four_equations.ipynb", b"not a notebook", submitted)
     add("carol/ps05/05_four_equations.ipynb", b"not a notebook either", submitted)
     add("carol/ps05-late/05_four_equations.ipynb", small(), submitted)
@@ -387,6 +380,7 @@ def graded(tmp_path_factory, monkeypatch_module):
     stderr = io.StringIO()
     with redirect_stderr(stderr), pytest.MonkeyPatch.context() as patch:
         patch.setattr(sandbox.Kernel, "start", flaky_start)
+        patch.setattr(batch, "INTERRUPT_GRACE", 2.0)   # the stubborn cell's wait before its kernel is killed
         code = cli.main([str(flat), str(submitted), "--out", str(out), "--json", "--jobs", "2",
                          "--timeout", str(TIMEOUT), "--cell-timeout", str(CELL_TIMEOUT),
                          "--exercise-timeout", str(EXERCISE_TIMEOUT), "--memory", str(MEMORY),
@@ -472,18 +466,13 @@ def test_perfect_notebook_earns_full_points_on_public_and_hidden_cases(graded):
     assert graded["report"]["perfect.ipynb"]["review"] == []
 
 
-def test_untouched_notebook_earns_nothing_and_is_not_attempted(graded):
-    row = graded["rows"]["untouched.ipynb"]
-    assert row["status"] == "ok" and points(row) == dict.fromkeys(IDS, 0)
-    assert "not attempted" in row["detail"]
-
-
-def test_partial_notebook_earns_what_is_right_and_names_the_mistakes(graded):
+def test_partial_notebook_earns_what_is_right_and_names_the_mistakes_and_the_stub(graded):
     row = graded["rows"]["partial.ipynb"]
     assert row["status"] == "ok"
     assert points(row) == {**dict.fromkeys(IDS, 0), "bias-gradient": POINTS["bias-gradient"]}
     assert "missing sigma'" in feedback(graded, "partial.ipynb", "output-error")["feedback"]
     assert "ValueError" in feedback(graded, "partial.ipynb", "hidden-error")["feedback"]
+    assert feedback(graded, "partial.ipynb", "weight-gradient")["outcome"] == "not attempted"
     assert "raised ValueError: hidden-error" in row["detail"] and "not attempted: weight-gradient" in row["detail"]
 
 
@@ -492,10 +481,11 @@ def test_renamed_reordered_notebook_is_identified_by_its_functions(graded):
     assert graded["report"]["alice.ipynb"]["notebook"] == STEM and points(row) == POINTS
 
 
-def test_a_second_notebook_gets_its_own_columns(graded):
+def test_a_second_notebook_gets_its_own_columns_and_a_deleted_function_earns_nothing(graded):
     row = graded["rows"][f"bob-{SECOND}.ipynb"]
     second = {e.id: e.points for e in EXERCISES if e.notebook == SECOND}
-    assert row["status"] == "ok" and points(row, second) == second
+    assert row["status"] == "ok" and points(row, second) == {**second, "forward-pass": 0}
+    assert feedback(graded, f"bob-{SECOND}.ipynb", "forward-pass")["outcome"] == "not defined"
     assert all(row[i] == "" for i in IDS) and all(graded["rows"]["perfect.ipynb"][i] == "" for i in second)
 
 
@@ -525,24 +515,20 @@ def test_pasted_public_outputs_fail_the_hidden_cases(graded):
 def test_bplib_own_answer_scores_but_is_flagged_with_cell_and_line(graded):
     report = graded["report"]["paster.ipynb"]
     assert report["exercises"]["hidden-error"]["points"] == POINTS["hidden-error"]
+    assert report["exercises"]["bias-gradient"]["points"] == POINTS["bias-gradient"]
     assert "cell 4 line 2: hidden_error uses bplib's own answer bplib.equations.hidden_error" in report["review"]
-    aliased = graded["report"]["aliased.ipynb"]
-    assert aliased["exercises"]["bias-gradient"]["points"] == POINTS["bias-gradient"]
-    assert "cell 6 line 2: binds bias_gradient to bplib's own answer bplib.equations.bias_gradient" in aliased["review"]
+    assert "cell 6 line 2: binds bias_gradient to bplib's own answer bplib.equations.bias_gradient" in report["review"]
 
 
-def test_odd_outputs_deleted_functions_and_first_call_tricks_earn_nothing(graded):
-    paster, aliased = graded["report"]["paster.ipynb"]["exercises"], graded["report"]["aliased.ipynb"]["exercises"]
-    assert paster["bias-gradient"]["points"] == 0 and "NaN" in paster["bias-gradient"]["feedback"]
-    assert paster["weight-gradient"]["outcome"] == "not defined"
-    assert aliased["output-error"]["points"] == 0 and "missing sigma'" in aliased["output-error"]["feedback"]
-    assert aliased["weight-gradient"]["points"] == 0
+def test_odd_outputs_and_a_function_right_only_on_its_first_call_earn_nothing(graded):
+    exercise = feedback(graded, "paster.ipynb", "weight-gradient")
+    assert exercise["points"] == 0 and "NaN" in exercise["feedback"]
 
 
 def test_a_trace_function_and_a_patched_decoder_earn_nothing(graded):
-    report = graded["report"]["tracer.ipynb"]
-    assert report["total"] == 0
+    report = graded["report"]["faker.ipynb"]
     flags = " ".join(report["review"])
+    assert report["total"] == 0
     assert "sets a trace function (sys.settrace)" in flags and "bplib._encoding._decode_nested_floats" in flags
 
 
@@ -604,7 +590,7 @@ def test_cells_that_sleep_under_the_grader_are_interrupted_and_the_run_goes_on(g
 def test_the_time_cap_stops_the_cells_but_grades_what_was_defined(graded):
     row, report = graded["rows"]["sleeper.ipynb"], graded["report"]["sleeper.ipynb"]
     assert f"interrupted (the time cap of {TIMEOUT} s)" in row["detail"]
-    assert "time cap of 20 s reached: 1 cell(s) not run" in row["detail"]
+    assert f"time cap of {TIMEOUT} s reached: 1 cell(s) not run" in row["detail"]
     assert report["seconds"] < TIMEOUT + 30
 
 
@@ -652,7 +638,8 @@ def test_the_gradebook_has_a_row_per_student(graded):
     assert students["alice"]["05_four_equations"] == str(FULL)
     assert students["carol"]["05_four_equations"] == str(FULL)
     assert "2 submissions of 05_four_equations: the best counts" in students["carol"]["notes"]
-    assert students["bob"][SECOND] == str(sum(e.points for e in EXERCISES if e.notebook == SECOND))
+    assert students["bob"][SECOND] == str(sum(e.points for e in EXERCISES if e.notebook == SECOND)
+                                          - get("forward-pass").points)
     assert students["bob"]["05_four_equations"] == ""
     maxima = sum(e.points for e in EXERCISES if e.notebook in (STEM, SECOND))
     assert all(row["max_total"] == str(maxima) for row in students.values())

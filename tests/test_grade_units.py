@@ -1219,3 +1219,39 @@ def test_an_atomic_write_that_fails_leaves_no_temporary_file(tmp_path):
     with pytest.raises(OSError):
         reports._write_atomic(tmp_path / "grades.csv", b"x")
     assert [p.name for p in tmp_path.iterdir()] == ["grades.csv"]
+
+
+def test_the_readme_grading_commands_use_only_options_the_grader_has():
+    import re
+    import shlex
+
+    readme = (ROOT / "README.md").read_text()
+    section = readme[readme.index("## Grading a class"):readme.index("## Benchmarks")]
+    text = section.replace("\\\n", " ")
+    for variable, value in (("$((JOB_COMPLETION_INDEX + 1))", "1"), ("$SLURM_ARRAY_TASK_ID", "1"),
+                            ("$JOB_COMPLETION_INDEX", "0")):
+        text = text.replace(variable, value)
+    commands = [re.split(r'"\]|`|\s#\s', c)[0] for c in re.findall(r"python -m bpcourse grade (.*)", text)]
+    commands = [c for c in commands if "--help" not in c]
+    assert len(commands) >= 5
+    for command in commands:
+        args = cli.parser().parse_args(shlex.split(command))
+        assert args.submissions or args.merge
+    assert re.search(r"python -m bpcourse grade --merge \S+ --out", section)
+
+
+def test_a_bubblewrap_that_cannot_make_a_sandbox_is_refused_with_its_reason(tmp_path):
+    fake = tmp_path / "bwrap"
+    fake.write_text("#!/bin/sh\necho 'bwrap: setting up uid map: Permission denied' >&2\nexit 1\n")
+    fake.chmod(0o755)
+    with pytest.raises(sandbox.SandboxUnavailable, match="Permission denied.*user namespaces"):
+        sandbox.probe(str(fake))
+    old = tmp_path / "old-bwrap"   # bubblewrap before 0.8: no --disable-userns, otherwise fine
+    old.write_text('#!/bin/sh\nfor a; do [ "$a" = --disable-userns ] && { echo "Unknown option --disable-userns" >&2; '
+                   'exit 1; }; done\nexit 0\n')
+    old.chmod(0o755)
+    assert sandbox.probe(str(old)) == []
+    with pytest.raises(sandbox.SandboxUnavailable, match="could not run"):
+        sandbox.probe(str(tmp_path / "missing"))
+    if shutil.which("bwrap"):
+        assert sandbox.probe(shutil.which("bwrap")) in ([], ["--disable-userns"])

@@ -77,6 +77,7 @@ class Environment:
             self.bwrap = shutil.which("bwrap")
             if self.bwrap is None or not sys.platform.startswith("linux"):
                 raise sandbox.SandboxUnavailable(f"bubblewrap (bwrap) was not found: {sandbox.INSTALL_HINT}")
+            self.extra = sandbox.probe(self.bwrap)
             self.bases = sandbox.cgroup_bases() if settings.cgroups else {}
             sandbox.Cgroup.remove_stale(self.bases)
         self.python_dirs = sandbox.python_paths(self.hidden)
@@ -91,7 +92,7 @@ class Environment:
         limits = self.settings.limits
         if self.settings.sandbox:
             return sandbox.Sandbox(self.bwrap, limits, cgroups=self.bases, python_dirs=self.python_dirs,
-                                   hidden=self.hidden, name=submission.id, data=submission.data)
+                                   hidden=self.hidden, name=submission.id, data=submission.data, extra=self.extra)
         return sandbox.Unsandboxed(limits, name=submission.id, data=submission.data)
 
     def cases(self, exercise):

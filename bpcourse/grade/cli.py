@@ -45,8 +45,8 @@ def parser():
                    help=f"time for one exercise's test cases (default {batch.DEFAULT_EXERCISE_TIMEOUT:g})")
     limits = sandbox.Limits()
     p.add_argument("--memory", type=int, default=limits.memory_mb, metavar="MB",
-                   help=f"memory of all of a submission's processes together (cgroup) and the address space "
-                        f"of each (default {limits.memory_mb})")
+                   help=f"memory of all of a submission's processes together (a cgroup; where there is none, "
+                        f"the address space of each process) (default {limits.memory_mb})")
     p.add_argument("--processes", type=int, default=limits.processes, metavar="N",
                    help=f"processes and threads of a submission (default {limits.processes})")
     p.add_argument("--disk", type=int, default=limits.disk_mb, metavar="MB",

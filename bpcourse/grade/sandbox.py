@@ -24,11 +24,15 @@ Limits. Where the grader's own cgroup (v1) hierarchies are writable (as root on
 most Linux servers and containers), each submission gets a cgroup below the
 grader's for ``memory`` (``memory_mb`` for all its processes together, swap
 included), ``pids`` (``processes`` tasks) and ``cpu`` (``cpus`` cores). Every
-process also gets rlimits: address space ``memory_mb`` (a huge allocation raises
-MemoryError instead of waking the OOM killer), file size ``file_mb``, CPU time,
-no core dumps, and ``processes`` for its user, which is its own in its user
-namespace. Where no cgroup can be made (cgroup v2 without delegation, macOS),
-only the rlimits apply, per process, and each row's detail says so (NO_CGROUP).
+process also gets rlimits: address space (twice ``memory_mb`` where the cgroup
+holds memory, else ``memory_mb``: a huge allocation raises MemoryError instead
+of waking the OOM killer, and address space is not memory, so it is not the
+cap where there is a better one), file size ``file_mb``, CPU time, no core
+dumps, and ``processes`` for its user, which is its own in its user namespace.
+Where no cgroup can be made (cgroup v2 without delegation, macOS), only the
+rlimits apply, per process, and each row's detail says so (NO_CGROUP). glibc
+gets two malloc arenas per process (each thread's arena would otherwise reserve
+64 MB of address space).
 
 Unsandboxed (``--no-sandbox``: macOS, or Linux without bubblewrap)
 ------------------------------------------------------------------
@@ -277,11 +281,35 @@ def _system_mounts():
     return args
 
 
-def bwrap_command(bwrap, limits, *, python_dirs, hidden, fds, submission_name):
+def probe(bwrap):
+    """The extra bwrap options this machine's bubblewrap supports (``--disable-userns`` came in
+    0.8); SandboxUnavailable, with bwrap's own message, when it cannot make a sandbox at all
+    (user namespaces disabled, as some distributions do by default)."""
+    base = [bwrap, "--unshare-user", "--unshare-pid", "--unshare-net", "--die-with-parent", "--ro-bind", "/", "/"]
+    attempts = [["--disable-userns"], []]
+    message = ""
+    for extra in attempts:
+        try:
+            result = subprocess.run(base + extra + ["true"], capture_output=True, text=True, timeout=30,
+                                    env={"PATH": os.environ.get("PATH", os.defpath)})
+        except (OSError, subprocess.TimeoutExpired) as error:
+            raise SandboxUnavailable(f"{bwrap} could not run ({error}): {INSTALL_HINT}") from None
+        if result.returncode == 0:
+            return extra
+        message = result.stderr.strip()[:300]
+        if "disable-userns" not in message:
+            break
+    raise SandboxUnavailable(f"bubblewrap cannot make a sandbox here ({message or 'no message'}); it needs "
+                             "unprivileged user namespaces (on Ubuntu 24.04: sysctl "
+                             "kernel.apparmor_restrict_unprivileged_userns=0, or an AppArmor profile for bwrap); "
+                             "or pass --no-sandbox")
+
+
+def bwrap_command(bwrap, limits, *, python_dirs, hidden, fds, submission_name, extra=("--disable-userns",)):
     """The bwrap argument list (without the command); ``fds``: {"connection", "submission",
-    "info", "block"} file descriptors it reads from or writes to."""
+    "info", "block"} file descriptors it reads from or writes to; ``extra``: what ``probe`` found."""
     args = [bwrap, "--unshare-user", "--unshare-pid", "--unshare-ipc", "--unshare-net", "--unshare-uts",
-            "--unshare-cgroup-try", "--disable-userns", "--uid", str(UID), "--gid", str(UID),
+            "--unshare-cgroup-try", *extra, "--uid", str(UID), "--gid", str(UID),
             "--die-with-parent", "--new-session", "--cap-drop", "ALL"]
     args += _system_mounts()
     for path in python_dirs:
@@ -310,7 +338,8 @@ def _kernel_env(home, tmp, extra_path=()):
            "PYTHONDONTWRITEBYTECODE": "1", "PYDEVD_DISABLE_FILE_VALIDATION": "1",
            # One BLAS thread (several kernels share the cores), and figures are not rendered:
            # grading reads functions, and plt.show() costs most of a plotting notebook's time.
-           "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "MPLBACKEND": "Agg"}
+           "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "MPLBACKEND": "Agg",
+           "MALLOC_ARENA_MAX": "2"}
     if extra_path:
         env["PYTHONPATH"] = os.pathsep.join(extra_path)
     return env
@@ -330,9 +359,8 @@ launch_new_instance()
 """
 
 
-def _launcher_args(limits, nproc):
-    return ["-c", _LAUNCHER, str(limits.memory_mb * 2**20 if limits.memory_mb else -1),
-            str(limits.file_mb * 2**20), str(nproc), str(limits.cpu_seconds), "0"]
+def _launcher_args(limits, nproc, address_space):
+    return ["-c", _LAUNCHER, str(address_space), str(limits.file_mb * 2**20), str(nproc), str(limits.cpu_seconds), "0"]
 
 
 def _parent_of(pid):
@@ -411,8 +439,8 @@ class Sandbox:
 
     sandboxed = True
 
-    def __init__(self, bwrap, limits, *, cgroups, python_dirs, hidden, name, data):
-        self.bwrap, self.limits, self.bases = bwrap, limits, cgroups
+    def __init__(self, bwrap, limits, *, cgroups, python_dirs, hidden, name, data, extra=("--disable-userns",)):
+        self.bwrap, self.limits, self.bases, self.extra = bwrap, limits, cgroups, extra
         self.python_dirs, self.hidden = python_dirs, hidden
         self.name = _file_name(name)
         self.data = data
@@ -432,10 +460,13 @@ class Sandbox:
         extra = [p for p in sys.path if p and os.path.isabs(p) and p in self.python_dirs]
         env = _kernel_env(HOME, "/tmp", extra)
         command = bwrap_command(self.bwrap, self.limits, python_dirs=self.python_dirs, hidden=self.hidden,
-                                fds=fds, submission_name=self.name)
+                                fds=fds, submission_name=self.name, extra=self.extra)
         for key, value in env.items():
             command += ["--setenv", key, value]
-        command += [sys.executable] + _launcher_args(self.limits, self.limits.processes) + ["-f", RUN + "/kernel.json"]
+        # The address space is capped at twice the memory where the cgroup caps the memory itself.
+        address_space = self.limits.memory_mb * 2**20 * (2 if "memory" in (self.bases or {}) else 1)
+        command += [sys.executable] + _launcher_args(self.limits, self.limits.processes, address_space)
+        command += ["-f", RUN + "/kernel.json"]
         try:
             # bwrap's own environment is visible in the sandbox as /proc/1/environ: keep it bare.
             self.proc = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
@@ -540,7 +571,8 @@ class Unsandboxed:
             json.dump(dict(connection, ip=self.socket_path()), f)
         env = dict(_kernel_env(self.work, os.path.join(self.work, "tmp")), BP_GRADE_TOKEN=self.token)
         # RLIMIT_NPROC would count every process of the grader's user: not set here.
-        self.proc = subprocess.Popen([sys.executable] + _launcher_args(self.limits, -1) + ["-f", path],
+        self.proc = subprocess.Popen([sys.executable] + _launcher_args(self.limits, -1, self.limits.memory_mb * 2**20)
+                                     + ["-f", path],
                                      cwd=self.work, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                      stderr=subprocess.PIPE, start_new_session=True)
         self.tail = _Tail(self.proc.stderr)
