@@ -1,6 +1,6 @@
 """Grading speed: seconds per submission per core, with the sandbox on, against two peers.
 
-Builds a class (default 12 submissions) from a solution notebook (default 03, the issue's
+Builds a class (default 30 submissions) from a solution notebook (default 03, the issue's
 target): perfect ones (solutions restored), partial ones (some exercises left as stubs) and
 untouched ones (the learner's copy). Grades it three ways in the same run:
 
@@ -89,6 +89,7 @@ def run_nbclient(paths, jobs):
         nb = nbformat.read(path, as_version=4)
         with tempfile.TemporaryDirectory() as folder:
             NotebookClient(nb, timeout=600, kernel_name="python3", allow_errors=True,
+                           extra_arguments=["--IPKernelApp.log_level=ERROR"],   # not its TCP warning per run
                            resources={"metadata": {"path": folder}}).execute()
 
     cpu, start = _cpu(), time.perf_counter()
@@ -99,7 +100,7 @@ def run_nbclient(paths, jobs):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--students", type=int, default=12)
+    parser.add_argument("--students", type=int, default=30)
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--notebook", default="03_cost_and_gradient_descent", choices=grade.STEMS)
     parser.add_argument("--no-peers", action="store_true", help="time the sandboxed grader only")

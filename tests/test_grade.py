@@ -208,7 +208,7 @@ for folder in (".", "/tmp", "/dev/shm"):
 """
 
 SLEEP = """import os, time
-if os.getpid() < 10 or os.environ.get("HOME", "").startswith("/home/student"):   # "under the grader"
+if os.getpid() < 10 or "student" in os.environ.get("HOME", ""):   # "under the grader"
     time.sleep(1000)
 """
 
@@ -544,7 +544,7 @@ def test_filling_the_disk_stops_at_the_tmpfs_size(graded):
     message = feedback(graded, "spy.ipynb", "bias-gradient")["feedback"]
     written = eval(message.split("WROTE:")[1].split("\n")[0])   # {folder: (MB written, errno)}
     assert set(written) == {".", "/tmp", "/dev/shm"} and all(errno == 28 for _, errno in written.values())
-    assert written["."][0] + written["/tmp"][0] < DISK and written["/dev/shm"][0] < 20
+    assert written["."][0] + written["/tmp"][0] < DISK and written["/dev/shm"][0] < 20   # one tmpfs: . is in /tmp
 
 
 def test_killing_every_pid_kills_only_its_own_kernel(graded):

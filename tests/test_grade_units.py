@@ -663,10 +663,13 @@ def test_the_bwrap_command_mounts_nothing_of_the_grader():
     text = " ".join(command)
     for option in ("--unshare-user", "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts",
                    "--die-with-parent", "--disable-userns", "--cap-drop ALL", "--remount-ro /", "--clearenv",
-                   f"--size {7 * 2**20} --tmpfs {sandbox.HOME}", "--file 4 /home/student/s.ipynb"):
+                   f"--size {7 * 2**20} --tmpfs /tmp", "--file 4 /tmp/student/s.ipynb"):
         assert option in text
-    # A course folder inside a bound folder is covered by an empty, read-only tmpfs.
+    # A course folder inside a bound folder is covered by an empty, read-only tmpfs; the writable
+    # tmpfs comes before the Python folders, so that a venv under /tmp is bound over it.
     assert f"--tmpfs {ROOT / 'bpcourse'} --remount-ro {ROOT / 'bpcourse'}" in text
+    assert command.index("/tmp") < command.index(dirs[0])
+    assert not any(sandbox._inside(str(ROOT / "tests"), d) for d in dirs)   # nothing else of sys.path
 
 
 def test_own_cgroups_are_found_from_mountinfo(tmp_path):

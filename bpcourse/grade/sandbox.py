@@ -8,8 +8,9 @@ kernel is pid 2 and sees only its own processes), IPC, UTS, cgroup and network
 (none at all: not even the grader is reachable over TCP). Its file system is
 built from nothing: the system (``/usr``) and the Python environment (the
 interpreter, the venv, ``bplib``) read-only, a read-only root, a new ``/proc``
-and a minimal ``/dev``, and one private tmpfs of ``disk_mb`` that holds its home
-and working folder, ``/tmp`` and its own copy of the submission. Nothing of the
+and a minimal ``/dev``, and one private tmpfs of ``disk_mb``, ``/tmp``, that holds
+its home and working folder (``/tmp/student``) with its own copy of the
+submission. Nothing of the
 grader is mounted: not ``bpcourse`` (the answer key), not ``solutions/``, not
 the other submissions, not the reports. ``--die-with-parent``: if the grader
 dies, every sandbox dies with it.
@@ -60,7 +61,8 @@ from pathlib import Path
 INSTALL_HINT = ("install bubblewrap (Debian/Ubuntu: apt-get install bubblewrap; Fedora: dnf install bubblewrap; "
                 "Arch: pacman -S bubblewrap), or pass --no-sandbox to run each kernel with only rlimits "
                 "(macOS has no bubblewrap; every row's detail then says the submission ran unsandboxed)")
-HOME = "/home/student"        # the sandbox's home, working folder and writable tmpfs
+TMP = "/tmp"                  # the sandbox's one writable tmpfs (size-capped)
+HOME = "/tmp/student"         # in it: the kernel's home and working folder, with its copy of the submission
 RUN = "/run/kernel"           # the kernel's connection file and sockets
 UID = 1000
 STDERR_TAIL = 4000            # bytes of a kernel's stderr kept, for start failures
@@ -247,16 +249,29 @@ def _inside(path, folder):
     return path == folder or path.startswith(folder.rstrip("/") + "/")
 
 
+def user_site():
+    """The grader's user site-packages folder (``pip install --user``), if it has one."""
+    import site
+
+    path = site.getusersitepackages() if site.ENABLE_USER_SITE else None
+    return path if path and os.path.isdir(path) else None
+
+
 def python_paths(hidden):
     """Read-only folders the kernel's Python needs: the interpreter's installation, the venv,
-    the folders on sys.path and bplib's own folder, none holding any path in ``hidden``."""
+    site-packages, the user's site-packages and bplib's own folder (an editable install lives in
+    the checkout), none holding any path in ``hidden``. Nothing else on the grader's sys.path
+    (its working folder, the test folders) is mounted."""
+    import site
+
     import bplib
 
     candidates = [sys.prefix, sys.base_prefix, sys.exec_prefix, os.path.dirname(os.path.realpath(sys.executable)),
-                  os.path.dirname(os.path.abspath(bplib.__file__))]
-    candidates += [p for p in sys.path if p and os.path.isabs(p)]
+                  os.path.dirname(os.path.abspath(bplib.__file__)), *site.getsitepackages(), user_site()]
     found = []
     for path in candidates:
+        if path is None:
+            continue
         path = os.path.abspath(path)
         if not os.path.isdir(path) or any(_inside(h, path) for h in hidden):
             continue
@@ -311,6 +326,9 @@ def bwrap_command(bwrap, limits, *, python_dirs, hidden, fds, submission_name, e
     args = [bwrap, "--unshare-user", "--unshare-pid", "--unshare-ipc", "--unshare-net", "--unshare-uts",
             "--unshare-cgroup-try", *extra, "--uid", str(UID), "--gid", str(UID),
             "--die-with-parent", "--new-session", "--cap-drop", "ALL"]
+    # The writable tmpfs comes first, so that Python folders under /tmp (a venv there) are bound
+    # over it afterwards instead of being hidden by it.
+    args += ["--size", str(limits.disk_mb * 2**20), "--tmpfs", TMP]
     args += _system_mounts()
     for path in python_dirs:
         args += ["--ro-bind", path, path]
@@ -319,8 +337,7 @@ def bwrap_command(bwrap, limits, *, python_dirs, hidden, fds, submission_name, e
             args += ["--size", "4096", "--tmpfs", path, "--remount-ro", path]
     args += ["--proc", "/proc", "--dev", "/dev", "--size", str(16 * 2**20), "--tmpfs", "/dev/shm",
              "--remount-ro", "/dev",
-             "--size", str(limits.disk_mb * 2**20), "--tmpfs", HOME, "--dir", HOME + "/tmp",
-             "--symlink", HOME + "/tmp", "/tmp",
+             "--dir", HOME,
              "--size", str(2**20), "--tmpfs", RUN,
              "--file", str(fds["connection"]), RUN + "/kernel.json",
              "--file", str(fds["submission"]), f"{HOME}/{submission_name}",
@@ -457,8 +474,8 @@ class Sandbox:
         fds["block"], block_write = os.pipe()
         if self.bases:
             self.cgroup = Cgroup(self.bases, self.limits)
-        extra = [p for p in sys.path if p and os.path.isabs(p) and p in self.python_dirs]
-        env = _kernel_env(HOME, "/tmp", extra)
+        site_path = user_site()
+        env = _kernel_env(HOME, TMP, [site_path] if site_path in self.python_dirs else [])
         command = bwrap_command(self.bwrap, self.limits, python_dirs=self.python_dirs, hidden=self.hidden,
                                 fds=fds, submission_name=self.name, extra=self.extra)
         for key, value in env.items():
