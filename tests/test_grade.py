@@ -127,6 +127,9 @@ probe("kernel environment", lambda: {canary!r} in str(os.environ) or False)
 probe("saw other processes", lambda: len([p for p in os.listdir("/proc") if p.isdigit()]) > 20 or False)
 probe("network", lambda: socket.create_connection(("127.0.0.1", {port}), timeout=1).close())
 probe("read /etc/shadow", lambda: open("/etc/shadow").read())
+import ctypes, platform   # the user's kernel keyring: shared by every process of one user
+keyctl = {{"x86_64": 250, "aarch64": 219}}.get(platform.machine())
+probe("used the kernel keyring", lambda: keyctl and ctypes.CDLL(None).syscall(keyctl, 0, -4, 0) >= 0 or False)
 probe("linked to solutions", lambda: (os.symlink({solution!r}, "link.ipynb"), open("link.ipynb").read()))
 """
 
@@ -682,7 +685,8 @@ def test_unsandboxed_runs_are_recorded_and_the_spy_then_finds_the_answer_key(uns
     assert code == 0 and report["sandboxed"] is False and "unsandboxed" in report["detail"]
     assert left_in_tmp == [] and children == []
     found = report["exercises"]["bias-gradient"]["feedback"].split("FOUND:")[1].split("\n")[0].split("|")
-    assert {"read solutions", "read answer key", "listed submissions", "saw the grader"} <= set(found)
+    assert {"read solutions", "read answer key", "listed submissions", "saw the grader",
+            "used the kernel keyring"} <= set(found)
     assert report["exercises"]["output-error"]["points"] == POINTS["output-error"]
 
 

@@ -3,7 +3,9 @@
 Sandboxed (the default; Linux, ``bwrap`` from the ``bubblewrap`` package)
 -----------------------------------------------------------------------
 Each kernel is an IPython kernel started by ``bwrap`` in namespaces of its own:
-user (uid 1000 inside, no capabilities, no further user namespaces), PID (the
+user (uid 1000 inside, no capabilities, no further user namespaces, a seccomp
+filter against the kernel keyrings, ptrace, perf, bpf, userfaultfd and
+io_uring on x86_64 and aarch64), PID (the
 kernel is pid 2 and sees only its own processes), IPC, UTS, cgroup and network
 (none at all: not even the grader is reachable over TCP). Its file system is
 built from nothing: the system (``/usr``) and the Python environment (the
@@ -45,11 +47,13 @@ can; every row's detail records that it ran unsandboxed.
 """
 import json
 import os
+import platform
 import re
 import secrets
 import signal
 import socket
 import stat
+import struct
 import subprocess
 import sys
 import tempfile
@@ -320,6 +324,41 @@ def probe(bwrap):
                              "or pass --no-sandbox")
 
 
+# Syscalls a submission never needs, denied with EPERM: the kernel keyrings (shared by every
+# process of one user: a channel between sandboxes), tracing and reading other processes' memory,
+# and interfaces that mostly serve kernel exploits.
+_DENIED = {
+    "x86_64": (0xC000003E, {"keyctl": 250, "add_key": 248, "request_key": 249, "ptrace": 101,
+                            "process_vm_readv": 310, "process_vm_writev": 311, "perf_event_open": 298,
+                            "bpf": 321, "userfaultfd": 323, "io_uring_setup": 425, "io_uring_enter": 426,
+                            "io_uring_register": 427, "kexec_load": 246, "init_module": 175,
+                            "finit_module": 313, "delete_module": 176, "open_by_handle_at": 304, "syslog": 103}),
+    "aarch64": (0xC00000B7, {"keyctl": 219, "add_key": 217, "request_key": 218, "ptrace": 117,
+                             "process_vm_readv": 270, "process_vm_writev": 271, "perf_event_open": 241,
+                             "bpf": 280, "userfaultfd": 282, "io_uring_setup": 425, "io_uring_enter": 426,
+                             "io_uring_register": 427, "kexec_load": 104, "init_module": 105,
+                             "finit_module": 273, "delete_module": 106, "open_by_handle_at": 265, "syslog": 116}),
+}
+
+def seccomp_program(machine=None):
+    """A seccomp BPF program (bwrap --seccomp) denying _DENIED with EPERM, and every call of another
+    ABI (i386 or x32 numbers differ); None on machines it does not know (the sandbox then has none)."""
+    machine = machine or platform.machine()
+    if machine not in _DENIED:
+        return None
+    arch, calls = _DENIED[machine]
+    LD, JEQ, JGE, RET = 0x20, 0x15, 0x35, 0x06    # BPF_LD|W|ABS, BPF_JMP|JEQ|K, BPF_JMP|JGE|K, BPF_RET|K
+    ALLOW, EPERM = 0x7FFF0000, 0x00050000 | 1
+    program = [(LD, 0, 0, 4), (JEQ, 1, 0, arch), (RET, 0, 0, EPERM), (LD, 0, 0, 0)]
+    if machine == "x86_64":   # the x32 ABI: the same arch, numbers with bit 30 set
+        program += [(JGE, 0, 1, 0x40000000), (RET, 0, 0, EPERM)]
+    numbers = sorted(set(calls.values()))
+    for i, number in enumerate(numbers):
+        program.append((JEQ, len(numbers) - i, 0, number))   # jump to the EPERM at the end
+    program += [(RET, 0, 0, ALLOW), (RET, 0, 0, EPERM)]
+    return b"".join(struct.pack("=HBBI", *instruction) for instruction in program)
+
+
 def bwrap_command(bwrap, limits, *, python_dirs, hidden, fds, submission_name, extra=("--disable-userns",)):
     """The bwrap argument list (without the command); ``fds``: {"connection", "submission",
     "info", "block"} file descriptors it reads from or writes to; ``extra``: what ``probe`` found."""
@@ -343,6 +382,8 @@ def bwrap_command(bwrap, limits, *, python_dirs, hidden, fds, submission_name, e
              "--file", str(fds["submission"]), f"{HOME}/{submission_name}",
              "--chdir", HOME, "--remount-ro", "/",
              "--info-fd", str(fds["info"]), "--block-fd", str(fds["block"]), "--clearenv"]
+    if "seccomp" in fds:
+        args += ["--seccomp", str(fds["seccomp"])]
     return args
 
 
@@ -470,6 +511,9 @@ class Sandbox:
 
     def start(self, connection):
         fds = {"connection": _write_pipe(json.dumps(connection).encode()), "submission": _write_pipe(self.data)}
+        program = seccomp_program()
+        if program is not None:
+            fds["seccomp"] = _write_pipe(program)
         info_read, fds["info"] = os.pipe()
         fds["block"], block_write = os.pipe()
         if self.bases:
