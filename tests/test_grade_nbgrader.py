@@ -95,6 +95,10 @@ def test_hidden_tests_pass_the_reference_and_fail_a_wrong_answer_even_with_check
 
 
 def test_hidden_test_blocks_are_replaced_not_stacked_and_stripped_for_learners():
+    solution = nbformat.read(ROOT / "solutions" / f"{STEM}.ipynb", as_version=4)
+    build.prepare_solution(solution, STEM)
+    assert build.HIDDEN_BEGIN in nbformat.writes(solution)
+    assert build.HIDDEN_BEGIN not in nbformat.writes(build.make_student(solution, STEM))
     exercise = get("bias-gradient")
     once = build.with_hidden_tests('check("bias-gradient", bias_gradient)', exercise)
     assert build.with_hidden_tests(once, exercise) == once
