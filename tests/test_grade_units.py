@@ -740,6 +740,33 @@ def test_a_kernel_that_cannot_start_is_reported_with_its_log(tmp_path):
 def test_exit_texts_name_signals():
     assert batch._exit_text(-9) == "signal SIGKILL" and batch._exit_text(137) == "signal SIGKILL"
     assert batch._exit_text(3) == "exit code 3" and batch._exit_text(-99) == "signal 99"
+    assert batch._exit_text(227) == "exit code 227"
+
+
+def test_the_kernel_environment_is_built_not_inherited(monkeypatch):
+    monkeypatch.setenv("SECRET_TOKEN", "x")
+    env = sandbox._kernel_env("/tmp/student", "/tmp", ["/home/me/.local/lib/python3.11/site-packages"])
+    assert "SECRET_TOKEN" not in env and env["HOME"] == "/tmp/student" and env["MPLBACKEND"] == "Agg"
+    assert env["PYTHONPATH"] == "/home/me/.local/lib/python3.11/site-packages"
+    assert "PYTHONPATH" not in sandbox._kernel_env("/h", "/t")
+
+
+def test_sweep_gives_up_on_a_process_that_will_not_die_and_tree_removal_never_raises(tmp_path, monkeypatch):
+    token = "u" * 32
+    stuck = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"], start_new_session=True,
+                             env={**os.environ, "BP_GRADE_TOKEN": token})
+    try:
+        time.sleep(0.2)
+        monkeypatch.setattr(os, "kill", lambda pid, sig: None)
+        assert sandbox.sweep(token, str(tmp_path), rounds=2) == [stuck.pid]
+    finally:
+        monkeypatch.undo()
+        stuck.kill()
+        stuck.wait()
+    (tmp_path / "kept").mkdir()
+    monkeypatch.setattr(os, "rmdir", lambda path: (_ for _ in ()).throw(OSError(16, "busy")))
+    sandbox._remove_tree(str(tmp_path / "kept"))
+    assert (tmp_path / "kept").exists()
 
 
 # --- grading one submission, with a scripted kernel ---------------------------------------------------------------------

@@ -23,6 +23,7 @@ Text a submission controls (names, error messages) is written as data: a CSV
 field that a spreadsheet would read as a formula (``=``, ``+``, ``-``, ``@``) gets a
 leading ``'``, and control characters are dropped.
 """
+import contextlib
 import csv
 import io
 import json
@@ -289,10 +290,8 @@ def _write_atomic(path, data):
             os.fsync(f.fileno())
         os.replace(temporary, path)
     except BaseException:
-        try:
+        with contextlib.suppress(OSError):
             os.unlink(temporary)
-        except OSError:
-            pass
         raise
 
 
