@@ -418,6 +418,10 @@ launch_new_instance()
 """
 
 
+# No input history: nothing reads it, and its SQLite file costs each kernel time and disk.
+KERNEL_OPTIONS = ("--HistoryManager.enabled=False",)
+
+
 def _launcher_args(limits, nproc, address_space):
     return ["-c", _LAUNCHER, str(address_space), str(limits.file_mb * 2**20), str(nproc), str(limits.cpu_seconds), "0"]
 
@@ -528,7 +532,7 @@ class Sandbox:
         # The address space is capped at twice the memory where the cgroup caps the memory itself.
         address_space = self.limits.memory_mb * 2**20 * (2 if "memory" in (self.bases or {}) else 1)
         command += [sys.executable] + _launcher_args(self.limits, self.limits.processes, address_space)
-        command += ["-f", RUN + "/kernel.json"]
+        command += ["-f", RUN + "/kernel.json", *KERNEL_OPTIONS]
         try:
             # bwrap's own environment is visible in the sandbox as /proc/1/environ: keep it bare.
             self.proc = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
@@ -634,7 +638,7 @@ class Unsandboxed:
         env = dict(_kernel_env(self.work, os.path.join(self.work, "tmp")), BP_GRADE_TOKEN=self.token)
         # RLIMIT_NPROC would count every process of the grader's user: not set here.
         self.proc = subprocess.Popen([sys.executable] + _launcher_args(self.limits, -1, self.limits.memory_mb * 2**20)
-                                     + ["-f", path],
+                                     + ["-f", path, *KERNEL_OPTIONS],
                                      cwd=self.work, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                      stderr=subprocess.PIPE, start_new_session=True)
         self.tail = _Tail(self.proc.stderr)
