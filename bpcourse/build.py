@@ -86,6 +86,66 @@ def solution_lines(source):
     return found
 
 
+HIDDEN_BEGIN, HIDDEN_END = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
+
+
+def hidden_tests(exercise):
+    """The hidden-tests block of an exercise's check cell, for nbgrader's autograde.
+
+    nbgrader runs every test in the learner's kernel, where a notebook can redefine ``check``.
+    This block tries the function on the exercise's hidden cases (expected outputs included:
+    they are data, written here from the answer key) and judges them with ``bplib.checks``
+    itself, so a notebook that redefines ``check`` fails it. ``generate_assignment`` strips the
+    block from the release and ``autograde`` puts it back; ``make_student`` strips it too.
+    """
+    if not exercise.hidden_cases:
+        return ""
+    from bplib import checks
+    from bplib._encoding import encode
+
+    tests = []
+    for case in exercise.hidden_cases():
+        expected = None if exercise.judge in checks.JUDGES_WITHOUT_EXPECTED else exercise.expected(case)
+        tests.append({"inputs": encode(case), "expected": encode(expected),
+                      "mistakes": [[name, encode(output)] for name, output in exercise.mistake_outputs(case)]})
+    return "\n".join([
+        HIDDEN_BEGIN,
+        "# Hidden tests, run by nbgrader's autograde (learners never see them): cases the check above",
+        "# does not show, judged by bplib.checks itself, so redefining `check` does not pass them.",
+        "import bplib._encoding, bplib.checks",
+        f"for _bp_test in {tests!r}:",
+        f"    _bp_output = bplib.checks.run_quietly({exercise.invoke!r}, {exercise.function}, "
+        "bplib._encoding.decode(_bp_test['inputs']))",
+        f"    _bp_message = bplib.checks.judge_output({exercise.judge!r}, bplib._encoding.decode(_bp_test['inputs']), "
+        "_bp_output, bplib._encoding.decode(_bp_test['expected']),",
+        "        [(name, bplib._encoding.decode(output)) for name, output in _bp_test['mistakes']], "
+        f"{exercise.rtol!r}, {exercise.atol!r})",
+        "    assert _bp_message is None, f\"hidden test case: {_bp_message}\"",
+        "del _bp_test, _bp_output, _bp_message",
+        HIDDEN_END,
+    ])
+
+
+def strip_hidden_tests(source):
+    """``source`` without its hidden-tests block (and the blank line before it)."""
+    lines, out, inside = source.split("\n"), [], False
+    for line in lines:
+        if line.strip() == HIDDEN_BEGIN:
+            inside = True
+        elif line.strip() == HIDDEN_END:
+            inside = False
+        elif not inside:
+            out.append(line)
+    return "\n".join(out).rstrip("\n")
+
+
+def with_hidden_tests(source, exercise):
+    """A check cell's ``source`` with the exercise's current hidden-tests block at its end."""
+    block = hidden_tests(exercise)
+    source = strip_hidden_tests(source)
+    return f"{source}\n{block}" if block else source
+
+
 def _slide_type(cell):
     """A section heading (# or ##) starts a slide; every other markdown cell starts a
     sub-slide (below it in RISE and reveal.js), with the code cells that follow it,
@@ -130,6 +190,7 @@ def prepare_solution(nb, notebook):
                 cell.metadata["nbgrader"] = {"grade": True, "grade_id": f"{exercise.id}-check", "locked": True,
                                              "points": exercise.points, "schema_version": 3, "solution": False,
                                              "task": False}
+                cell.source = with_hidden_tests(cell.source, exercise)
         if tags:
             cell.metadata["tags"] = tags
         else:
@@ -159,6 +220,7 @@ def make_student(solution_nb, notebook):
             if re.search(r"^raise NotImplementedError", cell.source, re.M):
                 cell.metadata["tags"] = cell.metadata.get("tags", []) + [RAISES]
         elif grading.get("grade"):
+            cell.source = strip_hidden_tests(cell.source)
             cell.metadata["tags"] = cell.metadata.get("tags", []) + [RAISES]
         cell.outputs = []
         cell.execution_count = None
@@ -246,6 +308,8 @@ def stale():
         if ([c.metadata for c in prepared.cells] != [c.metadata for c in solution.cells]
                 or prepared.metadata.get("bp_course") != solution.metadata.get("bp_course")):
             problems.append(f"solutions/{stem}.ipynb: metadata not prepared")
+        if [c.source for c in prepared.cells] != [c.source for c in solution.cells]:
+            problems.append(f"solutions/{stem}.ipynb: hidden tests out of date with the answer key")
         student_path = NOTEBOOKS / f"{stem}.ipynb"
         if not student_path.exists():
             problems.append(f"notebooks/{stem}.ipynb is missing")

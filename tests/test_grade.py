@@ -1,587 +1,712 @@
-"""The instructor's grader (bplib.grade) on honest, broken and hostile submissions.
+"""The grader (bpcourse.grade) on a class of honest, broken and hostile submissions.
 
-The submissions are built from a solution notebook: solutions/05_four_equations.ipynb when it
-exists and can be prepared, else a small synthetic notebook with the same four exercises written
-here. The batch is graded once, through the command line entry point with --jobs 2, in a
-module-scoped fixture; the tests then assert each row.
+One module-scoped batch, graded once through the command line with --jobs 2 in bubblewrap
+sandboxes, holds every attack; the tests then assert each row, and that the others' rows, the
+reports and the grader's machine are untouched. A second, small batch runs --no-sandbox: the same
+spy notebook that finds nothing in the sandbox finds the answer key there, which shows the probes
+work. Submissions are built from the real solutions/05_four_equations.ipynb (perfect) or are small
+notebooks with its four exercise functions (the others: faster).
+
+Attacks: monkeypatching check, numpy and bplib.checks; forged replies; pasting the public outputs
+(the learner feedback data); calling bplib's own answers; reading the answer key, solutions/,
+other submissions, the reports, the grader's environment and processes; the network; writing into
+the Python environment; raising rlimits; killing the grader, every pid, the sandbox's init;
+detached processes and threads that outlive their cell; fork bombs; memory in many processes;
+filling the disk; megabytes of output; sleeping only under the grader; ignoring SIGINT; functions
+that hang and ignore SIGALRM; kernels that crash; odd output types (an ndarray subclass whose
+__eq__ is always true, NaN); functions right only on their first call;
+a trace function in the collector's frames; INVOKERS and decode patched; a kernel that fails to
+start; 10,000 cells; a JSON bomb; links to solutions/ in the submission tree; CSV formula
+injection in student names; duplicate students; metadata naming another notebook.
 """
-import contextlib
-import copy
 import csv
 import io
 import json
-import math
 import os
+import secrets
+import shutil
+import socket
 import subprocess
 import sys
+import tempfile
+from contextlib import redirect_stderr
 from pathlib import Path
 
 import nbformat
-import numpy as np
 import pytest
 
-from bpcourse import build as course, grade
+from bpcourse import build as course
 from bpcourse.exercises import EXERCISES, get
+from bpcourse.grade import batch, cli, sandbox
 
 ROOT = Path(__file__).resolve().parent.parent
 STEM = "05_four_equations"
-SECOND = "02_forward_pass"     # also graded when its solution notebook exists (a mixed batch)
-TIMEOUT = 12                   # per notebook run in the batch; the real 05 runs in 2-4 s
-EXERCISE_TIMEOUT = 2
+SECOND = "02_forward_pass"
 IDS = [e.id for e in EXERCISES if e.notebook == STEM]
 POINTS = {e.id: e.points for e in EXERCISES if e.notebook == STEM}
 FULL = sum(POINTS.values())
+CELL_TIMEOUT, TIMEOUT, EXERCISE_TIMEOUT = 5, 12, 2
+MEMORY, PROCESSES, DISK = 1024, 96, 32
+TOKEN = secrets.token_hex(6)          # marks this run's daemon processes and canary
+CANARY = f"canary-{TOKEN}"
 
-SYNTHETIC = {
-    "output-error": "def output_error(a_out, y, z_out):\n    \"\"\"BP1.\"\"\"\n    ### BEGIN SOLUTION\n"
-                    "    return (a_out - y) * sigmoid_prime(z_out)\n    ### END SOLUTION\n",
-    "hidden-error": "def hidden_error(delta_next, w_next, z):\n    \"\"\"BP2.\"\"\"\n    ### BEGIN SOLUTION\n"
-                    "    return (delta_next @ w_next) * sigmoid_prime(z)\n    ### END SOLUTION\n",
-    "bias-gradient": "def bias_gradient(delta):\n    \"\"\"BP3.\"\"\"\n    ### BEGIN SOLUTION\n"
-                     "    return delta.mean(axis=0)\n    ### END SOLUTION\n",
-    "weight-gradient": "def weight_gradient(delta, a_prev):\n    \"\"\"BP4.\"\"\"\n    ### BEGIN SOLUTION\n"
-                       "    return delta.T @ a_prev / delta.shape[0]\n    ### END SOLUTION\n",
-}
+# --- building submissions -----------------------------------------------------------------------------------------
 
-
-def synthetic_solution():
-    """A small solution notebook for 05_four_equations, prepared like the real ones."""
-    nb = nbformat.v4.new_notebook()
-    nb.cells.append(nbformat.v4.new_markdown_cell("# The four equations (synthetic)"))
-    nb.cells.append(nbformat.v4.new_code_cell("import numpy as np\n\nfrom bplib.activations import sigmoid, "
-                                              "sigmoid_prime\nfrom bplib.checks import check"))
-    for exercise_id, source in SYNTHETIC.items():
-        exercise = get(exercise_id)
-        nb.cells.append(nbformat.v4.new_markdown_cell(f"### Exercise: {exercise.summary}"))
-        nb.cells.append(nbformat.v4.new_code_cell(source))
-        nb.cells.append(nbformat.v4.new_code_cell(f'check("{exercise_id}", {exercise.function})'))
-    course.prepare_solution(nb, STEM)
+def _solution(stem):
+    nb = nbformat.read(ROOT / "solutions" / f"{stem}.ipynb", as_version=4)
+    course.prepare_solution(nb, stem)
     return nb
 
 
-def load_solution(stem):
-    """(prepared solution notebook, "real") from solutions/, or (None, why not)."""
-    path = ROOT / "solutions" / f"{stem}.ipynb"
-    if not path.exists():
-        return None, "absent"
-    try:
-        nb = nbformat.read(path, as_version=4)
-        course.prepare_solution(nb, stem)
-    except (course.CourseError, ValueError, OSError) as error:
-        return None, f"not usable yet: {error}"
-    return nb, "real"
+SOLUTION = _solution(STEM)
 
 
-SOLUTION, SOURCE = load_solution(STEM)
-if SOLUTION is None:
-    SOLUTION, SOURCE = synthetic_solution(), f"synthetic ({SOURCE})"
-SECOND_SOLUTION, _ = load_solution(SECOND)
-
-
-# --- building submissions ------------------------------------------------------------------------------------------
-
-
-def solution_sources(solution):
+def _sources(solution):
     return {c.metadata["nbgrader"]["grade_id"]: c.source for c in solution.cells
             if c.metadata.get("nbgrader", {}).get("solution")}
 
 
-def student(solution=SOLUTION, stem=STEM):
-    return course.make_student(solution, stem)
+SOURCES = {**_sources(SOLUTION), **_sources(_solution(SECOND))}
+STUBS = {c.metadata["nbgrader"]["grade_id"]: c.source for c in course.make_student(SOLUTION, STEM).cells
+         if c.metadata.get("nbgrader", {}).get("solution")}
 
 
-def perfect(solution=SOLUTION, stem=STEM):
-    nb = student(solution, stem)
-    sources = solution_sources(solution)
+def perfect():
+    """The real learner notebook with the solutions written in."""
+    nb = course.make_student(SOLUTION, STEM)
     for cell in nb.cells:
         grading = cell.metadata.get("nbgrader", {})
         if grading.get("solution"):
-            cell.source = sources[grading["grade_id"]]
+            cell.source = SOURCES[grading["grade_id"]]
     return nb
 
 
-def exercise_cell(nb, exercise_id):
-    return next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == exercise_id)
-
-
-def cell_index(nb, exercise_id):
-    return nb.cells.index(exercise_cell(nb, exercise_id))
-
-
-def set_exercise(nb, exercise_id, source):
-    exercise_cell(nb, exercise_id).source = source
+def small(*extra, functions=None, after=(), checks=True, stem=STEM):
+    """A small submission of ``stem``: imports, the exercise functions (``functions`` replaces some
+    by id), their check cells, then the cells in ``extra``; ``after`` comes after everything."""
+    nb = nbformat.v4.new_notebook(metadata={"bp_course": {"notebook": stem}})
+    nb.cells.append(nbformat.v4.new_code_cell(
+        "import numpy as np\nimport bplib\nfrom bplib import activations\n"
+        "from bplib.activations import sigmoid, sigmoid_prime\nfrom bplib.checks import check"))
+    for source in extra:
+        nb.cells.append(nbformat.v4.new_code_cell(source))
+    for exercise in [e for e in EXERCISES if e.notebook == stem]:
+        source = (functions or {}).get(exercise.id, SOURCES[exercise.id])
+        nb.cells.append(nbformat.v4.new_code_cell(source))
+        if checks:
+            nb.cells.append(nbformat.v4.new_code_cell(f'check("{exercise.id}", {exercise.function})'))
+    for source in after:
+        nb.cells.append(nbformat.v4.new_code_cell(source))
     return nb
 
 
-def insert(nb, index, source):
-    nb.cells.insert(index, nbformat.v4.new_code_cell(source))
-    return nb
+def raising(exercise_id, expression):
+    """An exercise function that raises RuntimeError(expression): a channel for what a probe found."""
+    function = get(exercise_id).function
+    arguments = ", ".join(get(exercise_id).parameters)
+    return f"def {function}({arguments}):\n    raise RuntimeError({expression})\n"
 
 
-def drop_check(nb, exercise_id):
-    nb.cells.remove(exercise_cell(nb, f"{exercise_id}-check"))
-    return nb
+SPY = """import os, socket, resource, sys
+found = []
+def probe(label, attempt):
+    try:
+        if attempt() is not False:
+            found.append(label)
+    except BaseException:
+        pass
+probe("import bpcourse", lambda: __import__("bpcourse"))
+probe("read solutions", lambda: open({solution!r}).read())
+probe("read answer key", lambda: open({key!r}).read())
+probe("listed submissions", lambda: os.listdir({submissions!r}))
+probe("read reports folder", lambda: os.listdir({reports!r}))
+probe("saw the grader", lambda: os.path.exists("/proc/{grader}/status") or False)
+probe("read the grader's command line", lambda: open("/proc/{grader}/cmdline").read() or False)
+probe("init environment", lambda: {canary!r} in open("/proc/1/environ").read() or False)
+probe("kernel environment", lambda: {canary!r} in str(os.environ) or False)
+probe("saw other processes", lambda: len([p for p in os.listdir("/proc") if p.isdigit()]) > 20 or False)
+probe("network", lambda: socket.create_connection(("127.0.0.1", {port}), timeout=1).close())
+probe("read /etc/shadow", lambda: open("/etc/shadow").read())
+import ctypes, platform   # the user's kernel keyring: shared by every process of one user
+keyctl = {{"x86_64": 250, "aarch64": 219}}.get(platform.machine())
+probe("used the kernel keyring", lambda: keyctl and ctypes.CDLL(None).syscall(keyctl, 0, -4, 0) >= 0 or False)
+probe("linked to solutions", lambda: (os.symlink({solution!r}, "link.ipynb"), open("link.ipynb").read()))
+"""
+
+# Only in the sandbox: outside it, as root, these would succeed for real.
+SPY_WRITES = """probe("wrote the venv", lambda: open(os.path.join(sys.prefix, "bp-spy.txt"), "w").write("x"))
+probe("wrote bplib", lambda: open(os.path.join(os.path.dirname(bplib.__file__), "spy.py"), "w").write("x"))
+probe("wrote /usr", lambda: open("/usr/bp-spy.txt", "w").write("x"))
+probe("raised a hard limit", lambda: resource.setrlimit(resource.RLIMIT_AS, (resource.RLIM_INFINITY,) * 2))
+"""
+
+KILLER = """import os, signal
+for pid in range(1, 70000):
+    if pid != os.getpid():
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
+os.kill(os.getppid(), signal.SIGKILL)
+os.kill(-1, signal.SIGKILL)
+os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+DAEMON = """import os, subprocess, sys, threading, time
+targets = {targets!r}
+code = '''# {marker}
+import os, sys, time
+targets = sys.argv[1:]
+for _ in range(1200):
+    for path in targets:
+        try:
+            open(path, "w").write("vandalised by a daemon")
+        except OSError:
+            pass
+    time.sleep(0.05)
+'''
+subprocess.Popen([sys.executable, "-c", code, *targets], start_new_session=True,
+                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+def spin():
+    while True:
+        for path in targets:
+            try:
+                open(path, "w").write("vandalised by a thread")
+            except OSError:
+                pass
+        time.sleep(0.05)
+threading.Thread(target=spin, daemon=True).start()
+"""
+
+HOG = """import subprocess, sys
+code = "import time\\nx = bytearray(400 * 2**20)\\ntime.sleep(3)"   # 400 MB, every page written
+children = [subprocess.Popen([sys.executable, "-c", code]) for _ in range(4)]
+for child in children:
+    child.wait()
+"""
+
+FORK_BOMB = """import os, time
+if os.fork() == 0:
+    os.setsid()
+    for _ in range(10_000):
+        try:
+            os.fork()
+        except OSError:   # the process limit: every copy waits, costing no CPU
+            time.sleep(1000)
+    os._exit(0)
+time.sleep(2)
+"""
+
+FILLER = """written = {}
+for folder in (".", "/tmp", "/dev/shm"):
+    total = 0
+    try:
+        with open(os.path.join(folder, "fill.bin"), "wb") as f:
+            for _ in range(200):
+                f.write(b"x" * 2**20)
+                f.flush()
+                total += 1
+    except OSError as error:
+        written[folder] = (total, error.errno)
+"""
+
+SLEEP = """import os, time
+if os.getpid() < 10 or "student" in os.environ.get("HOME", ""):   # "under the grader"
+    time.sleep(1000)
+"""
 
 
-def first_exercise(nb):
-    return cell_index(nb, IDS[0])
-
-
-def build_batch(folder):
-    """{name: (path, expectations)}; all written to ``folder``."""
-    folder.mkdir()
-    outside = folder.parent / "outside"
-    outside.mkdir()
+def build_batch(base, port):
+    """Write every submission under ``base``; return the folders, {name: path} and the originals' bytes."""
+    flat = base / "flat"
+    submitted = base / "submitted"
+    reports_dir = base / "reports"
+    for folder in (flat, reports_dir):
+        folder.mkdir()
     batch = {}
 
-    def add(name, nb_or_bytes, **expect):
+    def add(name, nb_or_bytes, folder=flat):
         path = folder / name
+        path.parent.mkdir(parents=True, exist_ok=True)
         if isinstance(nb_or_bytes, bytes):
             path.write_bytes(nb_or_bytes)
         else:
             nbformat.write(nb_or_bytes, path)
-        batch[name] = (path, expect)
+        batch[name] = path
 
-    add("untouched.ipynb", student())
+    # Honest work: the real notebook, and small ones.
     add("perfect.ipynb", perfect())
-
-    # One exercise wrong, one raising, one left as the stub, one right.
-    nb = set_exercise(perfect(), "output-error", "def output_error(a_out, y, z_out):\n    return a_out - y\n")
-    nb = set_exercise(nb, "hidden-error", "def hidden_error(delta_next, w_next, z):\n"
-                                          "    raise ValueError('shapes do not align')\n")
-    nb = set_exercise(nb, "weight-gradient", exercise_cell(student(), "weight-gradient").source)
-    add("partial.ipynb", nb)
-
-    nb = perfect()
-    insert(nb, first_exercise(nb), (
-        "import subprocess, sys\n"
-        "child = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(600)'], start_new_session=True)\n"
-        f"open({str(outside / 'child.pid')!r}, 'w').write(str(child.pid))\n"
-        "while True:\n    pass\n"))
-    add("loop.ipynb", nb)
-
-    add("invalid.ipynb", b'{"cells": [ this is not JSON')
-    add("not-a-notebook.ipynb", json.dumps({"hello": "world", "answers": [1, 2, 3]}).encode())
-
-    # Cells reordered and deleted, metadata gone, file renamed: identified by the functions it defines.
-    nb = perfect()
+    add("partial.ipynb", small(functions={
+        "output-error": "def output_error(a_out, y, z_out):\n    return a_out - y\n",
+        "hidden-error": "def hidden_error(delta_next, w_next, z):\n    raise ValueError('shapes do not align')\n",
+        "weight-gradient": STUBS["weight-gradient"]}))
+    nb = small(checks=False)
     del nb.metadata["bp_course"]
-    exercise_cells = [exercise_cell(nb, i) for i in IDS]
-    nb.cells = [c for c in nb.cells if c.cell_type == "code" and not c.metadata.get("nbgrader")]
-    nb.cells += exercise_cells[::-1]
-    for cell in nb.cells:
-        cell.metadata = {}
+    nb.cells = nb.cells[:1] + nb.cells[1:][::-1]
     add("alice.ipynb", nb)
+    add(f"bob-{SECOND}.ipynb", small(stem=SECOND, after=["del forward_pass\n"]))   # defined, then deleted
 
-    # Wrong answers (zeros), with everything a notebook can patch to make a check pass. bias-gradient
-    # stays right, so honest work in a patched kernel still counts.
-    nb = student()
-    for exercise_id in IDS:
-        if exercise_id != "bias-gradient":
-            function = get(exercise_id).function
-            set_exercise(nb, exercise_id, f"def {function}(*args, **kwargs):\n    return np.zeros(3)\n")
-    set_exercise(nb, "bias-gradient", solution_sources(SOLUTION)["bias-gradient"])
-    for cell in nb.cells:  # the check cells "pass" in the kernel, too
-        if cell.metadata.get("nbgrader", {}).get("grade"):
-            cell.source = "check = lambda *a, **k: print('Correct')\n" + cell.source
-    nb.cells.append(nbformat.v4.new_code_cell(
-        "import sys, types\nimport numpy\nimport bplib.checks\n"
+    # Tampering with what judges: none of it earns points for a wrong function.
+    zeros = {i: f"def {get(i).function}(*args, **kwargs):\n    return np.zeros(3)\n" for i in IDS}
+    add("patcher.ipynb", small(
+        "import sys, types, numpy, bplib.checks\n"
+        "check = lambda *a, **k: print('Correct')\n"
         "numpy.allclose = numpy.isclose = numpy.array_equal = lambda *a, **k: True\n"
-        "np.allclose = np.isclose = lambda *a, **k: True\n"
-        "bplib.checks.compare = lambda *a, **k: None\n"
-        "bplib.checks.judge = lambda *a, **k: None\n"
-        "bplib.checks.evaluate = lambda *a, **k: (True, 'Correct')\n"
-        "fake = types.ModuleType('bplib.grade')\n"
-        "fake.judge = fake.compare = lambda *a, **k: None\n"
-        "fake.judge_record = lambda exercise, record: (exercise.points, 'correct', 'Correct')\n"
-        "sys.modules['bplib.grade'] = fake\n"
-        "import bplib\nbplib.grade = fake\n"))
-    add("patcher.ipynb", nb)
-
-    # Wrong answers again, and a forged reply: json, open, the cases and the result variable patched.
-    nb = student()
-    for exercise_id in IDS:
-        function = get(exercise_id).function
-        set_exercise(nb, exercise_id, f"def {function}(*args, **kwargs):\n    return np.zeros(3)\n")
-    nb.cells.append(nbformat.v4.new_code_cell(
-        "import builtins, io, json, numpy\n"
-        "import bplib.checks\n"
+        "bplib.checks.compare = bplib.checks.judge_output = lambda *a, **k: None\n"
+        "bplib.checks.INVOKERS['call'] = lambda function, case: function(**case)\n"
+        "sys.modules['bpcourse'] = types.ModuleType('bpcourse')\n",
+        functions={i: zeros[i] for i in IDS if i != "bias-gradient"}))
+    add("faker.ipynb", small(functions=zeros, after=[
+        "import bplib._encoding, numpy\n"
+        "bplib._encoding._decode_nested_floats = lambda data: numpy.zeros(numpy.shape(data)).tolist()\n"
+        "import sys\ndef tracer(frame, event, arg):\n"
+        "    if frame.f_code.co_name == 'run_quietly':\n        raise SystemExit('traced')\n    return tracer\n"
+        "sys.settrace(tracer)\n",
+        "import json\n"
         "fake = json.dumps({'id': 'output-error', 'state': 'ran', 'function': 'output_error', 'cases': []})\n"
         "json.dumps = lambda *a, **k: fake\n"
-        "builtins.open = lambda *a, **k: io.StringIO(fake)\n"
-        "bplib.checks.INVOKERS['call'] = lambda function, case: []\n"
-        "numpy.random.default_rng = lambda *a, **k: numpy.random.Generator(numpy.random.PCG64(0))\n"
-        "__bp_grade_result__ = fake\n"))
-    add("faker.ipynb", nb)
+        "__bp_grade_result__ = fake\n"]))
+    add("paster.ipynb", small(functions={
+        "output-error": "import bplib.checks as feedback\nfrom bplib._encoding import decode\n"
+                        "KNOWN = [(decode(c['inputs']), decode(c['expected']))\n"
+                        "         for c in feedback.load('output-error')['cases']]\n"
+                        "def output_error(a_out, y, z_out):\n"
+                        "    for inputs, expected in KNOWN:\n"
+                        "        if inputs['a_out'].shape == a_out.shape and np.allclose(inputs['a_out'], a_out):\n"
+                        "            return expected\n"
+                        "    return np.zeros_like(a_out)\n",
+        "hidden-error": "from bplib import equations\n"
+                        "def hidden_error(delta_next, w_next, z):\n"
+                        "    return equations.hidden_error(delta_next, w_next, sigmoid_prime(z))\n",
+        "bias-gradient": "import bplib.equations\nbias_gradient = bplib.equations.bias_gradient\n",
+        "weight-gradient": "calls = []\nclass Always(np.ndarray):\n    def __eq__(self, other):\n        return True\n"
+                           "def weight_gradient(delta, a_prev):   # right on its first call only, then NaN\n"
+                           "    calls.append(1)\n    if len(calls) == 1:\n        return delta.T @ a_prev / len(delta)\n"
+                           "    return np.full((delta.shape[1], a_prev.shape[1]), np.nan).view(Always)\n"}))
 
-    # Vandal: overwrites other submissions, deletes the grades file, writes outside its folder.
-    nb = perfect()
-    victims = [str(folder / "perfect.ipynb"), str(folder / "untouched.ipynb")]
-    nb.cells.append(nbformat.v4.new_code_cell(
-        "import os, pathlib\n"
-        f"for victim in {victims!r}:\n    pathlib.Path(victim).write_text('overwritten by a vandal')\n"
-        f"grades = pathlib.Path({str(folder.parent / 'grades.csv')!r})\n"
-        "if grades.exists():\n    grades.unlink()\n"
-        f"pathlib.Path({str(outside / 'vandal.txt')!r}).write_text(os.getcwd())\n"
-        "pathlib.Path(os.path.expanduser('~/bp-grade-vandal.txt')).write_text('home')\n"))
-    add("vandal.ipynb", nb)
+    # Reading, writing and killing outside the sandbox; processes, memory, disk, output.
+    spy = SPY.format(solution=str(ROOT / "solutions" / f"{STEM}.ipynb"),
+                     key=str(ROOT / "bpcourse" / "exercises" / "__init__.py"), submissions=str(flat),
+                     reports=str(reports_dir), grader=os.getpid(), canary=CANARY, port=port)
+    add("spy.ipynb", small(spy + SPY_WRITES, FILLER, functions={"bias-gradient": raising(
+        "bias-gradient", "'FOUND:' + '|'.join(found) + ' WROTE:' + repr(written)")}))
+    targets = [str(reports_dir / "grades.csv"), str(reports_dir / "grades.journal"), str(flat / "perfect.ipynb")]
+    add("killer.ipynb", small(after=[DAEMON.format(targets=targets, marker=f"BP-DAEMON-{TOKEN}"),
+                                     "for _ in range(300):\n    print('x' * 100_000)\n",
+                                     "huge = np.ones((200_000, 200_000))\n", KILLER]))
+    add("hog.ipynb", small("import os\nos._exit(3)\n", after=[HOG]))
+    add("bomb.ipynb", small(after=[FORK_BOMB]))
 
-    # Megabytes of output and a huge allocation.
-    nb = perfect()
-    nb.cells.append(nbformat.v4.new_code_cell("for _ in range(300):\n    print('x' * 100_000)\n"))
-    nb.cells.append(nbformat.v4.new_code_cell("huge = np.ones((200_000, 200_000))\n"))
-    add("noisy.ipynb", nb)
+    # Time: a cell interrupted, the run going on, the time cap, a function that hangs; a cell
+    # that ignores the interrupt; a kernel that fails to start once.
+    add("sleeper.ipynb", small(functions={"bias-gradient": (
+        "import signal, time\ndef bias_gradient(delta):\n    signal.signal(signal.SIGALRM, signal.SIG_IGN)\n"
+        "    time.sleep(1000)\n")}, checks=False, after=[SLEEP, SLEEP, SLEEP, "late = 1\n"]))
+    add("stubborn.ipynb", small(after=["import signal, time\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\n"
+                                       "time.sleep(1000)\n"]))
+    nb = small()
+    nb.metadata["bp_course"] = {"notebook": SECOND}
+    add("flaky.ipynb", nb)
 
-    # A function that never returns (its check cell deleted, so the notebook itself finishes).
-    nb = drop_check(set_exercise(perfect(), "bias-gradient", "def bias_gradient(delta):\n    while True:\n"
-                                                                "        pass\n"), "bias-gradient")
-    add("slow-function.ipynb", nb)
+    # Files that are not course notebooks.
+    add("invalid.ipynb", b'{"cells": [ this is not JSON')
+    add("not-a-notebook.ipynb", json.dumps({"hello": "world"}).encode())
+    add("many-cells.ipynb", nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1") for _ in range(10_000)]))
+    add("json-bomb.ipynb", b'{"cells": ' + b"[" * 100_000 + b"]" * 100_000 + b"}")
 
-    # A cell that kills its own kernel.
-    nb = perfect()
-    insert(nb, first_exercise(nb), "import os\nos._exit(3)\n")
-    add("crash.ipynb", nb)
+    # nbgrader's layout: a student with a formula for a name, one submitting twice, a link to the solutions.
+    add("=HYPERLINK(evil)/ps05/05_four_equations.ipynb", b"not a notebook", submitted)
+    add("carol/ps05/05_four_equations.ipynb", b"not a notebook either", submitted)
+    add("carol/ps05-late/05_four_equations.ipynb", small(), submitted)
+    (submitted / "mallory" / "ps05").mkdir(parents=True)
+    os.symlink(ROOT / "solutions" / f"{STEM}.ipynb", submitted / "mallory" / "ps05" / "05_four_equations.ipynb")
+    originals = {name: path.read_bytes() for name, path in batch.items()}
+    return flat, submitted, reports_dir, batch, originals
 
-    if SECOND_SOLUTION is not None:
-        add(f"bob-{SECOND}.ipynb", perfect(SECOND_SOLUTION, SECOND))
-    return batch
+
+def _host_processes_with(marker):
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/cmdline", "rb") as f:
+                    if marker.encode() in f.read():
+                        found.append(int(entry))
+            except OSError:
+                pass
+    return found
+
+
+def _children():
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat", "rb") as f:
+                    if int(f.read().rsplit(b")", 1)[1].split()[1]) == os.getpid():
+                        found.append(int(entry))
+            except (OSError, ValueError, IndexError):
+                pass
+    return found
+
+
+def _sandbox_leftovers():
+    """Child processes and bp-grade cgroups of this process that still exist."""
+    processes = _children()
+    cgroups = [os.path.join(base, entry) for base in sandbox.cgroup_bases().values() for entry in os.listdir(base)
+               if entry.startswith(f"bp-grade-{os.getpid()}-")]
+    return processes, cgroups
 
 
 @pytest.fixture(scope="module")
-def graded(tmp_path_factory):
+def graded(tmp_path_factory, monkeypatch_module):
+    if shutil.which("bwrap") is None:
+        pytest.skip("bubblewrap is not installed (.ci/run installs it)")
     base = tmp_path_factory.mktemp("grading")
-    batch = build_batch(base / "submissions")
-    originals = {name: path.read_bytes() for name, (path, _) in batch.items()}
-    out = base / "grades.csv"
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    flat, submitted, reports_dir, batch_files, originals = build_batch(base, listener.getsockname()[1])
+    out = reports_dir / "grades.csv"
     out.write_text("stale grades from an earlier run\n")
+    monkeypatch_module.setenv("BP_GRADE_CANARY", CANARY)
+    # A kernel that fails to start once, and is tried again.
+    real_start = sandbox.Kernel.start
+    failed = []
+
+    def flaky_start(kernel, timeout):
+        if kernel.launcher.name == "flaky.ipynb" and not failed:
+            failed.append(kernel)
+            raise sandbox.KernelStartError("injected: the first start of flaky.ipynb fails")
+        return real_start(kernel, timeout)
+
     stderr = io.StringIO()
-    with contextlib.redirect_stderr(stderr):
-        code = grade.main([str(path) for path, _ in batch.values()] + [
-            "--out", str(out), "--json", "--jobs", "2", "--timeout", str(TIMEOUT),
-            "--exercise-timeout", str(EXERCISE_TIMEOUT)])
+    with redirect_stderr(stderr), pytest.MonkeyPatch.context() as patch:
+        patch.setattr(sandbox.Kernel, "start", flaky_start)
+        patch.setattr(batch, "INTERRUPT_GRACE", 2.0)   # the stubborn cell's wait before its kernel is killed
+        code = cli.main([str(flat), str(submitted), "--out", str(out), "--json", "--jobs", "2",
+                         "--timeout", str(TIMEOUT), "--cell-timeout", str(CELL_TIMEOUT),
+                         "--exercise-timeout", str(EXERCISE_TIMEOUT), "--memory", str(MEMORY),
+                         "--processes", str(PROCESSES), "--disk", str(DISK)])
+    listener.close()
     with open(out, newline="") as f:
-        rows = {Path(row["submission"]).name: row for row in csv.DictReader(f)}
+        rows = list(csv.DictReader(f))
+    with open(out.with_suffix(".students.csv"), newline="") as f:
+        students = {row["student"]: row for row in csv.DictReader(f)}
     with open(out.with_suffix(".json")) as f:
-        report = {Path(s["submission"]).name: s for s in json.load(f)["submissions"]}
-    return dict(base=base, batch=batch, originals=originals, out=out, code=code, stderr=stderr.getvalue(),
-                rows=rows, report=report)
+        report = json.load(f)
+
+    def key(submission):
+        path = Path(submission)
+        return path.name if path.parent == flat else str(path.relative_to(submitted))
+
+    return dict(base=base, flat=flat, submitted=submitted, out=out, code=code, stderr=stderr.getvalue(),
+                rows={key(r["submission"]): r for r in rows}, students=students,
+                report={key(s["submission"]): s for s in report["submissions"]}, batch=batch_files,
+                originals=originals, leftovers=_sandbox_leftovers(), failed_starts=failed)
 
 
-def row_points(row, ids=IDS):
+@pytest.fixture(scope="module")
+def monkeypatch_module():
+    with pytest.MonkeyPatch.context() as patch:
+        yield patch
+
+
+def points(row, ids=IDS):
     return {i: int(row[i]) for i in ids}
 
 
-def assert_dead(pid):
-    """The process is gone (or a zombie awaiting its reaper: no longer running)."""
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            state = f.read().rsplit(")", 1)[1].split()[0]
-    except FileNotFoundError:
-        return
-    assert state == "Z", f"process {pid} is still alive (state {state})"
+def feedback(graded, name, exercise_id):
+    return graded["report"][name]["exercises"][exercise_id]
 
 
-# --- the batch ----------------------------------------------------------------------------------------------------
 
+
+# --- the batch as a whole ---------------------------------------------------------------------------------------------
 
 def test_every_submission_has_one_row_and_the_batch_finished(graded):
-    assert graded["code"] == 0
-    assert set(graded["rows"]) == set(graded["batch"])
+    assert graded["code"] == 0, graded["stderr"][-2000:]
+    assert {name for name in graded["batch"] if "/" not in name} | {
+        "mallory/ps05/05_four_equations.ipynb"} <= set(graded["rows"])
+    assert len(graded["rows"]) == len(graded["batch"]) + 1
     with open(graded["out"], newline="") as f:
         header = next(csv.reader(f))
-    assert header[0] == "submission" and header[-4:] == ["total", "max_total", "status", "detail"]
-    start = header.index(IDS[0])
-    assert header[start:start + len(IDS)] == IDS   # the table's order (another notebook's ids may come first)
-    for row in graded["rows"].values():
-        assert row["status"] in grade.STATUSES
+    assert header[:2] == ["submission", "student"] and header[-4:] == ["total", "max_total", "status", "detail"]
+    assert header[header.index(IDS[0]):header.index(IDS[0]) + len(IDS)] == IDS
+    assert {row["status"] for row in graded["rows"].values()} <= set(batch.reports.STATUSES)
 
 
-def test_progress_and_summary_on_stderr(graded):
-    stderr = graded["stderr"]
-    n = len(graded["batch"])
-    assert f"{n}/{n}" in stderr
-    assert f"graded {n} submission(s)" in stderr and "failed" in stderr and "mean score" in stderr
+def test_progress_summary_and_reports_written_from_the_journal(graded):
+    n = len(graded["rows"])
+    assert f"{n}/{n}" in graded["stderr"] and f"graded {n} submission(s)" in graded["stderr"]
+    journal = graded["out"].with_suffix(".journal").read_text().splitlines()
+    assert json.loads(journal[0])["journal"] == 1
+    assert {json.loads(line)["submission"] for line in journal[1:]} == {r["submission"] for r in graded["rows"].values()}
+    assert not list(graded["out"].parent.glob(".grades.*.tmp"))
 
 
-def test_untouched_notebook_earns_nothing_and_is_not_attempted(graded):
-    row = graded["rows"]["untouched.ipynb"]
-    assert row["status"] == "ok"
-    assert row_points(row) == dict.fromkeys(IDS, 0)
-    assert (row["total"], row["max_total"]) == ("0", str(FULL))
-    assert "not attempted" in row["detail"]
-    for exercise in graded["report"]["untouched.ipynb"]["exercises"].values():
-        assert exercise["outcome"] == "not attempted" and "not attempted" in exercise["feedback"]
+def test_no_process_or_cgroup_outlives_the_batch(graded):
+    processes, cgroups = graded["leftovers"]
+    assert processes == [] and cgroups == []
+    assert _host_processes_with(f"BP-DAEMON-{TOKEN}") == []
 
 
-def test_perfect_notebook_earns_full_points(graded):
+def test_the_sandbox_and_its_measures_are_in_the_json(graded):
+    for name in ("perfect.ipynb", "spy.ipynb"):
+        report = graded["report"][name]
+        assert report["sandboxed"] is True and "unsandboxed" not in report["detail"]
+        assert 0 < report["peak_memory_mb"] <= MEMORY and report["cpu_seconds"] > 0
+
+
+# --- honest work ------------------------------------------------------------------------------------------------------
+
+def test_perfect_notebook_earns_full_points_on_public_and_hidden_cases(graded):
     row = graded["rows"]["perfect.ipynb"]
     assert row["status"] == "ok", row["detail"]
-    assert row_points(row) == POINTS
-    assert row["total"] == row["max_total"] == str(FULL)
-    feedback = graded["report"]["perfect.ipynb"]["exercises"]
-    assert all(e["feedback"].startswith("Correct") for e in feedback.values())
+    assert points(row) == POINTS and row["total"] == row["max_total"] == str(FULL)
+    for exercise_id in IDS:
+        assert "2 hidden" in feedback(graded, "perfect.ipynb", exercise_id)["feedback"]
+    assert graded["report"]["perfect.ipynb"]["review"] == []
 
 
-def test_partial_notebook_earns_the_points_of_what_is_right(graded):
+def test_partial_notebook_earns_what_is_right_and_names_the_mistakes_and_the_stub(graded):
     row = graded["rows"]["partial.ipynb"]
     assert row["status"] == "ok"
-    assert row_points(row) == {**dict.fromkeys(IDS, 0), "bias-gradient": POINTS["bias-gradient"]}
-    assert row["total"] == str(POINTS["bias-gradient"]) and row["max_total"] == str(FULL)
-    feedback = graded["report"]["partial.ipynb"]["exercises"]
-    assert "missing sigma'" in feedback["output-error"]["feedback"]   # the known mistake is named
-    assert feedback["weight-gradient"]["outcome"] == "not attempted"
-    assert "wrong: output-error" in row["detail"] and "not attempted: weight-gradient" in row["detail"]
+    assert points(row) == {**dict.fromkeys(IDS, 0), "bias-gradient": POINTS["bias-gradient"]}
+    assert "missing sigma'" in feedback(graded, "partial.ipynb", "output-error")["feedback"]
+    assert "ValueError" in feedback(graded, "partial.ipynb", "hidden-error")["feedback"]
+    assert feedback(graded, "partial.ipynb", "weight-gradient")["outcome"] == "not attempted"
+    assert "raised ValueError: hidden-error" in row["detail"] and "not attempted: weight-gradient" in row["detail"]
 
 
-def test_an_exercise_that_raises_earns_nothing_and_its_feedback_names_the_exception(graded):
-    row = graded["rows"]["partial.ipynb"]
-    assert row["status"] == "ok" and row["hidden-error"] == "0"
-    feedback = graded["report"]["partial.ipynb"]["exercises"]["hidden-error"]
-    assert feedback["outcome"] == "raised"
-    assert "ValueError" in feedback["feedback"] and "shapes do not align" in feedback["feedback"]
-    assert "raised ValueError: hidden-error" in row["detail"]
-
-
-def test_infinite_loop_times_out_kills_the_kernel_and_grades_the_rest(graded):
-    row = graded["rows"]["loop.ipynb"]
-    report = graded["report"]["loop.ipynb"]
-    assert row["status"] == "timeout"
-    assert "did not finish within" in row["detail"] and "graded without it" in row["detail"]
-    # Policy: the notebook is run again without the cell that hung, so functions that do not
-    # depend on it still earn their points.
-    assert row_points(row) == POINTS
-    assert len(report["kernel_pids"]) == 2
-    for pid in report["kernel_pids"]:
-        assert_dead(pid)
-    child = int((graded["base"] / "outside" / "child.pid").read_text())
-    assert_dead(child)   # started in its own session: found by the sweep, not the process group
-
-
-def test_not_json_and_not_a_notebook_are_invalid(graded):
-    for name in ("invalid.ipynb", "not-a-notebook.ipynb"):
-        row = graded["rows"][name]
-        assert row["status"] == "invalid notebook"
-        assert row["total"] == "0"
-    assert "not valid JSON" in graded["rows"]["invalid.ipynb"]["detail"]
-    assert "not a notebook" in graded["rows"]["not-a-notebook.ipynb"]["detail"]
-
-
-def test_reordered_renamed_notebook_is_identified_by_its_functions(graded):
+def test_renamed_reordered_notebook_is_identified_by_its_functions(graded):
     row = graded["rows"]["alice.ipynb"]
-    assert graded["report"]["alice.ipynb"]["notebook"] == STEM
-    assert row["status"] == "ok"
-    assert row_points(row) == POINTS
+    assert graded["report"]["alice.ipynb"]["notebook"] == STEM and points(row) == POINTS
 
 
-def test_monkeypatching_checks_numpy_or_the_grader_earns_nothing(graded):
+def test_a_second_notebook_gets_its_own_columns_and_a_deleted_function_earns_nothing(graded):
+    row = graded["rows"][f"bob-{SECOND}.ipynb"]
+    second = {e.id: e.points for e in EXERCISES if e.notebook == SECOND}
+    assert row["status"] == "ok" and points(row, second) == {**second, "forward-pass": 0}
+    assert feedback(graded, f"bob-{SECOND}.ipynb", "forward-pass")["outcome"] == "not defined"
+    assert all(row[i] == "" for i in IDS) and all(graded["rows"]["perfect.ipynb"][i] == "" for i in second)
+
+
+# --- tampering with judgement -------------------------------------------------------------------------------------------
+
+def test_monkeypatching_check_numpy_and_invokers_earns_nothing(graded):
     row = graded["rows"]["patcher.ipynb"]
-    assert row["status"] == "ok"
     assert graded["report"]["patcher.ipynb"]["cell_errors"] == []   # every check "passed" in the kernel
-    assert row_points(row) == {**dict.fromkeys(IDS, 0), "bias-gradient": POINTS["bias-gradient"]}
-    assert "review:" in row["detail"] and "reassigns a numpy name" in row["detail"]
+    assert points(row) == {**dict.fromkeys(IDS, 0), "bias-gradient": POINTS["bias-gradient"]}
+    flags = " ".join(graded["report"]["patcher.ipynb"]["review"])
+    assert "changes a module: numpy.allclose" in flags and "touches sys.modules" in flags and "review:" in row["detail"]
 
 
-def test_faking_the_outputs_earns_nothing(graded):
+def test_forged_replies_earn_nothing(graded):
     row = graded["rows"]["faker.ipynb"]
-    # Patching json.dumps garbles the kernel's own replies: the cell is skipped like a crash.
-    assert row["status"] == "error" and "garbled" in row["detail"]
-    assert row_points(row) == dict.fromkeys(IDS, 0)
-    assert "review:" in row["detail"]
+    assert points(row) == dict.fromkeys(IDS, 0) and "garbled" in row["detail"]
+    assert "__bp_grade_result__" in " ".join(graded["report"]["faker.ipynb"]["review"])
 
 
-def test_vandal_loses_nothing_of_the_others(graded):
-    row = graded["rows"]["vandal.ipynb"]
-    assert row["status"] == "ok" and row_points(row) == POINTS
-    # The victims were graded from the copies read before anything ran, and written back after.
-    assert row_points(graded["rows"]["perfect.ipynb"]) == POINTS
-    for name in ("perfect.ipynb", "untouched.ipynb"):
-        assert graded["batch"][name][0].read_bytes() == graded["originals"][name]
-    assert "written back" in graded["stderr"]
-    # The grades file it deleted is there, complete (written at the end, atomically).
-    assert graded["out"].exists() and len(graded["rows"]) == len(graded["batch"])
-    assert not list(graded["out"].parent.glob(".grades.csv.*.tmp"))
-    # It ran in its own temporary folder (removed since), which was also its HOME.
-    cwd = (graded["base"] / "outside" / "vandal.txt").read_text()
-    assert "bp-grade-" in cwd and not os.path.exists(cwd)
-    assert not Path(os.path.expanduser("~/bp-grade-vandal.txt")).exists()
+def test_pasted_public_outputs_fail_the_hidden_cases(graded):
+    exercise = feedback(graded, "paster.ipynb", "output-error")
+    assert exercise["points"] == 0 and "hidden test case 3" in exercise["feedback"]
+    assert any("reads the feedback's test data (bplib.checks.load)" in f
+               for f in graded["report"]["paster.ipynb"]["review"])
+
+
+def test_bplib_own_answer_scores_but_is_flagged_with_cell_and_line(graded):
+    report = graded["report"]["paster.ipynb"]
+    assert report["exercises"]["hidden-error"]["points"] == POINTS["hidden-error"]
+    assert report["exercises"]["bias-gradient"]["points"] == POINTS["bias-gradient"]
+    assert "cell 4 line 2: hidden_error uses bplib's own answer bplib.equations.hidden_error" in report["review"]
+    assert "cell 6 line 2: binds bias_gradient to bplib's own answer bplib.equations.bias_gradient" in report["review"]
+
+
+def test_odd_outputs_and_a_function_right_only_on_its_first_call_earn_nothing(graded):
+    exercise = feedback(graded, "paster.ipynb", "weight-gradient")
+    assert exercise["points"] == 0 and "NaN" in exercise["feedback"]
+
+
+def test_a_trace_function_and_a_patched_decoder_earn_nothing(graded):
+    report = graded["report"]["faker.ipynb"]
+    flags = " ".join(report["review"])
+    assert report["total"] == 0
+    assert "sets a trace function (sys.settrace)" in flags and "bplib._encoding._decode_nested_floats" in flags
+
+
+# --- the sandbox ------------------------------------------------------------------------------------------------------
+
+def test_the_spy_finds_nothing_of_the_grader_or_the_machine(graded):
+    message = feedback(graded, "spy.ipynb", "bias-gradient")["feedback"]
+    assert message.split("FOUND:")[1].split(" WROTE:")[0] == ""
+    assert points(graded["rows"]["spy.ipynb"]) == {**POINTS, "bias-gradient": 0}
+
+
+def test_filling_the_disk_stops_at_the_tmpfs_size(graded):
+    message = feedback(graded, "spy.ipynb", "bias-gradient")["feedback"]
+    written = eval(message.split("WROTE:")[1].split("\n")[0])   # {folder: (MB written, errno)}
+    assert set(written) == {".", "/tmp", "/dev/shm"} and all(errno == 28 for _, errno in written.values())
+    assert written["."][0] + written["/tmp"][0] < DISK and written["/dev/shm"][0] < 20   # one tmpfs: . is in /tmp
+
+
+def test_killing_every_pid_kills_only_its_own_kernel(graded):
+    row = graded["rows"]["killer.ipynb"]
+    assert row["status"] == "error" and "killed the kernel (signal SIGKILL)" in row["detail"]
+    assert points(row) == POINTS   # run again without that cell
+    assert points(graded["rows"]["perfect.ipynb"]) == POINTS
+
+
+def test_daemons_and_threads_die_with_the_sandbox_and_touch_nothing(graded):
+    assert graded["batch"]["perfect.ipynb"].read_bytes() == graded["originals"]["perfect.ipynb"]
+    assert "vandalised" not in graded["out"].read_text()
+    assert "vandalised" not in graded["out"].with_suffix(".journal").read_text()
+    assert "written back" not in graded["stderr"]
 
 
 def test_megabytes_of_output_and_a_huge_array_are_bounded(graded):
-    row = graded["rows"]["noisy.ipynb"]
-    assert row["status"] == "ok" and row_points(row) == POINTS
-    assert "MemoryError" in row["detail"] and "memory limit" in row["detail"]
-    assert graded["out"].with_suffix(".json").stat().st_size < 200_000   # no output was stored
+    assert "MemoryError (memory limit" in graded["rows"]["killer.ipynb"]["detail"]
+    assert graded["out"].with_suffix(".json").stat().st_size < 500_000
 
 
-def test_a_function_that_never_returns_earns_nothing(graded):
-    row = graded["rows"]["slow-function.ipynb"]
-    assert row["status"] == "ok"
-    assert row_points(row) == {**POINTS, "bias-gradient": 0}
-    assert graded["report"]["slow-function.ipynb"]["exercises"]["bias-gradient"]["outcome"] == "timed out"
-    assert "timed out: bias-gradient" in row["detail"]
+def test_memory_is_capped_for_all_of_a_submissions_processes(graded):
+    row, report = graded["rows"]["hog.ipynb"], graded["report"]["hog.ipynb"]
+    assert report["peak_memory_mb"] <= MEMORY and "out of memory" in row["detail"]
+    assert "killed the kernel (exit code 3)" in row["detail"] and row["status"] == "error"
+    assert points(row) == POINTS
 
 
-def test_a_cell_that_kills_the_kernel_is_an_error_and_the_rest_is_graded(graded):
-    row = graded["rows"]["crash.ipynb"]
-    assert row["status"] == "error"
-    assert "killed the kernel (exit code 3)" in row["detail"]
-    assert row_points(row) == POINTS
+def test_a_fork_bomb_is_capped_and_grading_falls_back_to_the_kernel(graded):
+    row = graded["rows"]["bomb.ipynb"]
+    assert points(row) == POINTS and row["status"] == "ok", row["detail"]
 
 
-def test_no_kernel_is_left_behind(graded):
-    for submission in graded["report"].values():
-        for pid in submission["kernel_pids"]:
-            assert_dead(pid)
+# --- time -------------------------------------------------------------------------------------------------------------
+
+def test_cells_that_sleep_under_the_grader_are_interrupted_and_the_run_goes_on(graded):
+    row, report = graded["rows"]["sleeper.ipynb"], graded["report"]["sleeper.ipynb"]
+    assert row["status"] == "timeout" and report["kernels"] == 1
+    assert sum("interrupted" in note for note in report["notes"]) == 3
+    assert points(row) == {**POINTS, "bias-gradient": 0}
 
 
-@pytest.mark.skipif(SECOND_SOLUTION is None, reason=f"solutions/{SECOND}.ipynb is not there (yet)")
-def test_a_second_notebook_in_the_batch_gets_its_own_columns(graded):
-    row = graded["rows"][f"bob-{SECOND}.ipynb"]
-    second = [e.id for e in EXERCISES if e.notebook == SECOND]
-    assert row["status"] == "ok"
-    assert row_points(row, second) == {e.id: e.points for e in EXERCISES if e.notebook == SECOND}
-    assert all(row[i] == "" for i in IDS)
-    assert all(graded["rows"]["perfect.ipynb"][i] == "" for i in second)
+def test_the_time_cap_stops_the_cells_but_grades_what_was_defined(graded):
+    row, report = graded["rows"]["sleeper.ipynb"], graded["report"]["sleeper.ipynb"]
+    assert f"interrupted (the time cap of {TIMEOUT} s)" in row["detail"]
+    assert f"time cap of {TIMEOUT} s reached: 1 cell(s) not run" in row["detail"]
+    assert report["seconds"] < TIMEOUT + 30
 
 
-def test_summary_line_reports_counts_and_mean(graded):
-    rows = graded["rows"].values()
-    failed = sum(r["status"] != "ok" for r in rows)
-    assert f"{len(rows) - failed} ok, {failed} failed" in graded["stderr"]
+def test_a_function_that_hangs_and_ignores_sigalrm_gets_zero_alone(graded):
+    exercise = feedback(graded, "sleeper.ipynb", "bias-gradient")
+    assert exercise["outcome"] == "timed out" and "timed out on public test case 1" in exercise["feedback"]
+    assert "timed out: bias-gradient" in graded["rows"]["sleeper.ipynb"]["detail"]
 
 
-# --- without kernels ----------------------------------------------------------------------------------------------
+def test_a_cell_that_ignores_the_interrupt_costs_a_restart_without_it(graded):
+    row = graded["rows"]["stubborn.ipynb"]
+    assert row["status"] == "timeout" and "ignored the interrupt" in row["detail"]
+    assert points(row) == POINTS and graded["report"]["stubborn.ipynb"]["kernels"] == 2
 
 
-@pytest.mark.parametrize("value", [
-    None, True, 3, -2.5, "w", math.inf, (1, "w"), [(0, "b"), (2, "w")], {"restored": False, "grad": np.ones(2)},
-    np.arange(6.0).reshape(2, 3), np.array([1.0, np.nan, -np.inf]), np.array([[1, 2]], dtype=np.int32),
-    np.array([True, False]), np.float64(0.5), np.int64(7), (np.zeros((2, 0)), 1.5),
-])
-def test_encode_decode_round_trip(value):
-    encoded = grade.encode(value)
-    back = grade.decode(json.loads(json.dumps(encoded, allow_nan=False)))
-    if isinstance(value, (np.ndarray, np.generic)):
-        np.testing.assert_array_equal(back, value)
-        assert np.shape(back) == np.shape(value)
-    elif isinstance(value, dict):
-        assert set(back) == set(value) and back["restored"] is False
-        np.testing.assert_array_equal(back["grad"], value["grad"])
-    elif isinstance(value, tuple) and isinstance(value[0], np.ndarray):
-        assert isinstance(back, tuple) and back[1] == 1.5 and back[0].shape == (2, 0)
-    else:
-        assert back == value and type(back) is type(value)
+def test_a_kernel_that_fails_to_start_is_tried_again(graded):
+    row = graded["rows"]["flaky.ipynb"]
+    assert graded["failed_starts"] and row["status"] == "ok"
+    assert "kernel start 1 of 3 failed: injected" in row["detail"]
 
 
-def test_objects_are_sent_as_unreadable_placeholders():
-    class Sneaky:
-        def __eq__(self, other):
-            return True
-
-    back = grade.decode(json.loads(json.dumps(grade.encode([Sneaky(), 1j]))))
-    assert all(isinstance(b, grade.Unreadable) for b in back)
-    assert type(back[0]).__name__ == "Sneaky" and type(back[1]).__name__ == "complex"
-    assert grade.judge_record(get("bias-gradient"), {"id": "bias-gradient", "state": "ran", "cases": [
-        {"outcome": "returned", "output": grade.encode(Sneaky())}] * 2})[0] == 0
+def test_metadata_naming_another_notebook_is_reported(graded):
+    row = graded["rows"]["flaky.ipynb"]
+    assert graded["report"]["flaky.ipynb"]["notebook"] == SECOND
+    assert f"its functions are those of {STEM}" in row["detail"]
 
 
-@pytest.mark.parametrize("bad", [
-    {"$": "ndarray", "kind": "f", "shape": [3], "data": [1.0, 2.0]},
-    {"$": "ndarray", "kind": "f", "shape": [2], "data": [1.0, "1e3"]},
-    {"$": "ndarray", "kind": "f", "shape": [1], "data": [[1.0]]},
-    {"$": "ndarray", "kind": "f", "shape": [-1], "data": []},
-    {"$": "ndarray", "kind": "O", "shape": [1], "data": [1]},
-    {"$": "pickle", "data": "gASVAAAAAAAAAAB9lC4="},
-    {"$": "float", "v": "1e999"},
-    {"$": "dict", "items": [[[1], 2]]},
-    {"no": "tag"},
-])
-def test_decode_rejects_anything_but_the_agreed_form(bad):
-    with pytest.raises(grade.DecodeError):
-        grade.decode(bad)
+# --- files ------------------------------------------------------------------------------------------------------------
+
+def test_files_that_are_not_course_notebooks_are_invalid_without_a_kernel(graded):
+    for name, words in [("invalid.ipynb", "not valid JSON"), ("not-a-notebook.ipynb", "not a notebook"),
+                        ("many-cells.ipynb", "10000 code cells"), ("json-bomb.ipynb", "not valid JSON")]:
+        row = graded["rows"][name]
+        assert row["status"] == "invalid notebook" and words in row["detail"] and row["total"] == "0"
+        assert graded["report"][name]["kernels"] == 0
 
 
-def test_judging_uses_the_graders_own_cases_and_comparison():
-    exercise = get("bias-gradient")
-    right = [{"outcome": "returned", "output": grade.encode(exercise.reference(**case)),
-              "fingerprint": grade._fingerprint(case)} for case in exercise.all_cases()]
-    record = {"id": exercise.id, "state": "ran", "cases": right}
-    assert grade.judge_record(exercise, record)[:2] == (exercise.points, "correct")
-    assert grade.judge_record(exercise, {**record, "cases": right[:1]})[:2] == (0, "not graded")
-    wrong = copy.deepcopy(right)
-    wrong[1]["output"] = grade.encode(exercise.cases()[1]["delta"].sum(axis=0))
-    points, outcome, feedback = grade.judge_record(exercise, {**record, "cases": wrong})
-    assert (points, outcome) == (0, "wrong") and "missing 1/n" in feedback
-    wrong[1]["fingerprint"] = "0" * 64
-    assert "test inputs built in your kernel differ" in grade.judge_record(exercise, {**record, "cases": wrong})[2]
-    assert grade.judge_record(get("hidden-error"), record)[:2] == (0, "not graded")   # another exercise's record
+def test_a_link_in_the_submission_tree_is_not_followed(graded):
+    row = graded["rows"]["mallory/ps05/05_four_equations.ipynb"]
+    assert row["status"] == "error" and "symbolic link" in row["detail"] and row["total"] == "0"
 
 
-def test_outputs_too_large_to_send_are_refused_before_they_are_walked():
-    assert grade.encode(list(range(3_000_000)))["$"] == "opaque"
-    assert grade.encode(np.zeros(3_000_000))["$"] == "opaque"
-    assert grade.encode("x" * 100_000)["$"] == "opaque"
-    assert len(json.dumps(grade.encode([list(range(1000))] * 10_000))) < 30_000_000
+def test_the_gradebook_has_a_row_per_student(graded):
+    students = graded["students"]
+    assert students["alice"]["05_four_equations"] == str(FULL)
+    assert students["carol"]["05_four_equations"] == str(FULL)
+    assert "2 submissions of 05_four_equations: the best counts" in students["carol"]["notes"]
+    assert students["bob"][SECOND] == str(sum(e.points for e in EXERCISES if e.notebook == SECOND)
+                                          - get("forward-pass").points)
+    assert students["bob"]["05_four_equations"] == ""
+    maxima = sum(e.points for e in EXERCISES if e.notebook in (STEM, SECOND))
+    assert all(row["max_total"] == str(maxima) for row in students.values())
 
 
-@pytest.mark.parametrize("source, flagged", [
-    ("from bplib.bughunt import PLANTED_BUGS, planted_bug", False),   # 12_bug_hunt does this
-    ("from bpcourse.exercises.nb05_four_equations import hidden_error", True),
-    ("import bpcourse.exercises\nhidden_error = bpcourse.exercises.BY_ID['hidden-error'].reference", True),
-    ("checks = [1, 2]\nx = np.zeros(3) == 0", False),
-    ("np.allclose = lambda *a, **k: True", True),
-    ("import builtins\nbuiltins.print = None", True),
-])
-def test_review_flags(source, flagged):
-    nb = nbformat.v4.new_notebook()
-    nb.cells.append(nbformat.v4.new_code_cell(source))
-    assert bool(grade.review_flags(nb)) is flagged
+def test_formulas_in_names_are_not_formulas_in_the_csv(graded):
+    text = graded["out"].read_text() + graded["out"].with_suffix(".students.csv").read_text()
+    assert "'=HYPERLINK(evil)" in text
+    for line in text.splitlines():
+        for field in next(csv.reader([line])):
+            assert not field.startswith(("=", "+", "@"))
 
 
-def test_notebook_identity_order():
-    nb = nbformat.v4.new_notebook(metadata={"bp_course": {"notebook": "07_xor"}})
-    nb.cells.append(nbformat.v4.new_code_cell("def output_error(a_out, y, z_out):\n    pass"))
-    assert grade.identify(nb, "x/05_four_equations.ipynb") == "07_xor"
-    del nb.metadata["bp_course"]
-    assert grade.identify(nb, "x/carol-05_four_equations.ipynb") == "05_four_equations"
-    assert grade.identify(nb, "x/carol.ipynb") == "05_four_equations"
-    assert grade.identify(nbformat.v4.new_notebook(), "x/carol.ipynb", "06_the_algorithm") == "06_the_algorithm"
-    assert grade.identify(None, "x/carol.ipynb") is None
+# --- without the sandbox ----------------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def unsandboxed(tmp_path_factory, monkeypatch_module):
+    base = tmp_path_factory.mktemp("unsandboxed")
+    temporary = base / "tmp"
+    temporary.mkdir()
+    monkeypatch_module.setattr(tempfile, "tempdir", str(temporary))   # where its kernel's folder goes
+    flat = base / "flat"
+    flat.mkdir()
+    spy = SPY.format(solution=str(ROOT / "solutions" / f"{STEM}.ipynb"),
+                     key=str(ROOT / "bpcourse" / "exercises" / "__init__.py"), submissions=str(flat),
+                     reports=str(base), grader=os.getpid(), canary=CANARY, port=1)
+    nbformat.write(small(spy, functions={"bias-gradient": raising("bias-gradient", "'FOUND:' + '|'.join(found)")}),
+                   flat / "spy.ipynb")
+    out = base / "grades.csv"
+    stderr = io.StringIO()
+    with redirect_stderr(stderr):
+        code = cli.main([str(flat), "--out", str(out), "--json", "--no-sandbox", "--jobs", "1",
+                         "--exercise-timeout", str(EXERCISE_TIMEOUT), "--no-progress"])
+    with open(out.with_suffix(".json")) as f:
+        return code, json.load(f)["submissions"][0], list(temporary.iterdir()), _children()
 
 
-def test_help_runs_as_a_module():
-    result = subprocess.run([sys.executable, "-m", "bplib.grade", "--help"], capture_output=True, text=True,
-                            timeout=60)
-    assert result.returncode == 0
-    for option in ("--out", "--json", "--timeout", "--jobs", "--memory", "--exercise-timeout"):
+def test_unsandboxed_runs_are_recorded_and_the_spy_then_finds_the_answer_key(unsandboxed):
+    code, report, left_in_tmp, children = unsandboxed
+    assert code == 0 and report["sandboxed"] is False and "unsandboxed" in report["detail"]
+    assert left_in_tmp == [] and children == []
+    found = report["exercises"]["bias-gradient"]["feedback"].split("FOUND:")[1].split("\n")[0].split("|")
+    assert {"read solutions", "read answer key", "listed submissions", "saw the grader",
+            "used the kernel keyring"} <= set(found)
+    assert report["exercises"]["output-error"]["points"] == POINTS["output-error"]
+
+
+def test_without_bubblewrap_the_grader_refuses_and_says_how_to_install_it(tmp_path, monkeypatch):
+    real_which = shutil.which
+    monkeypatch.setattr(shutil, "which", lambda name, *a, **k: None if name == "bwrap" else real_which(name, *a, **k))
+    stderr = io.StringIO()
+    with redirect_stderr(stderr):
+        code = cli.main([str(tmp_path), "--out", str(tmp_path / "g.csv")])
+    assert code == 2
+    assert "apt-get install bubblewrap" in stderr.getvalue() and "--no-sandbox" in stderr.getvalue()
+    assert not (tmp_path / "g.csv").exists()
+
+
+def test_help_lists_the_options_and_bplib_grade_is_an_alias():
+    result = subprocess.run([sys.executable, "-m", "bpcourse", "grade", "--help"], capture_output=True, text=True,
+                            timeout=60, cwd=ROOT)
+    alias = subprocess.run([sys.executable, "-m", "bplib.grade", "--help"], capture_output=True, text=True,
+                           timeout=60, cwd=ROOT)
+    assert result.returncode == alias.returncode == 0 and alias.stdout == result.stdout
+    for option in ("--out", "--json", "--jobs", "--timeout", "--cell-timeout", "--exercise-timeout", "--memory",
+                   "--processes", "--disk", "--notebook", "--no-sandbox", "--resume", "--shard", "--merge"):
         assert option in result.stdout
-
-
-# --- nbgrader metadata agrees with the grader's point table -------------------------------------------------------
-
-
-def _course_notebooks():
-    return sorted((ROOT / folder / f"{stem}.ipynb" for folder in ("solutions", "notebooks")
-                   for stem in grade.STEMS if (ROOT / folder / f"{stem}.ipynb").exists()), key=str)
-
-
-@pytest.mark.parametrize("path", _course_notebooks(), ids=lambda p: f"{p.parent.name}/{p.stem}")
-def test_course_notebook_metadata_matches_the_point_table(path):
-    nb = nbformat.read(path, as_version=4)
-    stem = path.stem
-    graded_cells = [c for c in nb.cells if c.get("metadata", {}).get("nbgrader")]
-    if not graded_cells and "bp_course" not in nb.metadata:
-        pytest.skip(f"{path.parent.name}/{path.name} is not prepared yet: python -m bplib.course build")
-    assert nb.metadata.get("bp_course", {}).get("notebook") == stem
-    expected = {e.id: e.points for e in EXERCISES if e.notebook == stem}
-    solutions = [c.metadata["nbgrader"] for c in graded_cells if c.metadata["nbgrader"].get("solution")]
-    checks = [c.metadata["nbgrader"] for c in graded_cells if c.metadata["nbgrader"].get("grade")]
-    assert sorted(m["grade_id"] for m in solutions) == sorted(expected), "one solution cell per exercise"
-    assert sorted(m["grade_id"] for m in checks) == sorted(f"{i}-check" for i in expected), \
-        "one check cell per exercise"
-    for meta in checks:
-        assert meta["points"] == expected[meta["grade_id"][:-len("-check")]]
-        assert meta["locked"] is True and meta["solution"] is False
-    for meta in solutions:
-        assert meta["grade"] is False and meta["locked"] is False
-    assert sum(m["points"] for m in checks) == sum(expected.values())

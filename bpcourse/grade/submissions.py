@@ -1,0 +1,272 @@
+"""Submissions: finding them, reading them, telling which notebook each answers.
+
+A command-line argument is a notebook file or a folder. A folder is read in
+either layout:
+
+* nbgrader's, ``submitted/STUDENT/ASSIGNMENT/NOTEBOOK.ipynb``: the student is
+  the first folder, the assignment the second;
+* flat, ``folder/alice-05_four_equations.ipynb``: the student is the file name
+  without the notebook's name (``alice``), or the whole name when that leaves
+  nothing;
+  and ``folder/STUDENT/NOTEBOOK.ipynb`` in between.
+
+Inside a folder, symbolic links are not followed (a link is a row of its own,
+status ``error``: a link could point a "submission" at ``solutions/``), nor are
+hidden folders (``.ipynb_checkpoints``). Every file is read into memory before
+anything runs; larger than 100 MB or more than MAX_CELLS code cells is an
+``invalid notebook``.
+
+Each submission has an id, the path as found (``submitted/alice/ps1/05.ipynb``),
+which the journal, ``--resume`` and ``--shard`` use: ``--shard K/N`` keeps the
+ids whose SHA-256 falls in part K of N, so the parts are disjoint, cover
+everything and do not move when files are added.
+"""
+import hashlib
+import json
+import os
+import re
+import stat
+import warnings
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..exercises import EXERCISES
+
+STEMS = tuple(dict.fromkeys(e.notebook for e in EXERCISES))
+MAX_SUBMISSION_BYTES = 100 * 2**20
+MAX_CELLS = 2000
+
+
+@dataclass
+class Submission:
+    id: str                     # the path as found; unique in a batch
+    student: str = ""
+    assignment: str = ""
+    data: bytes = None          # the file's bytes, read before anything runs
+    error: str = None           # why it cannot be graded as read
+    error_status: str = "invalid notebook"   # or "error" when the file could not be read at all
+    sha256: str = ""
+
+
+def _student_from_name(stem):
+    """``alice-05_four_equations`` -> ``alice``; a bare notebook name stays itself."""
+    for notebook in sorted(STEMS, key=len, reverse=True):
+        if notebook in stem:
+            rest = re.sub(r"^[\s._-]+|[\s._-]+$", "", stem.replace(notebook, ""))
+            return rest or stem
+    return stem
+
+
+def _read(path, submission, follow):
+    """Fill ``submission`` from the file at ``path`` (no link followed unless ``follow``)."""
+    try:   # O_NONBLOCK: a FIFO posing as a notebook must not wait for a writer
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | (0 if follow else getattr(os, "O_NOFOLLOW", 0)))
+    except OSError as error:
+        submission.error, submission.error_status = f"cannot read the file ({error.strerror or error})", "error"
+        return
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            submission.error, submission.error_status = "not a regular file", "error"
+            return
+        chunks, size = [], 0
+        while size <= MAX_SUBMISSION_BYTES:
+            chunk = os.read(fd, 1 << 20)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        data = b"".join(chunks)
+        if len(data) > MAX_SUBMISSION_BYTES:
+            submission.error = f"too large (more than {MAX_SUBMISSION_BYTES / 2**20:g} MB)"
+        else:
+            submission.data = data
+            submission.sha256 = hashlib.sha256(data).hexdigest()
+    except OSError as error:
+        submission.error, submission.error_status = f"cannot read the file ({error.strerror or error})", "error"
+    finally:
+        os.close(fd)
+
+
+def _walk(folder):
+    """(path, parts relative to folder) of the notebooks in ``folder``, up to three levels deep;
+    links are returned, never entered."""
+    found = []
+
+    def visit(path, parts):
+        try:
+            entries = sorted(os.scandir(path), key=lambda e: e.name)
+        except OSError:
+            return
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            here = parts + [entry.name]
+            if entry.is_symlink():
+                if entry.name.endswith(".ipynb") or len(here) < 3:
+                    found.append((entry.path, here))
+            elif entry.is_dir(follow_symlinks=False):
+                if len(here) < 3:
+                    visit(entry.path, here)
+            elif entry.name.endswith(".ipynb"):
+                found.append((entry.path, here))
+
+    visit(folder, [])
+    return found
+
+
+def read_submissions(paths):
+    """Submissions read into memory, in the order found (a folder's files sorted)."""
+    submissions, seen = [], set()
+    for argument in paths:
+        argument = os.fspath(argument)
+        if os.path.isdir(argument):
+            items = [(path, parts, False) for path, parts in _walk(argument)]
+        else:
+            items = [(argument, [os.path.basename(argument)], True)]
+        for path, parts, follow in items:
+            identifier = os.path.normpath(path)
+            if identifier in seen:
+                continue
+            seen.add(identifier)
+            stem = Path(parts[-1]).stem
+            student = parts[0] if len(parts) >= 2 else _student_from_name(stem)
+            submission = Submission(identifier, student=student, assignment=parts[1] if len(parts) == 3 else "")
+            if not follow and os.path.islink(path):
+                submission.error, submission.error_status = "a symbolic link (not followed)", "error"
+            else:
+                _read(path, submission, follow)
+            submissions.append(submission)
+    return submissions
+
+
+def in_shard(identifier, shard):
+    """True when the submission ``identifier`` belongs to ``shard`` = (k, n), 1 <= k <= n."""
+    k, n = shard
+    return int(hashlib.sha256(identifier.encode("utf-8", "surrogateescape")).hexdigest()[:16], 16) % n == k - 1
+
+
+def parse_shard(text):
+    """``"3/8"`` -> (3, 8); ValueError saying what is expected otherwise."""
+    match = re.fullmatch(r"\s*(\d+)\s*/\s*(\d+)\s*", text or "")
+    if not match or not 1 <= int(match.group(1)) <= int(match.group(2)):
+        raise ValueError(f"--shard must be K/N with 1 <= K <= N (e.g. 3/8), got {text!r}")
+    return int(match.group(1)), int(match.group(2))
+
+
+# --- notebooks ----------------------------------------------------------------------------------------------------------
+
+class InvalidNotebook(ValueError):
+    pass
+
+
+class Node(dict):
+    """A notebook as nested dicts with attribute access (``nb.cells[0].source``), like nbformat's
+    NotebookNode; made here because importing nbformat costs seconds (its validator's grammars)."""
+
+    def __getattr__(self, name):
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    @classmethod
+    def of(cls, value):
+        if isinstance(value, dict):
+            return cls({k: cls.of(v) for k, v in value.items()})
+        if isinstance(value, list):
+            return [cls.of(v) for v in value]
+        return value
+
+
+def parse(data):
+    """The notebook in ``data`` (bytes), or InvalidNotebook saying why not.
+
+    Format 4 (every Jupyter since 2015) is read directly; older formats are converted by nbformat."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InvalidNotebook("not UTF-8 text") from None
+    try:
+        raw = json.loads(text)
+    except (ValueError, RecursionError) as error:
+        raise InvalidNotebook(f"not valid JSON ({str(error)[:80]})") from None
+    if not isinstance(raw, dict) or "cells" not in raw and "worksheets" not in raw:
+        raise InvalidNotebook("JSON, but not a notebook (no cells)")
+    if raw.get("nbformat") != 4:
+        raw = _convert(text)
+    cells = raw.get("cells")
+    if not isinstance(cells, list) or not all(isinstance(c, dict) and isinstance(c.get("cell_type"), str)
+                                              and isinstance(c.get("source"), (str, list)) for c in cells):
+        raise InvalidNotebook("not a notebook (malformed cells)")
+    for c in cells:
+        if isinstance(c["source"], list):
+            if not all(isinstance(line, str) for line in c["source"]):
+                raise InvalidNotebook("not a notebook (malformed cells)")
+            c["source"] = "".join(c["source"])
+        if not isinstance(c.get("metadata"), dict):
+            c["metadata"] = {}
+    if not isinstance(raw.get("metadata"), dict):
+        raw["metadata"] = {}
+    code = sum(c["cell_type"] == "code" for c in cells)
+    if code > MAX_CELLS:
+        raise InvalidNotebook(f"{code} code cells (more than {MAX_CELLS}: not a course notebook)")
+    return Node.of(raw)
+
+
+def _convert(text):
+    """A notebook of format 3 or older, converted to format 4 by nbformat."""
+    import nbformat
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return json.loads(nbformat.writes(nbformat.reads(text, as_version=4)))
+    except Exception as error:
+        raise InvalidNotebook(f"not a notebook ({type(error).__name__}: {str(error)[:80]})") from None
+
+
+def defined_functions(nb):
+    """Names of the functions the notebook's code cells define (``def name(``)."""
+    defined = set()
+    for cell in (nb or {}).get("cells", []):
+        if cell.get("cell_type") == "code":
+            defined.update(re.findall(r"^[ \t]*def[ \t]+(\w+)[ \t]*\(", cell.get("source", ""), re.M))
+    return defined
+
+
+def by_functions(nb):
+    """The notebook whose exercise functions ``nb`` defines most of (None on a tie or none)."""
+    defined = defined_functions(nb)
+    counts = Counter(e.notebook for e in EXERCISES if e.function in defined)
+    ranked = counts.most_common()
+    if ranked and (len(ranked) == 1 or ranked[0][1] > ranked[1][1]):
+        return ranked[0][0]
+    return None
+
+
+def identify(nb, name, default=None):
+    """The notebook stem a submission answers: its metadata (``bp_course.notebook``), else a
+    notebook name in the file name, else the exercise functions it defines, else ``default``.
+    ``nb`` may be None (an unreadable submission: only its file name can tell)."""
+    metadata = (nb or {}).get("metadata") or {}
+    course = metadata.get("bp_course") if isinstance(metadata, dict) else None
+    if isinstance(course, dict) and course.get("notebook") in STEMS:
+        return course["notebook"]
+    stem = Path(name).stem
+    matches = [s for s in STEMS if s in stem]
+    if matches:
+        return max(matches, key=len)
+    return by_functions(nb) or default
+
+
+def mismatch(nb, notebook):
+    """A note when ``nb`` is graded as ``notebook`` but defines another notebook's functions."""
+    other = by_functions(nb)
+    if other and other != notebook:
+        mine = {e.function for e in EXERCISES if e.notebook == notebook} & defined_functions(nb)
+        theirs = {e.function for e in EXERCISES if e.notebook == other} & defined_functions(nb)
+        if len(theirs) > len(mine):
+            return (f"graded as {notebook} (its metadata or file name), but its functions are those of {other} "
+                    f"({', '.join(sorted(theirs))}): use --notebook {other} if that is the one")
+    return None
