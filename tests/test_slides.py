@@ -1,4 +1,9 @@
-"""Offline slide decks (``python -m bplib.slides``).
+"""The course build's slide layout, and offline slide decks (``python -m bpcourse slides``).
+
+The layout (``bpcourse.slides.slide_types``) is checked on made-up cells: a
+sub-slide starts before a code cell that would not fit, from heights estimated
+from the notebook alone. ``python -m bpcourse build --no-execute`` must keep the
+stored outputs of unchanged cells.
 
 Every solution notebook, plus a small synthetic one (slide metadata, LaTeX,
 a code cell with a PNG plot), is exported once into a temporary folder. Each
@@ -10,8 +15,10 @@ that is not ``file://`` aborted: reveal.js must start with the right number
 of slides, and MathJax must typeset the formulas without a TeX error.
 """
 import base64
+import copy
 import io
 import re
+import shutil
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -19,7 +26,8 @@ from urllib.parse import unquote, urlsplit
 import nbformat
 import pytest
 
-from bpcourse import slides
+from bpcourse import build as course, slides
+from bpcourse.build import BEGIN
 
 SOLUTION_NOTEBOOKS = sorted(slides.SOLUTIONS.glob("*.ipynb"))
 SYNTHETIC = "00_synthetic_slides"
@@ -72,6 +80,142 @@ def synthetic_notebook():
     nb = nbformat.v4.new_notebook(cells=cells)
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     return nb
+
+
+# --- The course build's slide layout ------------------------------------------
+
+def code(source, outputs=(), slide_type=None):
+    c = nbformat.v4.new_code_cell(source, outputs=list(outputs))
+    if slide_type:
+        c.metadata["slideshow"] = {"slide_type": slide_type}
+    return c
+
+
+def markdown(source, slide_type=None):
+    c = nbformat.v4.new_markdown_cell(source)
+    if slide_type:
+        c.metadata["slideshow"] = {"slide_type": slide_type}
+    return c
+
+
+def lines(n, width=20):
+    return "\n".join(f"x_{k} = {k}".ljust(width, " ") + "# ok" for k in range(n))
+
+
+def png_output(b64):
+    return nbformat.v4.new_output("display_data", data={"image/png": b64, "text/plain": "<Figure>"})
+
+
+def test_cell_height_counts_wrapped_code_lines_outputs_and_png_heights():
+    px = slides.HEIGHT_PX
+    short, longer = slides.cell_height(code(lines(10))), slides.cell_height(code(lines(20)))
+    assert longer - short == 10 * px["input line"]
+    # A line three slide-widths long wraps into three.
+    assert slides.cell_height(code("x" * (3 * slides.CODE_CHARS))) - slides.cell_height(code("x")) \
+        == 2 * px["input line"]
+    printed = code("print(1)", [nbformat.v4.new_output("stream", name="stdout", text="1\n2\n3\n")])
+    assert slides.cell_height(printed) - slides.cell_height(code("print(1)")) == px["output"] + 3 * px["output line"]
+    # A 300x200 PNG (figsize 3x2 at 100 dpi): its height comes from the PNG header.
+    plot = code("plot()", [png_output(_png_plot())])
+    assert slides._png_size(plot.outputs[0]["data"]["image/png"]) == (300, 200)
+    assert slides.cell_height(plot) - slides.cell_height(code("plot()")) == px["output"] + px["image"] + 200
+    # The size in the output's metadata wins (a retina figure is shown at half its pixels).
+    plot.outputs[0]["metadata"] = {"image/png": {"width": 150, "height": 100}}
+    assert slides.cell_height(plot) - slides.cell_height(code("plot()")) == px["output"] + px["image"] + 100
+    # An image wider than the slide is scaled down to it.
+    plot.outputs[0]["metadata"] = {"image/png": {"width": 2 * slides.IMAGE_WIDTH, "height": 600}}
+    assert slides.cell_height(plot) - slides.cell_height(code("plot()")) == px["output"] + px["image"] + 300
+    widget = nbformat.v4.new_output("display_data", data={
+        "application/vnd.jupyter.widget-view+json": {"model_id": "m", "version_major": 2, "version_minor": 0}})
+    assert slides.cell_height(code("show()", [widget])) > slides.SLIDE_HEIGHT
+
+
+def test_cell_height_of_markdown_grows_with_what_it_shows():
+    base = slides.cell_height(markdown("One line."))
+    paragraph = slides.cell_height(markdown("word " * (2 * slides.TEXT_CHARS // 5)))   # two lines' worth
+    assert paragraph - base == slides.HEIGHT_PX["text line"]
+    assert slides.cell_height(markdown("## Heading\n\nOne line.")) > base
+    plain_table = "| a | b |\n|---|---|\n| 1 | 2 |\n| 3 | 4 |"
+    fraction_table = plain_table + "\n| $\\dfrac{1}{2}$ | 5 |"
+    assert slides.cell_height(markdown(fraction_table)) - slides.cell_height(markdown(plain_table)) \
+        == 3 * slides.HEIGHT_PX["table line"]
+    assert slides.cell_height(markdown("$$\\frac{a}{b}$$")) > slides.cell_height(markdown("$$a + b$$"))
+    items = "\n".join(f"- item {k}" for k in range(6))
+    assert slides.cell_height(markdown(items)) > slides.cell_height(markdown("- item 0"))
+
+
+def test_a_sub_slide_starts_before_a_code_cell_that_does_not_fit():
+    heading = markdown("## Section\n\nText.")
+    tall = code(lines(40))                            # taller than a slide on its own
+    assert slides.cell_height(tall) > slides.SLIDE_HEIGHT
+    cells = [heading, code(lines(3)), markdown("More text."), code(lines(3)), tall, code(lines(3)),
+             markdown("### Exercise"), code(lines(4))]
+    assert slides.slide_types(cells) == ["slide", "-", "subslide", "-", "subslide", "subslide", "subslide", "-"]
+
+
+def test_the_split_keeps_a_short_cell_with_the_one_before_it():
+    """Three cells that need two sub-slides: the short last one goes with the middle one,
+    not alone on a slide of its own."""
+    text, middle, short = markdown("Text.\n\n" + "word " * 120), code(lines(15)), code("check()")
+    heights = [slides.cell_height(c) for c in (text, middle, short)]
+    assert heights[0] + heights[1] <= slides.SLIDE_HEIGHT < sum(heights)
+    assert heights[1] + heights[2] <= slides.SLIDE_HEIGHT
+    assert slides.slide_types([markdown("# Title"), text, middle, short]) == ["slide", "subslide", "subslide", "-"]
+
+
+def test_slide_types_keep_authored_types_and_ignore_stale_ones():
+    cells = [markdown("# Title", "subslide"), code(lines(3), slide_type="subslide"),
+             markdown("Skipped.", "skip"), markdown("Say this.", "notes"), code(lines(2), slide_type="fragment"),
+             code(lines(40)), code(lines(40), slide_type="fragment")]
+    # A fragment stays on its sub-slide even when it does not fit; skip and notes take no room.
+    assert slides.slide_types(cells) == ["slide", "-", "skip", "notes", "fragment", "subslide", "fragment"]
+    assert slides.slide_types(cells) == slides.slide_types(copy.deepcopy(cells))
+
+
+def test_prepared_notebooks_carry_what_jupyterlab_and_rise_read():
+    nb = nbformat.read(slides.SOLUTIONS / "07_xor.ipynb", as_version=4)
+    nb.metadata["kernelspec"] = {"display_name": "Python 3", "language": "python", "name": "python3"}
+    for cell in nb.cells:
+        cell.metadata.pop("slideshow", None)
+    course.prepare_solution(nb, "07_xor")
+    assert nb.metadata["kernelspec"] == {"display_name": "Python 3 (ipykernel)", "language": "python",
+                                         "name": "python3"}
+    assert nb.metadata["rise"] == {"scroll": True}
+    assert [c.metadata["slideshow"]["slide_type"] for c in nb.cells] == slides.slide_types(nb.cells)
+
+
+def test_build_without_executing_keeps_the_outputs_of_unchanged_cells(tmp_path, monkeypatch, capsys):
+    stem = "07_xor"
+    solutions, notebooks = tmp_path / "solutions", tmp_path / "notebooks"
+    solutions.mkdir()
+    notebooks.mkdir()
+    shutil.copy(course.SOLUTIONS / f"{stem}.ipynb", solutions)
+    shutil.copy(course.NOTEBOOKS / f"{stem}.ipynb", notebooks)
+    monkeypatch.setattr(course, "SOLUTIONS", solutions)
+    monkeypatch.setattr(course, "NOTEBOOKS", notebooks)
+    monkeypatch.setattr(course.exercise_data, "write", lambda: None)
+    stored = nbformat.read(notebooks / f"{stem}.ipynb", as_version=4)
+    solution = nbformat.read(solutions / f"{stem}.ipynb", as_version=4)
+    code_cells = [c for c in solution.cells if c.cell_type == "code" and c.outputs and BEGIN not in c.source]
+    edited = code_cells[1]
+    edited.source += "\n# edited"
+    next(c for c in solution.cells if c.cell_type == "markdown").source += "\n\nAn edited sentence."
+    nbformat.write(solution, solutions / f"{stem}.ipynb")
+
+    assert course.build([stem], run=False) == []
+    learner = nbformat.read(notebooks / f"{stem}.ipynb", as_version=4)
+    rebuilt = nbformat.read(solutions / f"{stem}.ipynb", as_version=4)
+    assert [c.get("outputs") for c in rebuilt.cells] == [c.get("outputs") for c in solution.cells]
+    before = {c.id: c for c in stored.cells}
+    kept = [c for c in learner.cells if c.cell_type == "code" and c.id != edited.id]
+    assert kept and all(c.outputs == before[c.id].outputs for c in kept)
+    assert all(c.execution_count == before[c.id].execution_count for c in kept)
+    assert sum(bool(c.outputs) for c in kept) > 5
+    changed = next(c for c in learner.cells if c.id == edited.id)
+    assert changed.outputs == [] and changed.execution_count is None
+    assert learner.metadata["widgets"] == stored.metadata["widgets"]
+    assert "1 code cell(s) changed" in capsys.readouterr().out
+    assert (notebooks / "rise.css").read_text() == (slides.VENDORED / "rise.css").read_text()
 
 
 @pytest.fixture(scope="module")
