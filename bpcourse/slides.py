@@ -1,13 +1,19 @@
-"""Slide decks of the course notebooks that open with no network.
+"""Slides for a lecture room: where sub-slides start, and decks that open with no network.
 
-Each notebook carries ``slideshow.slide_type`` metadata (``bpcourse build``
-writes it), so it can be presented live in JupyterLab with RISE, or exported
-as a reveal.js deck. ``jupyter nbconvert --to slides`` on its own loads
-reveal.js, require.js, jQuery and MathJax from CDNs, so its decks stay blank
-without internet. This module exports with nbconvert's ``SlidesExporter``
-and a small template override, and copies every asset the deck loads next
-to it, linked by relative URLs: the output folder opens from disk or a USB
-stick, in any browser, with no network.
+Each notebook carries ``slideshow.slide_type`` metadata, which ``bpcourse
+build`` writes with ``slide_types`` below (a sub-slide starts before a code
+cell that would not fit on a 1280x720 slide), so it can be presented live in
+JupyterLab with RISE (``rise.css`` beside the notebooks sets lecture sizes),
+or exported as a reveal.js deck. ``jupyter nbconvert --to slides`` on its own
+loads reveal.js, require.js, jQuery and MathJax from CDNs, so its decks stay
+blank without internet. This module exports with nbconvert's
+``SlidesExporter`` and a small template override, and copies every asset the
+deck loads next to it, linked by relative URLs: the output folder opens from
+disk or a USB stick, in any browser, with no network. A deck is laid out on a
+1280x720 canvas that reveal.js scales to the screen, with the sizes of
+``rise.css`` (``slide_assets/deck.css``: about 20 px text, 17 px code, long
+lines wrapped); a slide taller than the screen scrolls (``--no-scroll`` cuts
+it off instead).
 
     python -m bpcourse slides                        # every solutions/*.ipynb -> ./slides/
     python -m bpcourse slides solutions/05_four_equations.ipynb --out /media/usb/decks
@@ -26,7 +32,7 @@ Where the assets come from (installed from PyPI, nothing is fetched at run time)
 The stock reveal template needs require.js only to load reveal.js and its
 notes plugin (AMD ``require([...])``), jQuery only for ``reveal_scroll``, and
 its MathJax hook calls MathJax 2's ``MathJax.Hub``. The override here loads
-reveal.js with plain ``<script>`` tags, scrolls tall slides without jQuery and
+reveal.js with plain ``<script>`` tags, scrolls tall slides with CSS alone and
 configures MathJax 3, so neither require.js nor jQuery is shipped. Mermaid
 (an ES module import, which browsers refuse from ``file://``) and the
 ipywidgets HTML manager (fetched from a CDN) are left out: a widget output
@@ -94,42 +100,46 @@ window.MathJax = {
 };
 </script>
 <script src="{{ resources.mathjax_url }}"></script>
-<style type="text/css">
-.reveal mjx-container[display="true"] { margin: 0.5em 0; }
-.bp-widget-note { color: #666; }
-</style>
 {%- endblock html_head_js_mathjax -%}
+
+{#- Lecture sizes, wrapped lines and scrolling (deck.css), after nbconvert's own styles so they win. -#}
+{%- block html_head_css -%}
+<style type="text/css">
+{{ resources.bp_deck_css }}
+</style>
+{%- endblock html_head_css -%}
+
+{#- Pygments escapes the code it highlights; sanitizing it again with bleach cost a second per deck. -#}
+{% block input %}
+<div class="jp-CodeMirrorEditor jp-Editor jp-InputArea-editor" data-type="inline">
+     <div class="cm-editor cm-s-jupyter">
+{%- if resources.should_sanitize_html %}
+{{ cell.source | highlight_code(metadata=cell.metadata) | clean_html }}
+{%- else %}
+{{ cell.source | highlight_code(metadata=cell.metadata) }}
+{%- endif %}
+     </div>
+</div>
+{%- endblock input %}
 
 {% block footer_js %}
 {%- set prefix = resources.reveal.url_prefix -%}
 <script src="{{ prefix }}/dist/reveal.js"></script>
 <script src="{{ prefix }}/plugin/notes/notes.js"></script>
 <script>
-(function () {
-  var scroll = {{ resources.reveal.scroll | default(false, true) | json_dumps }};
-  function setScrollingSlide() {
-    if (scroll !== true) { return; }
-    var limit = document.querySelector('.reveal').offsetHeight * 0.95;
-    document.querySelectorAll('section.present section').forEach(function (section) {
-      if (section.offsetHeight > limit) {
-        section.style.height = 'calc(95vh)';
-        section.style.overflowY = 'scroll';
-        section.style.marginTop = '20px';
-      }
-    });
-  }
-  Reveal.initialize({
-    controls: true,
-    progress: true,
-    history: true,
-    transition: "{{ resources.reveal.transition | default('slide', true) }}",
-    slideNumber: "{{ resources.reveal.number | default('', true) }}",
-    plugins: [RevealNotes],
-    width: {{ resources.reveal.width | default('960', true) }},
-    height: {{ resources.reveal.height | default('700', true) }}
-  }).then(setScrollingSlide);
-  Reveal.on('slidechanged', setScrollingSlide);
-})();
+Reveal.initialize({
+  controls: true,
+  progress: true,
+  history: true,
+  transition: "{{ resources.reveal.transition | default('slide', true) }}",
+  slideNumber: "{{ resources.reveal.number | default('', true) }}",
+  plugins: [RevealNotes],
+  // A 16:9 canvas that reveal.js scales to the screen: a slide that fits
+  // at 1280x720 fits at 1920x1080 too, only larger.
+  width: {{ resources.reveal.width | default('1280', true) }},
+  height: {{ resources.reveal.height | default('720', true) }},
+  margin: 0.02
+});
 </script>
 {% endblock footer_js %}
 """
@@ -519,7 +529,23 @@ def _prepare(nb):
     return nb
 
 
-def make_exporter(theme="white", transition="slide", scroll=False):
+# A slide taller than the screen scrolls (mouse wheel, touchpad) instead of being cut off.
+SCROLL_CSS = """
+.reveal .slides > section:not(.stack),
+.reveal .slides > section > section {
+  max-height: 100%;
+  overflow-y: auto;
+}
+"""
+
+
+def deck_css(scroll=True):
+    """The style sheet every deck inlines: lecture sizes, wrapped code, and scrolling."""
+    css = (VENDORED / "deck.css").read_text(encoding="utf-8")
+    return css + SCROLL_CSS if scroll else css
+
+
+def make_exporter(theme="white", transition="slide", scroll=True):
     """An nbconvert ``SlidesExporter`` whose decks load only ``slide_assets/``."""
     from jinja2 import DictLoader
     from nbconvert import SlidesExporter
@@ -535,6 +561,8 @@ def make_exporter(theme="white", transition="slide", scroll=False):
         # Not loaded by the template above; set so no CDN address is left in the resources.
         require_js_url="", jquery_url="", mermaid_js_url="", mermaid_layout_elk_js_url="",
         embed_images=True,
+        # "In [12]:" beside every cell costs a slide 110 px of width and says nothing in a lecture.
+        exclude_input_prompt=True, exclude_output_prompt=True,
     )
 
 
@@ -543,7 +571,8 @@ def export_deck(notebook, out_dir, exporter=None):
     notebook = Path(notebook)
     exporter = exporter or make_exporter()
     nb = _prepare(nbformat.read(notebook, as_version=4))
-    resources = {"metadata": {"name": notebook.stem, "path": str(notebook.parent.resolve())}}
+    resources = {"metadata": {"name": notebook.stem, "path": str(notebook.parent.resolve())},
+                 "bp_deck_css": deck_css(exporter.reveal_scroll)}
     try:
         body, _ = exporter.from_notebook_node(nb, resources=resources)
     except ValueError as error:   # e.g. "All cells are hidden, cannot create slideshow"
@@ -553,7 +582,7 @@ def export_deck(notebook, out_dir, exporter=None):
     return out
 
 
-def export_decks(notebooks, out_dir, theme="white", transition="slide", scroll=False):
+def export_decks(notebooks, out_dir, theme="white", transition="slide", scroll=True):
     """Export every notebook into ``out_dir`` and copy the assets there; return the deck paths."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -577,7 +606,8 @@ def main(argv=None):
                         help="folder for the decks and their assets (default: ./slides)")
     parser.add_argument("--theme", default="white", help="reveal.js theme (default: white)")
     parser.add_argument("--transition", default="slide", help="reveal.js transition (default: slide)")
-    parser.add_argument("--scroll", action="store_true", help="let slides taller than the screen scroll")
+    parser.add_argument("--scroll", action=argparse.BooleanOptionalAction, default=True,
+                        help="slides taller than the screen scroll (default); --no-scroll cuts them off")
     args = parser.parse_args(argv)
     notebooks = args.notebooks or sorted(SOLUTIONS.glob("*.ipynb"))
     if not notebooks:

@@ -1,4 +1,4 @@
-"""The course build's slide layout, and offline slide decks (``python -m bpcourse slides``).
+"""Slides: the course build's slide layout, and the offline decks (``python -m bpcourse slides``).
 
 The layout (``bpcourse.slides.slide_types``) is checked on made-up cells: a
 sub-slide starts before a code cell that would not fit, from heights estimated
@@ -6,13 +6,15 @@ from the notebook alone. ``python -m bpcourse build --no-execute`` must keep the
 stored outputs of unchanged cells.
 
 Every solution notebook, plus a small synthetic one (slide metadata, LaTeX,
-a code cell with a PNG plot), is exported once into a temporary folder. Each
-deck must hold one <section> per slide and subslide that its cells'
+a code cell with a PNG plot, a line too long for the slide, a cell taller
+than the slide), is exported once into a temporary folder. Each deck must
+hold one <section> per slide and subslide that its cells'
 ``slideshow.slide_type`` metadata implies, load every script and style sheet
 from a relative path that exists in the output folder, and carry the
-notebook's title. Then headless Chromium opens the decks with every request
-that is not ``file://`` aborted: reveal.js must start with the right number
-of slides, and MathJax must typeset the formulas without a TeX error.
+notebook's title. Then one headless Chromium opens each deck once, at
+1280x720, with every request that is not ``file://`` aborted: reveal.js must
+start with the right number of slides, MathJax must typeset the formulas
+without a TeX error, and no slide may overflow (see ``test_no_slide_overflows``).
 """
 import base64
 import copy
@@ -54,8 +56,13 @@ def _png_plot():
     return base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
+LONG_LINE = "values = [" + ", ".join(f"{k} * weight_{k}" for k in range(24)) + "]"   # wider than any slide
+TALL_CELL = "\n".join(f"step_{k} = {k} ** 2   # one line of a cell taller than the slide" for k in range(45))
+
+
 def synthetic_notebook():
-    """Two slides (the second with a subslide), a skipped cell, notes, LaTeX and a PNG output."""
+    """Three slides (the second with two subslides), a skipped cell, notes, LaTeX, a PNG
+    output, a code line too long for the slide, and a cell taller than the slide."""
     def cell(kind, source, slide_type):
         new = nbformat.v4.new_markdown_cell if kind == "markdown" else nbformat.v4.new_code_cell
         c = new(source)
@@ -76,9 +83,12 @@ def synthetic_notebook():
         cell("markdown", "Say: the loss falls.", "notes"),
         cell("markdown", "### Backward pass\n\n" r"$\delta^l = ((w^{l+1})^T \delta^{l+1}) \odot \sigma'(z^l)$",
              "subslide"),
+        cell("code", LONG_LINE, "-"),
+        cell("code", TALL_CELL, "subslide"),
+        cell("markdown", "## The end", "slide"),
     ]
     nb = nbformat.v4.new_notebook(cells=cells)
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
     return nb
 
 
@@ -368,6 +378,85 @@ def test_the_cli_exports_into_a_folder_with_its_assets(tmp_path, capsys):
     assert slides.main([str(tmp_path / "missing.ipynb"), "--out", str(out)]) == 2
 
 
+# --- In Chromium: one browser, one page per deck --------------------------------
+
+SCREEN = {"width": 1280, "height": 720}
+
+# Every leaf <section> (a slide or sub-slide) of the deck, shown in turn with no
+# transition, measured as it is on screen: its box, whether its content is taller
+# than its box and whether it scrolls, its cells, and every element whose content
+# is wider than its box (MathJax's own inner elements aside: their parents show it).
+MEASURE_SLIDE = """function measureSlide(section) {
+  const box = section.getBoundingClientRect();
+  const cells = [...section.querySelectorAll('.jp-Cell')];
+  // A formula counts as one box: what MathJax draws inside it is its own business.
+  const inside = [...section.querySelectorAll('*:not(mjx-container *)')];
+  const name = e => e.tagName.toLowerCase() + '.' + String(e.className).split(' ')[0];
+  // Cut off or scrolling sideways: content wider than a box that does not show overflow.
+  const clipped = [section, ...inside]
+    .filter(e => e.clientWidth > 0 && e.scrollWidth > e.clientWidth + 1
+                 && (e === section || getComputedStyle(e).overflowX !== 'visible'))
+    .map(e => name(e) + ' holds ' + e.scrollWidth + ' px in ' + e.clientWidth + ' px');
+  // Drawn past the slide's right edge. A run of text may end in a space that hangs
+  // over the edge where a wrapped code line breaks (CSS pre-wrap keeps it): allow one.
+  const past = e => e.getBoundingClientRect().right - box.right;
+  const beyond = inside
+    .filter(e => e.getBoundingClientRect().width > 0
+                 && past(e) > (getComputedStyle(e).display === 'inline' ? 12 : 1))
+    .map(e => name(e) + ' ends ' + Math.round(past(e)) + ' px right of the slide');
+  const heading = section.querySelector('h1, h2, h3') || section;
+  return {title: heading.innerText.trim().split('\\n')[0].slice(0, 50),
+          top: box.top, bottom: box.bottom, left: box.left, right: box.right,
+          scrollHeight: section.scrollHeight, clientHeight: section.clientHeight,
+          overflowY: getComputedStyle(section).overflowY, cells: cells.length,
+          wide: clipped.concat(beyond).slice(0, 3)};
+}"""
+MEASURE_DECK = """() => {
+  %s
+  Reveal.configure({transition: 'none', backgroundTransition: 'none'});
+  return Reveal.getSlides().map(section => {
+    const at = Reveal.getIndices(section);
+    Reveal.slide(at.h, at.v);
+    return Object.assign({h: at.h, v: at.v}, measureSlide(section));
+  });
+}""" % MEASURE_SLIDE
+
+
+def overflow_problems(measured, width, height):
+    """Why slides overflow a ``width`` x ``height`` screen; [] when none does.
+
+    "No slide overflows" means, for every slide: it lies within the screen, so
+    nothing is cut off or out of reach; nothing is drawn past its right edge and
+    no box cuts off or scrolls sideways content wider than itself, so no line
+    runs off the right edge (a formula a few px wider than its table cell, drawn
+    over the cell's padding, is fine); and a slide whose
+    content is taller than its box scrolls (mouse wheel) and holds a single cell,
+    since the build splits everything else into sub-slides that fit: only a
+    cell taller than a slide on its own needs scrolling.
+    """
+    problems = []
+    for s in measured:
+        where = f"slide {s['h']}/{s['v']} ({s['title']!r})"
+        if s["top"] < -1 or s["left"] < -1 or s["bottom"] > height + 1 or s["right"] > width + 1:
+            problems.append(f"{where} lies outside the {width}x{height} screen: top {s['top']:.0f}, "
+                            f"bottom {s['bottom']:.0f}, left {s['left']:.0f}, right {s['right']:.0f}")
+        if s["wide"]:
+            problems.append(f"{where} overflows to the right: {s['wide']}")
+        if s["scrollHeight"] > s["clientHeight"] + 1:
+            if s["overflowY"] not in ("auto", "scroll"):
+                problems.append(f"{where} is cut off: {s['scrollHeight']} px of content in a "
+                                f"{s['clientHeight']} px slide that does not scroll")
+            elif s["cells"] != 1:
+                problems.append(f"{where} needs scrolling ({s['scrollHeight']} px in {s['clientHeight']} px) "
+                                f"but holds {s['cells']} cells: the build should have started a sub-slide")
+    return problems
+
+
+def scrolling(measured):
+    """The slides whose content is taller than their box (they scroll)."""
+    return [s for s in measured if s["scrollHeight"] > s["clientHeight"] + 1]
+
+
 @pytest.fixture(scope="module")
 def browser():
     if not CHROMIUM.exists():
@@ -379,45 +468,88 @@ def browser():
         browser.close()
 
 
-@pytest.mark.parametrize("name", NAMES)
-def test_deck_starts_offline_in_chromium(exported, browser, name):
-    notebook, deck = exported[name]
-    nb = nbformat.read(notebook, as_version=4)
-    n_slides, n_subslides = expected_slides(nb)
+def open_deck(browser, deck, viewport=SCREEN):
+    """Open ``deck`` offline; return what it loaded and logged, its counts and its slides measured."""
     out = deck.parent.resolve()
-    page = browser.new_page()
-    remote, outside, problems = [], [], []
+    page = browser.new_page(viewport=viewport)
+    run = {"remote": [], "outside": [], "problems": []}
 
     def only_local_files(route):
         url = route.request.url
         if not url.startswith("file://"):
-            remote.append(url)
+            run["remote"].append(url)
             return route.abort()
         if not Path(unquote(urlsplit(url).path)).resolve().is_relative_to(out):
-            outside.append(url)
+            run["outside"].append(url)
         return route.continue_()
 
     page.route("**/*", only_local_files)
-    page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
-    page.on("console", lambda m: problems.append(f"console {m.type}: {m.text}")
+    page.on("pageerror", lambda error: run["problems"].append(f"page error: {error}"))
+    page.on("console", lambda m: run["problems"].append(f"console {m.type}: {m.text}")
             if m.type in ("error", "warning") else None)
     try:
         page.goto(deck.resolve().as_uri())
         page.wait_for_function("window.Reveal && Reveal.isReady() && window.MathJax && MathJax.startup"
                                " && MathJax.startup.promise", timeout=20_000)
         page.evaluate("MathJax.startup.promise")      # resolves when the first typesetting is done
-        total = page.evaluate("Reveal.getTotalSlides()")
-        formulas = page.evaluate("document.querySelectorAll('.reveal .slides mjx-container svg').length")
-        sections = page.evaluate("document.querySelectorAll('.reveal .slides section').length")
+        run["total"] = page.evaluate("Reveal.getTotalSlides()")
+        run["formulas"] = page.evaluate("document.querySelectorAll('.reveal .slides mjx-container svg').length")
+        run["sections"] = page.evaluate("document.querySelectorAll('.reveal .slides section').length")
+        run["scale"] = page.evaluate("Reveal.getScale()")
+        run["slides"] = page.evaluate(MEASURE_DECK)
     finally:
         page.close()
-    assert remote == [], f"{deck.name} tried to reach the network: {remote}"
-    assert outside == [], f"{deck.name} read files outside its output folder: {outside}"
-    assert problems == [], f"{deck.name}: {problems}"
-    assert total == n_subslides, f"{deck.name}: reveal.js counts {total} slides, the metadata {n_subslides}"
-    assert sections == n_slides + n_subslides
+    return run
+
+
+@pytest.fixture(scope="module")
+def deck_runs(exported, browser):
+    """Each deck opened once at 1280x720: ``{name: open_deck(...)}``."""
+    return {name: open_deck(browser, deck) for name, (_, deck) in exported.items()}
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_deck_starts_offline_in_chromium(exported, deck_runs, name):
+    notebook, deck = exported[name]
+    run = deck_runs[name]
+    nb = nbformat.read(notebook, as_version=4)
+    n_slides, n_subslides = expected_slides(nb)
+    assert run["remote"] == [], f"{deck.name} tried to reach the network: {run['remote']}"
+    assert run["outside"] == [], f"{deck.name} read files outside its output folder: {run['outside']}"
+    assert run["problems"] == [], f"{deck.name}: {run['problems']}"
+    assert run["total"] == n_subslides, f"{deck.name}: reveal.js counts {run['total']} slides, the metadata {n_subslides}"
+    assert run["sections"] == n_slides + n_subslides
     has_math = "$" in "".join(c.source for c in nb.cells if c.cell_type == "markdown")
     if name == SYNTHETIC or has_math:
-        assert formulas > 0, f"{deck.name}: MathJax typeset no formula"
+        assert run["formulas"] > 0, f"{deck.name}: MathJax typeset no formula"
     if name == SYNTHETIC:
-        assert formulas == 3
+        assert run["formulas"] == 3
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_no_slide_overflows_at_1280x720(deck_runs, name):
+    run = deck_runs[name]
+    assert len(run["slides"]) == run["total"]
+    problems = overflow_problems(run["slides"], SCREEN["width"], SCREEN["height"])
+    assert problems == [], "\n".join(problems)
+
+
+def test_the_synthetic_deck_wraps_the_long_line_and_scrolls_the_tall_cell(deck_runs):
+    """The synthetic deck has both: the checks above must have had something to pass."""
+    slides_ = deck_runs[SYNTHETIC]["slides"]
+    tall = scrolling(slides_)
+    assert [(s["h"], s["v"], s["cells"], s["overflowY"]) for s in tall] == [(1, 2, 1, "auto")]
+    with_long_line = next(s for s in slides_ if (s["h"], s["v"]) == (1, 1))
+    assert with_long_line["wide"] == [] and with_long_line["cells"] == 2
+
+
+def test_a_deck_at_1920x1080_is_the_1280x720_deck_larger(exported, browser, deck_runs):
+    """reveal.js lays a deck out on a 1280x720 canvas and scales it to the screen, so a
+    1920x1080 screen shows the same slides half as large again, overflowing nowhere."""
+    large = {"width": 1920, "height": 1080}
+    run = open_deck(browser, exported[SYNTHETIC][1], viewport=large)
+    small = deck_runs[SYNTHETIC]
+    assert run["scale"] == pytest.approx(1.5 * small["scale"], rel=1e-3)
+    layout = [(s["scrollHeight"], s["clientHeight"], s["cells"]) for s in run["slides"]]
+    assert layout == [(s["scrollHeight"], s["clientHeight"], s["cells"]) for s in small["slides"]]
+    assert overflow_problems(run["slides"], large["width"], large["height"]) == []
