@@ -105,7 +105,11 @@ def solution_lines(source):
 
 def set_slide_metadata(nb):
     """Slide types on every cell (``bpcourse.slides.slide_types``, from the cells and
-    their outputs) and the notebook's ``kernelspec`` and ``rise`` metadata, in place."""
+    their outputs) and the notebook's ``kernelspec`` and ``rise`` metadata, in place.
+
+    Each copy gets the split its own outputs need: an unfinished exercise's
+    traceback in the learner's copy can need a sub-slide the solution does not.
+    """
     for cell, slide_type in zip(nb.cells, slides.slide_types(nb.cells)):
         cell.metadata["slideshow"] = {"slide_type": slide_type}
     nb.metadata["kernelspec"] = dict(KERNELSPEC)
@@ -278,6 +282,7 @@ def build(names=(), run=True):
             if missing:
                 print(f"notebooks/{stem}.ipynb: {missing} code cell(s) changed and have no outputs; "
                       "build without --no-execute to store them", flush=True)
+        set_slide_metadata(student)  # the learner's own outputs (tracebacks) decide its sub-slides
         nbformat.write(nb, path)
         nbformat.write(student, student_path)
     return problems
@@ -297,17 +302,22 @@ def stale():
     problems += [f"notebooks/{stem}.ipynb has no solution notebook" for stem in extra]
     for stem in stems:
         solution = nbformat.read(SOLUTIONS / f"{stem}.ipynb", as_version=4)
+        student_path = NOTEBOOKS / f"{stem}.ipynb"
+        have = nbformat.read(student_path, as_version=4) if student_path.exists() else None
         prepared = copy.deepcopy(solution)
         prepare_solution(prepared, stem)
         if ([c.metadata for c in prepared.cells] != [c.metadata for c in solution.cells]
                 or any(prepared.metadata.get(k) != solution.metadata.get(k) for k in PREPARED_METADATA)):
             problems.append(f"solutions/{stem}.ipynb: metadata not prepared")
-        student_path = NOTEBOOKS / f"{stem}.ipynb"
-        if not student_path.exists():
+        if have is None:
             problems.append(f"notebooks/{stem}.ipynb is missing")
             continue
-        have = nbformat.read(student_path, as_version=4)
         want = make_student(prepared, stem)
+        if len(want.cells) == len(have.cells):  # its sub-slides follow its own stored outputs
+            for cell, stored in zip(want.cells, have.cells):
+                if cell.cell_type == "code":
+                    cell.outputs = stored.get("outputs", [])
+            set_slide_metadata(want)
         if any(have.metadata.get(k) != want.metadata.get(k) for k in PREPARED_METADATA):
             problems.append(f"notebooks/{stem}.ipynb: metadata not prepared")
         have_cells = [(c.cell_type, c.source, c.metadata) for c in have.cells]

@@ -173,6 +173,7 @@ HEIGHT_PX = {
 _TALL_TEX = re.compile(r"\\(?:frac|dfrac|sum|prod|int|begin|binom|sqrt|left)(?![a-zA-Z])")
 _LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s")
 _TABLE_RULE = re.compile(r"^\|?[\s:|-]+\|?$")
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")    # colours in a traceback take no room
 
 
 def _wrapped(text, width):
@@ -329,7 +330,7 @@ def _code_features(cell):
         if output.get("output_type") == "stream":
             features["output line"] += _text_lines(output.get("text", ""))
         elif output.get("output_type") == "error":
-            features["output line"] += _text_lines("\n".join(output.get("traceback", [])))
+            features["output line"] += _text_lines(_ANSI.sub("", "\n".join(output.get("traceback", []))))
         else:
             data = output.get("data", {})
             image = next((m for m in ("image/png", "image/jpeg", "image/svg+xml") if m in data), None)
@@ -410,6 +411,7 @@ def slide_types(cells):
     "fragment", "skip" and "notes" set by hand are kept ("skip" and "notes"
     take no room; a fragment stays with the cell before it).
     """
+    heights = [cell_height(c) for c in cells]
     types = ["-"] * len(cells)
     run = []                                   # indices of the cells sharing the current sub-slide
     for index, cell in enumerate(cells):
@@ -422,15 +424,15 @@ def slide_types(cells):
         if not run:
             kind = "slide"
         if kind is not None and authored != "fragment":
-            _mark(cells, types, run)
+            _mark(heights, types, run)
             types[index] = kind
             run = []
         run.append(index)
-    _mark(cells, types, run)
+    _mark(heights, types, run)
     return types
 
 
-def _mark(cells, types, run):
+def _mark(heights, types, run):
     """Set "subslide" where ``_split`` starts a sub-slide inside ``run`` (a list of cell
     indices, whose first cell already starts one). A fragment stays with the cell before it."""
     if not run:
@@ -441,8 +443,7 @@ def _mark(cells, types, run):
             groups[-1].append(index)
         else:
             groups.append([index])
-    heights = [sum(cell_height(cells[i]) for i in group) for group in groups]
-    for start in _split(heights)[1:]:
+    for start in _split([sum(heights[i] for i in group) for group in groups])[1:]:
         types[groups[start][0]] = "subslide"
 
 

@@ -6,10 +6,11 @@ with the ``rise.css`` the course build writes beside them. One headless
 Chromium at 1280x720 presents, with RISE, a sampler notebook made of real
 cells: from each solution notebook, the sub-slides most likely to overflow
 (the fullest sub-slide of several cells by the build's estimate, the one with
-the longest code line, and the tallest). Loading a notebook into RISE takes
-5-10 s of CPU on a slow machine, so the sampler stands in for the 12
-notebooks (~280 slides); the offline decks (tests/test_slides.py) check every
-slide of every notebook with the same sizes and the same rule. RISE must show
+the longest code line, and the tallest), and from each learner copy the
+fullest one (with an unfinished exercise's traceback). Loading a notebook
+into RISE takes 5-10 s of CPU on a slow machine, so the sampler stands in for
+the 24 notebooks (~800 slides); the offline decks (tests/test_slides.py)
+check every slide of every solution notebook with the same sizes and rule. RISE must show
 lecture sizes (rise.css), honour the notebooks' ``rise.scroll``, and no slide
 may overflow (``test_slides.overflow_problems``).
 
@@ -67,25 +68,29 @@ def longest_line(cells):
     return max((len(line) for c in cells if c.cell_type == "code" for line in c.source.split("\n")), default=0)
 
 
-def sampler_notebook(paths):
-    """A notebook of real sub-slides: from each notebook, the fullest one of several
-    cells (estimated), the one with the longest code line and the tallest, each
-    shown as a slide of its own; notebook metadata from the first notebook."""
+def sampler_notebook(solutions, learner_copies):
+    """A notebook of real sub-slides, each shown as a slide of its own: from each
+    solution notebook the fullest one of several cells (by the build's estimate),
+    the one with the longest code line and the tallest; from each learner copy the
+    fullest one of several cells (tracebacks of unfinished exercises). Notebook
+    metadata from the first solution notebook."""
     first, cells = None, []
-    for path in paths:
+    for path in list(solutions) + list(learner_copies):
         nb = nbformat.read(path, as_version=4)
         first = first or nb
         groups = sub_slides(nb)
         heights = [sum(slides.cell_height(c) for c in g) for g in groups]
         several = [i for i, g in enumerate(groups) if len(g) > 1]
-        picked = {max(range(len(groups)), key=lambda i: longest_line(groups[i])),
-                  max(range(len(groups)), key=lambda i: heights[i])}
-        if several:
-            picked.add(max(several, key=lambda i: heights[i]))
+        picked = {max(several, key=lambda i: heights[i])} if several else set()
+        if path in solutions:
+            picked |= {max(range(len(groups)), key=lambda i: longest_line(groups[i])),
+                       max(range(len(groups)), key=lambda i: heights[i])}
         for index in sorted(picked):
             group = copy.deepcopy(groups[index])
             group[0].metadata["slideshow"] = {"slide_type": "slide"}
             cells += group
+    for number, cell in enumerate(cells):
+        cell.id = f"sampler-{number}"       # a solution's cells and its learner copy's share ids
     sampler = copy.deepcopy(first)
     sampler.cells = cells
     return sampler
@@ -166,7 +171,7 @@ def served(tmp_path_factory):
     for path in NOTEBOOKS:
         shutil.copy2(path, root / "notebooks" / path.name)
     shutil.copy2(ROOT / "solutions" / "rise.css", root / "rise.css")
-    nbformat.write(sampler_notebook(SOLUTIONS), root / SAMPLER)
+    nbformat.write(sampler_notebook(SOLUTIONS, NOTEBOOKS), root / SAMPLER)
     return root
 
 
@@ -241,7 +246,7 @@ def rise_run(jupyterlab):
 
 def test_rise_presents_every_sub_slide_of_the_sampler(served, rise_run):
     sampler = nbformat.read(served / SAMPLER, as_version=4)
-    assert len(rise_run["slides"]) == len(sub_slides(sampler)) >= 2 * len(SOLUTIONS)
+    assert len(rise_run["slides"]) == len(sub_slides(sampler)) >= 2 * len(SOLUTIONS) + len(NOTEBOOKS)
     assert all(s["present"] for s in rise_run["slides"]), "a slide could not be shown"
     assert rise_run["formulas"] > 0, "MathJax typeset no formula"
 

@@ -135,6 +135,11 @@ def test_cell_height_counts_wrapped_code_lines_outputs_and_png_heights():
     # An image wider than the slide is scaled down to it.
     plot.outputs[0]["metadata"] = {"image/png": {"width": 2 * slides.IMAGE_WIDTH, "height": 600}}
     assert slides.cell_height(plot) - slides.cell_height(code("plot()")) == px["output"] + px["image"] + 300
+    # A traceback counts by the text it shows, not its colour codes.
+    coloured = "\x1b[0;31m" + "x" * (slides.CODE_CHARS - 10) + "\x1b[0m"
+    error = nbformat.v4.new_output("error", ename="ValueError", evalue="", traceback=[coloured, coloured])
+    assert slides.cell_height(code("f()", [error])) - slides.cell_height(code("f()")) \
+        == px["output"] + 2 * px["output line"]
     widget = nbformat.v4.new_output("display_data", data={
         "application/vnd.jupyter.widget-view+json": {"model_id": "m", "version_major": 2, "version_minor": 0}})
     assert slides.cell_height(code("show()", [widget])) > slides.SLIDE_HEIGHT
@@ -194,6 +199,20 @@ def test_prepared_notebooks_carry_what_jupyterlab_and_rise_read():
     assert [c.metadata["slideshow"]["slide_type"] for c in nb.cells] == slides.slide_types(nb.cells)
 
 
+def test_each_copy_is_split_by_its_own_outputs():
+    """An unfinished exercise's traceback in the learner's copy can need a sub-slide
+    that the solution, with its short output, does not."""
+    solution = nbformat.v4.new_notebook(cells=[markdown("## Exercise"), code(lines(10)), code("check()")])
+    learner = copy.deepcopy(solution)
+    learner.cells[2].outputs = [nbformat.v4.new_output(
+        "error", ename="NotImplementedError", evalue="exercise", traceback=[f"frame {k}" for k in range(12)])]
+    course.set_slide_metadata(solution)
+    course.set_slide_metadata(learner)
+    assert [c.metadata["slideshow"]["slide_type"] for c in solution.cells] == ["slide", "-", "-"]
+    assert [c.metadata["slideshow"]["slide_type"] for c in learner.cells] == ["slide", "-", "subslide"]
+    assert learner.metadata["rise"] == solution.metadata["rise"] == {"scroll": True}
+
+
 def test_build_without_executing_keeps_the_outputs_of_unchanged_cells(tmp_path, monkeypatch, capsys):
     stem = "07_xor"
     solutions, notebooks = tmp_path / "solutions", tmp_path / "notebooks"
@@ -226,6 +245,7 @@ def test_build_without_executing_keeps_the_outputs_of_unchanged_cells(tmp_path, 
     assert learner.metadata["widgets"] == stored.metadata["widgets"]
     assert "1 code cell(s) changed" in capsys.readouterr().out
     assert (notebooks / "rise.css").read_text() == (slides.VENDORED / "rise.css").read_text()
+    assert course.stale() == []    # the check agrees with what the build wrote
 
 
 @pytest.fixture(scope="module")
