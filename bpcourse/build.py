@@ -116,6 +116,22 @@ def set_slide_metadata(nb):
     nb.metadata["rise"] = dict(RISE)
 
 
+def as_javascript_numbers(value):
+    """``value`` (a notebook, or any part of one) with every whole-number float as an int.
+
+    JavaScript has one kind of number, so JupyterLab's front end saves 1.0 (in a
+    widget's stored state, say) as 1: written this way, a notebook comes back from
+    a save in JupyterLab, or from starting RISE (which saves first), unchanged.
+    """
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e21:
+        return int(value)
+    if isinstance(value, dict):
+        return type(value)((key, as_javascript_numbers(item)) for key, item in value.items())
+    if isinstance(value, list):
+        return [as_javascript_numbers(item) for item in value]
+    return value
+
+
 def prepare_solution(nb, notebook):
     """Set nbgrader and slide metadata on a solution notebook, in place; return its exercises.
 
@@ -283,8 +299,8 @@ def build(names=(), run=True):
                 print(f"notebooks/{stem}.ipynb: {missing} code cell(s) changed and have no outputs; "
                       "build without --no-execute to store them", flush=True)
         set_slide_metadata(student)  # the learner's own outputs (tracebacks) decide its sub-slides
-        nbformat.write(nb, path)
-        nbformat.write(student, student_path)
+        nbformat.write(as_javascript_numbers(nb), path)
+        nbformat.write(as_javascript_numbers(student), student_path)
     return problems
 
 

@@ -213,6 +213,14 @@ def test_each_copy_is_split_by_its_own_outputs():
     assert learner.metadata["rise"] == solution.metadata["rise"] == {"scroll": True}
 
 
+def test_numbers_are_written_as_jupyterlab_saves_them():
+    """JavaScript has one kind of number: JupyterLab saves a stored widget state's 1.0 as 1."""
+    state = {"max": 1.0, "min": -3.0, "step": 0.1, "values": [0.0, 2.5, 1e16], "label": "1.0", "on": True}
+    assert course.as_javascript_numbers(state) == {"max": 1, "min": -3, "step": 0.1, "values": [0, 2.5, 10**16],
+                                                   "label": "1.0", "on": True}
+    assert all(type(v) is int for v in course.as_javascript_numbers([1.0, -3.0]))
+
+
 def test_build_without_executing_keeps_the_outputs_of_unchanged_cells(tmp_path, monkeypatch, capsys):
     stem = "07_xor"
     solutions, notebooks = tmp_path / "solutions", tmp_path / "notebooks"
