@@ -509,21 +509,21 @@ def browser():
 
 
 def open_deck(browser, deck, viewport=SCREEN):
-    """Open ``deck`` offline; return what it loaded and logged, its counts and its slides measured."""
+    """Open ``deck`` with the network off; return what it requested and logged, its
+    counts and its slides measured."""
     out = deck.parent.resolve()
-    page = browser.new_page(viewport=viewport)
+    context = browser.new_context(offline=True, viewport=viewport)   # any http(s) request fails
+    page = context.new_page()
     run = {"remote": [], "outside": [], "problems": []}
 
-    def only_local_files(route):
-        url = route.request.url
+    def record(request):     # a listener, not a route: requests are not held up on their way
+        url = request.url
         if not url.startswith("file://"):
             run["remote"].append(url)
-            return route.abort()
-        if not Path(unquote(urlsplit(url).path)).resolve().is_relative_to(out):
+        elif not Path(unquote(urlsplit(url).path)).resolve().is_relative_to(out):
             run["outside"].append(url)
-        return route.continue_()
 
-    page.route("**/*", only_local_files)
+    page.on("request", record)
     page.on("pageerror", lambda error: run["problems"].append(f"page error: {error}"))
     page.on("console", lambda m: run["problems"].append(f"console {m.type}: {m.text}")
             if m.type in ("error", "warning") else None)
@@ -538,7 +538,7 @@ def open_deck(browser, deck, viewport=SCREEN):
         run["scale"] = page.evaluate("Reveal.getScale()")
         run["slides"] = page.evaluate(MEASURE_DECK)
     finally:
-        page.close()
+        context.close()
     return run
 
 
