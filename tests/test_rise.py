@@ -1,26 +1,27 @@
 """Presenting live with RISE (jupyterlab-rise), and opening the notebooks in JupyterLab.
 
 One JupyterLab server (on 127.0.0.1, a free port, no token, every setting and
-runtime file in a temporary folder) serves copies of the solution notebooks
-with the ``rise.css`` the course build writes beside them. One headless
-Chromium at 1280x720 presents, with RISE, a sampler notebook made of real
-cells: from each solution notebook, the sub-slides most likely to overflow
-(the fullest sub-slide of several cells by the build's estimate, the one with
-the longest code line, and the tallest), and from each learner copy the
-fullest one (with an unfinished exercise's traceback). Loading a notebook
-into RISE takes 5-10 s of CPU on a slow machine, so the sampler stands in for
-the 24 notebooks (~800 slides); the offline decks (tests/test_slides.py)
-check every slide of every solution notebook with the same sizes and rule. RISE must show
-lecture sizes (rise.css), honour the notebooks' ``rise.scroll``, and no slide
-may overflow (``test_slides.overflow_problems``).
+runtime file in a temporary folder) serves copies of the notebooks with the
+``rise.css`` the course build writes beside them. One headless Chromium at
+1280x720 presents, with RISE, a sampler notebook made of real cells: from each
+solution notebook the sub-slides most likely to overflow (the fullest one of
+several cells by the build's estimate, the one with the longest code line, and
+the tallest), and from each learner copy the fullest one (where an unfinished
+exercise's traceback shows). Loading a notebook into RISE takes 5-10 s of CPU
+on a slow machine, so the sampler stands in for the 24 notebooks (~800
+slides); the offline decks (tests/test_slides.py) check every slide of every
+solution notebook with the same sizes and rule. RISE must show lecture sizes
+(rise.css), honour the notebooks' ``rise.scroll``, and no slide may overflow
+(``test_slides.overflow_problems``).
 
 RISE's settings for the run (transition "none", no automatic cell selection,
 start at the first slide) only let each slide be measured as soon as it is
 shown; the notebooks' own ``rise`` metadata still applies.
 
-Opening must not rewrite a notebook: each notebook goes through the server's
-save path (what JupyterLab's save does) byte for byte, and its ``kernelspec``
-and ``language_info`` are what JupyterLab sets when the kernel starts.
+Opening must not rewrite a notebook: each notebook, as JupyterLab's front end
+sends it back when saving, goes through the server's save path byte for byte,
+and its ``kernelspec`` and ``language_info`` are what JupyterLab sets when the
+kernel starts.
 """
 import copy
 import json
@@ -249,6 +250,7 @@ def test_rise_presents_every_sub_slide_of_the_sampler(served, rise_run):
     assert len(rise_run["slides"]) == len(sub_slides(sampler)) >= 2 * len(SOLUTIONS) + len(NOTEBOOKS)
     assert all(s["present"] for s in rise_run["slides"]), "a slide could not be shown"
     assert rise_run["formulas"] > 0, "MathJax typeset no formula"
+    assert rise_run["errors"] == [], "uncaught errors in RISE's page"
 
 
 def test_rise_shows_lecture_sizes(rise_run):
