@@ -13,10 +13,19 @@ writes into ``bplib/exercise_data/`` (``bpcourse.exercise_data``); in the learne
     python -m bpcourse check            # fail if notebooks/ or the feedback data is stale
 
 Building also writes the metadata an instructor's tools read: nbgrader's
-(``grade_id``, ``points`` from ``bpcourse.exercises``) and slide types for
-RISE and ``nbconvert --to slides`` (a ``##`` section is a slide, each further
-explanation a sub-slide below it; "fragment", "skip" or "notes" set by hand
-are kept).
+(``grade_id``, ``points`` from ``bpcourse.exercises``); slide types for RISE
+and ``nbconvert --to slides`` (a ``##`` section is a slide, each further
+explanation a sub-slide below it, and a sub-slide starts before a code cell
+that would not fit on a 1280x720 slide: ``bpcourse.slides.slide_types``;
+"fragment", "skip" or "notes" set by hand are kept); and the notebook metadata
+JupyterLab would otherwise rewrite on opening (``kernelspec``) or RISE reads
+(``rise``: slides taller than the screen scroll). It copies ``rise.css`` (the
+lecture-size style RISE loads from a notebook's folder) into both folders.
+
+``--no-execute`` rewrites metadata and learner copies without running
+anything: each learner cell whose source did not change keeps its stored
+outputs, so text and metadata edits need no re-run (a changed code cell loses
+its outputs, and the build says so).
 """
 import copy
 import os
@@ -25,7 +34,7 @@ from pathlib import Path
 
 import nbformat
 
-from . import exercise_data
+from . import exercise_data, slides
 from .exercises import EXERCISES
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -35,6 +44,14 @@ BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
 STUB = 'raise NotImplementedError("exercise {id}: replace this line with your code")'
 CHECK_CALL = re.compile(r"""\bcheck\(\s*["']([\w-]+)["']""")
 RAISES = "raises-exception"
+# What JupyterLab writes into a notebook when its kernel starts: a notebook that
+# says anything else (e.g. display_name "Python 3") is changed, and saved, on opening.
+KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
+# RISE's settings for every notebook: a slide taller than the screen scrolls.
+RISE = {"scroll": True}
+RISE_CSS = "rise.css"
+# Notebook metadata the build sets (and ``check`` compares).
+PREPARED_METADATA = ("bp_course", "kernelspec", "rise")
 
 
 class CourseError(ValueError):
@@ -146,20 +163,33 @@ def with_hidden_tests(source, exercise):
     return f"{source}\n{block}" if block else source
 
 
-def _slide_type(cell):
-    """A section heading (# or ##) starts a slide; every other markdown cell starts a
-    sub-slide (below it in RISE and reveal.js), with the code cells that follow it,
-    so that no slide grows taller than the screen; ### headings read as sub-slides too."""
-    if cell.cell_type == "markdown":
-        first = cell.source.lstrip().split("\n", 1)[0]
-        if first.startswith("# ") or first.startswith("## "):
-            return "slide"
-        return "subslide"
-    return "-"
+def set_slide_metadata(nb):
+    """Slide types on every cell (``bpcourse.slides.slide_types``, from the cells and
+    their outputs) and the notebook's ``kernelspec`` and ``rise`` metadata, in place.
+
+    Each copy gets the split its own outputs need: an unfinished exercise's
+    traceback in the learner's copy can need a sub-slide the solution does not.
+    """
+    for cell, slide_type in zip(nb.cells, slides.slide_types(nb.cells)):
+        cell.metadata["slideshow"] = {"slide_type": slide_type}
+    nb.metadata["kernelspec"] = dict(KERNELSPEC)
+    nb.metadata["rise"] = dict(RISE)
 
 
-# Slide types an author may set by hand; build keeps them.
-_AUTHORED_SLIDE_TYPES = {"fragment", "skip", "notes"}
+def as_javascript_numbers(value):
+    """``value`` (a notebook, or any part of one) with every whole-number float as an int.
+
+    JavaScript has one kind of number, so JupyterLab's front end saves 1.0 (in a
+    widget's stored state, say) as 1: written this way, a notebook comes back from
+    a save in JupyterLab, or from starting RISE (which saves first), unchanged.
+    """
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e21:
+        return int(value)
+    if isinstance(value, dict):
+        return type(value)((key, as_javascript_numbers(item)) for key, item in value.items())
+    if isinstance(value, list):
+        return [as_javascript_numbers(item) for item in value]
+    return value
 
 
 def prepare_solution(nb, notebook):
@@ -169,10 +199,9 @@ def prepare_solution(nb, notebook):
     (``alice.ipynb``) still says which notebook it is.
     """
     nb.metadata["bp_course"] = {"notebook": notebook}
+    set_slide_metadata(nb)
     found = []
     for cell in nb.cells:
-        if cell.metadata.get("slideshow", {}).get("slide_type") not in _AUTHORED_SLIDE_TYPES:
-            cell.metadata["slideshow"] = {"slide_type": _slide_type(cell)}
         if cell.cell_type != "code":
             continue
         tags = [t for t in cell.metadata.get("tags", []) if t != RAISES]
@@ -270,27 +299,70 @@ def run_problems(nb, where, learner):
     return problems
 
 
+def keep_stored_outputs(nb, path):
+    """Give each code cell of ``nb`` the outputs stored in ``path`` for the cell with
+    the same id and source (and the notebook the stored widget state they refer to).
+
+    For a build that runs nothing: a metadata or text edit keeps every output.
+    Returns the number of code cells left without outputs (new, or source changed).
+    """
+    stored = nbformat.read(path, as_version=4) if Path(path).exists() else nbformat.v4.new_notebook()
+    before = {c.get("id"): c for c in stored.cells if c.cell_type == "code" and c.get("id")}
+    missing = 0
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        old = before.get(cell.get("id"))
+        if old is not None and old.source == cell.source:
+            cell.outputs, cell.execution_count = old.outputs, old.execution_count
+        else:
+            cell.outputs, cell.execution_count = [], None
+            missing += 1
+    nb.metadata.pop("widgets", None)
+    if "widgets" in stored.metadata:
+        nb.metadata["widgets"] = stored.metadata["widgets"]
+    return missing
+
+
+def write_rise_css():
+    """Copy ``rise.css`` (lecture sizes for RISE) beside the notebooks in both folders."""
+    text = (slides.VENDORED / RISE_CSS).read_text(encoding="utf-8")
+    for folder in (SOLUTIONS, NOTEBOOKS):
+        (folder / RISE_CSS).write_text(text, encoding="utf-8")
+
+
 def build(names=(), run=True):
-    """Prepare each solution notebook, regenerate its learner copy, execute both.
+    """Prepare each solution notebook, regenerate its learner copy, execute both
+    (``run=False``: execute nothing, keep the stored outputs of unchanged cells).
 
     Returns the problems found in the executed notebooks (see ``run_problems``).
     """
     exercise_data.write()  # the notebooks' check cells read it
     NOTEBOOKS.mkdir(exist_ok=True)
+    write_rise_css()
     problems = []
     for stem in _stems(names):
         path = SOLUTIONS / f"{stem}.ipynb"
+        student_path = NOTEBOOKS / f"{stem}.ipynb"
         nb = nbformat.read(path, as_version=4)
         prepare_solution(nb, stem)
-        student = make_student(nb, stem)
         if run:
             print(f"executing {stem} ...", flush=True)
             execute(nb, SOLUTIONS)
+            set_slide_metadata(nb)  # where sub-slides start depends on the fresh outputs
+            student = make_student(nb, stem)
             execute(student, NOTEBOOKS)
             problems += run_problems(nb, f"solutions/{stem}.ipynb", learner=False)
             problems += run_problems(student, f"notebooks/{stem}.ipynb", learner=True)
-        nbformat.write(nb, path)
-        nbformat.write(student, NOTEBOOKS / f"{stem}.ipynb")
+        else:
+            student = make_student(nb, stem)
+            missing = keep_stored_outputs(student, student_path)
+            if missing:
+                print(f"notebooks/{stem}.ipynb: {missing} code cell(s) changed and have no outputs; "
+                      "build without --no-execute to store them", flush=True)
+        set_slide_metadata(student)  # the learner's own outputs (tracebacks) decide its sub-slides
+        nbformat.write(as_javascript_numbers(nb), path)
+        nbformat.write(as_javascript_numbers(student), student_path)
     return problems
 
 
@@ -298,25 +370,35 @@ def stale():
     """Messages for every learner notebook and feedback file that differs from what
     ``build`` would make (outputs aside)."""
     problems = exercise_data.stale()
+    rise_css = (slides.VENDORED / RISE_CSS).read_text(encoding="utf-8")
+    for folder in (SOLUTIONS, NOTEBOOKS):
+        target = folder / RISE_CSS
+        if not target.exists() or target.read_text(encoding="utf-8") != rise_css:
+            problems.append(f"{folder.name}/{RISE_CSS} differs from bpcourse/slide_assets/{RISE_CSS}")
     stems = _stems(())
     extra = sorted({p.stem for p in NOTEBOOKS.glob("*.ipynb")} - set(stems))
     problems += [f"notebooks/{stem}.ipynb has no solution notebook" for stem in extra]
     for stem in stems:
         solution = nbformat.read(SOLUTIONS / f"{stem}.ipynb", as_version=4)
+        student_path = NOTEBOOKS / f"{stem}.ipynb"
+        have = nbformat.read(student_path, as_version=4) if student_path.exists() else None
         prepared = copy.deepcopy(solution)
         prepare_solution(prepared, stem)
         if ([c.metadata for c in prepared.cells] != [c.metadata for c in solution.cells]
-                or prepared.metadata.get("bp_course") != solution.metadata.get("bp_course")):
+                or any(prepared.metadata.get(k) != solution.metadata.get(k) for k in PREPARED_METADATA)):
             problems.append(f"solutions/{stem}.ipynb: metadata not prepared")
         if [c.source for c in prepared.cells] != [c.source for c in solution.cells]:
             problems.append(f"solutions/{stem}.ipynb: hidden tests out of date with the answer key")
-        student_path = NOTEBOOKS / f"{stem}.ipynb"
-        if not student_path.exists():
+        if have is None:
             problems.append(f"notebooks/{stem}.ipynb is missing")
             continue
-        have = nbformat.read(student_path, as_version=4)
         want = make_student(prepared, stem)
-        if have.metadata.get("bp_course") != want.metadata.get("bp_course"):
+        if len(want.cells) == len(have.cells):  # its sub-slides follow its own stored outputs
+            for cell, stored in zip(want.cells, have.cells):
+                if cell.cell_type == "code":
+                    cell.outputs = stored.get("outputs", [])
+            set_slide_metadata(want)
+        if any(have.metadata.get(k) != want.metadata.get(k) for k in PREPARED_METADATA):
             problems.append(f"notebooks/{stem}.ipynb: metadata not prepared")
         have_cells = [(c.cell_type, c.source, c.metadata) for c in have.cells]
         want_cells = [(c.cell_type, c.source, c.metadata) for c in want.cells]

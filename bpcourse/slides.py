@@ -1,13 +1,19 @@
-"""Slide decks of the course notebooks that open with no network.
+"""Slides for a lecture room: where sub-slides start, and decks that open with no network.
 
-Each notebook carries ``slideshow.slide_type`` metadata (``bpcourse build``
-writes it), so it can be presented live in JupyterLab with RISE, or exported
-as a reveal.js deck. ``jupyter nbconvert --to slides`` on its own loads
-reveal.js, require.js, jQuery and MathJax from CDNs, so its decks stay blank
-without internet. This module exports with nbconvert's ``SlidesExporter``
-and a small template override, and copies every asset the deck loads next
-to it, linked by relative URLs: the output folder opens from disk or a USB
-stick, in any browser, with no network.
+Each notebook carries ``slideshow.slide_type`` metadata, which ``bpcourse
+build`` writes with ``slide_types`` below (a sub-slide starts before a code
+cell that would not fit on a 1280x720 slide), so it can be presented live in
+JupyterLab with RISE (``rise.css`` beside the notebooks sets lecture sizes),
+or exported as a reveal.js deck. ``jupyter nbconvert --to slides`` on its own
+loads reveal.js, require.js, jQuery and MathJax from CDNs, so its decks stay
+blank without internet. This module exports with nbconvert's
+``SlidesExporter`` and a small template override, and copies every asset the
+deck loads next to it, linked by relative URLs: the output folder opens from
+disk or a USB stick, in any browser, with no network. A deck is laid out on a
+1280x720 canvas that reveal.js scales to the screen, with the sizes of
+``rise.css`` (``slide_assets/deck.css``: about 20 px text, 17 px code, long
+lines wrapped); a slide taller than the screen scrolls (``--no-scroll`` cuts
+it off instead).
 
     python -m bpcourse slides                        # every solutions/*.ipynb -> ./slides/
     python -m bpcourse slides solutions/05_four_equations.ipynb --out /media/usb/decks
@@ -26,16 +32,18 @@ Where the assets come from (installed from PyPI, nothing is fetched at run time)
 The stock reveal template needs require.js only to load reveal.js and its
 notes plugin (AMD ``require([...])``), jQuery only for ``reveal_scroll``, and
 its MathJax hook calls MathJax 2's ``MathJax.Hub``. The override here loads
-reveal.js with plain ``<script>`` tags, scrolls tall slides without jQuery and
+reveal.js with plain ``<script>`` tags, scrolls tall slides with CSS alone and
 configures MathJax 3, so neither require.js nor jQuery is shipped. Mermaid
 (an ES module import, which browsers refuse from ``file://``) and the
 ipywidgets HTML manager (fetched from a CDN) are left out: a widget output
 shows a note to run the cell live instead.
 """
 import argparse
+import base64
 import copy
 import re
 import shutil
+import struct
 import sys
 from importlib import metadata
 from pathlib import Path
@@ -92,45 +100,351 @@ window.MathJax = {
 };
 </script>
 <script src="{{ resources.mathjax_url }}"></script>
-<style type="text/css">
-.reveal mjx-container[display="true"] { margin: 0.5em 0; }
-.bp-widget-note { color: #666; }
-</style>
 {%- endblock html_head_js_mathjax -%}
+
+{#- Lecture sizes, wrapped lines and scrolling (deck.css), after nbconvert's own styles so they win. -#}
+{%- block html_head_css -%}
+<style type="text/css">
+{{ resources.bp_deck_css }}
+</style>
+{%- endblock html_head_css -%}
+
+{#- Pygments escapes the code it highlights; sanitizing it again with bleach cost a second per deck. -#}
+{% block input %}
+<div class="jp-CodeMirrorEditor jp-Editor jp-InputArea-editor" data-type="inline">
+     <div class="cm-editor cm-s-jupyter">
+{%- if resources.should_sanitize_html %}
+{{ cell.source | highlight_code(metadata=cell.metadata) | clean_html }}
+{%- else %}
+{{ cell.source | highlight_code(metadata=cell.metadata) }}
+{%- endif %}
+     </div>
+</div>
+{%- endblock input %}
 
 {% block footer_js %}
 {%- set prefix = resources.reveal.url_prefix -%}
 <script src="{{ prefix }}/dist/reveal.js"></script>
 <script src="{{ prefix }}/plugin/notes/notes.js"></script>
 <script>
-(function () {
-  var scroll = {{ resources.reveal.scroll | default(false, true) | json_dumps }};
-  function setScrollingSlide() {
-    if (scroll !== true) { return; }
-    var limit = document.querySelector('.reveal').offsetHeight * 0.95;
-    document.querySelectorAll('section.present section').forEach(function (section) {
-      if (section.offsetHeight > limit) {
-        section.style.height = 'calc(95vh)';
-        section.style.overflowY = 'scroll';
-        section.style.marginTop = '20px';
-      }
-    });
-  }
-  Reveal.initialize({
-    controls: true,
-    progress: true,
-    history: true,
-    transition: "{{ resources.reveal.transition | default('slide', true) }}",
-    slideNumber: "{{ resources.reveal.number | default('', true) }}",
-    plugins: [RevealNotes],
-    width: {{ resources.reveal.width | default('960', true) }},
-    height: {{ resources.reveal.height | default('700', true) }}
-  }).then(setScrollingSlide);
-  Reveal.on('slidechanged', setScrollingSlide);
-})();
+Reveal.initialize({
+  controls: true,
+  progress: true,
+  history: true,
+  transition: "{{ resources.reveal.transition | default('slide', true) }}",
+  slideNumber: "{{ resources.reveal.number | default('', true) }}",
+  plugins: [RevealNotes],
+  // A 16:9 canvas that reveal.js scales to the screen: a slide that fits
+  // at 1280x720 fits at 1920x1080 too, only larger.
+  width: {{ resources.reveal.width | default('1280', true) }},
+  height: {{ resources.reveal.height | default('720', true) }},
+  margin: 0.02
+});
 </script>
 {% endblock footer_js %}
 """
+
+
+# ---------------------------------------------------------------------------
+# Slide layout: where the course build starts a sub-slide.
+#
+# RISE with rise.css and the decks with deck.css show a slide at 1280x720 with
+# 20 px text and 17 px code. The course build estimates each cell's height there
+# from the notebook alone (wrapped source lines, output lines, PNG heights read
+# from their headers) and starts a sub-slide before a cell that would not fit
+# below the ones already on the slide; a cell taller than a slide on its own
+# gets a sub-slide to itself, which scrolls. The pixel weights were fitted to
+# heights measured in Chromium (RISE and decks, every cell of the course, the
+# larger of the two), so the estimate errs on the tall side.
+
+SLIDE_HEIGHT = 620        # px of a 720 px slide the cells of one sub-slide may fill
+TEXT_CHARS = 120          # characters in a line of 20 px text
+CODE_CHARS = 112          # characters in a line of 17 px code (RISE shows a prompt beside it)
+IMAGE_WIDTH = 1150        # px an image may take before it is scaled down
+UNKNOWN_IMAGE_HEIGHT = 480  # px assumed for an image whose size cannot be read
+WIDGET_HEIGHT = 2 * SLIDE_HEIGHT  # a live widget (the playground) gets a sub-slide of its own
+
+# px per unit of each feature of a cell (see _markdown_features and _code_features)
+HEIGHT_PX = {
+    "markdown cell": 24, "block": 30, "h1": 46, "h2": 64, "h3": 52, "text line": 23,
+    "list item": 10, "list line": 31, "tall inline": 9, "math row": 26, "table line": 32, "fenced line": 23,
+    "code cell": 34, "input line": 24, "output": 12, "output line": 24, "image": 65, "image px": 1.0,
+}
+_TALL_TEX = re.compile(r"\\(?:frac|dfrac|sum|prod|int|begin|binom|sqrt|left)(?![a-zA-Z])")
+_LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s")
+_TABLE_RULE = re.compile(r"^\|?[\s:|-]+\|?$")
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")    # colours in a traceback take no room
+
+
+def _wrapped(text, width):
+    """Lines that ``text`` takes when wrapped at ``width`` characters (at least one)."""
+    return max(1, -(-len(text) // width))
+
+
+def _visible(text):
+    """Markdown source as roughly the characters it shows: link targets, emphasis
+    marks and backticks dropped, inline TeX counted at half its length."""
+    text = re.sub(r"!?\[([^\]]*)\]\([^)]*\)", r"\1", text)
+    text = re.sub(r"\$([^$]+)\$", lambda m: "x" * max(1, len(m.group(1)) // 2), text)
+    return re.sub(r"\*\*|__|`", "", text)
+
+
+def _table_lines(rows):
+    """Text lines a Markdown table takes: columns share the width in proportion to
+    their longest cell (as in a browser's automatic table layout), long cells wrap,
+    and a row with a fraction or a sum in it is two lines taller."""
+    raw = [[c.strip() for c in row.strip().strip("|").split("|")] for row in rows]
+    cells = [[_visible(c) for c in row] for row in raw]
+    columns = max(len(row) for row in cells)
+    longest = [max((len(row[j]) if j < len(row) else 0) for row in cells) + 3 for j in range(columns)]
+    total = sum(longest)
+    lines = 0
+    for row, source in zip(cells, raw):
+        if total <= TEXT_CHARS:
+            lines += 1
+        else:
+            lines += max(_wrapped(cell, max(1, TEXT_CHARS * longest[j] // total)) for j, cell in enumerate(row))
+        lines += 2 if any(_TALL_TEX.search(cell) for cell in source) else 0
+    return lines
+
+
+def _markdown_features(source, width=TEXT_CHARS):
+    """Counts of what a Markdown cell shows: headings, text lines, list lines, display
+    math rows, table lines, fenced code lines, and the blocks between them."""
+    features = {}
+
+    def add(name, amount=1):
+        features[name] = features.get(name, 0) + amount
+
+    lines, paragraph, i = source.split("\n"), [], 0
+
+    def flush():
+        if paragraph:
+            add("block")
+            add("text line", _wrapped(_visible(" ".join(paragraph)), width))
+            add("tall inline", len(_TALL_TEX.findall(" ".join(paragraph))))
+            paragraph.clear()
+
+    while i < len(lines):
+        line = lines[i].strip()
+        heading = re.match(r"(#{1,6})\s", line)
+        if not line:
+            flush()
+            i += 1
+        elif line.startswith(">"):                  # a quote: its content, a little narrower
+            flush()
+            j = i
+            while j < len(lines) and lines[j].strip().startswith(">"):
+                j += 1
+            inner = "\n".join(l.strip()[1:] for l in lines[i:j])
+            for name, amount in _markdown_features(inner, width - 6).items():
+                add(name, amount)
+            i = j
+        elif line.startswith("```") or line.startswith("~~~"):
+            flush()
+            j = i + 1
+            while j < len(lines) and not lines[j].strip().startswith(line[:3]):
+                j += 1
+            add("block")
+            add("fenced line", sum(_wrapped(l, CODE_CHARS) for l in lines[i + 1:j]) or 1)
+            i = j + 1
+        elif line.startswith("$$"):
+            flush()
+            j = i
+            if line == "$$" or not line.endswith("$$") or len(line) < 4:
+                j = i + 1
+                while j < len(lines) and "$$" not in lines[j]:
+                    j += 1
+            formula = "\n".join(lines[i:j + 1])
+            add("block")
+            add("math row", formula.count("\\\\") + 1 + (1 if _TALL_TEX.search(formula) else 0))
+            i = j + 1
+        elif heading:
+            flush()
+            level = min(len(heading.group(1)), 3)
+            add(f"h{level}", _wrapped(line, {1: 55, 2: 65, 3: 80}[level]))
+            i += 1
+        elif line.startswith("|"):
+            flush()
+            j = i
+            while j < len(lines) and lines[j].strip().startswith("|"):
+                j += 1
+            rows = [r for r in lines[i:j] if not _TABLE_RULE.match(r.strip())]
+            add("block")
+            add("table line", _table_lines(rows) if rows else 0)
+            i = j
+        elif _LIST_ITEM.match(lines[i]):
+            flush()
+            item, j = [line], i + 1
+            while (j < len(lines) and lines[j].strip() and not _LIST_ITEM.match(lines[j])
+                   and lines[j].startswith(" ")):
+                item.append(lines[j].strip())
+                j += 1
+            depth = (len(lines[i]) - len(lines[i].lstrip())) // 2
+            add("list item")
+            add("list line", _wrapped(_visible(" ".join(item)), width - 4 - 3 * depth))
+            add("tall inline", 1 if _TALL_TEX.search(" ".join(item)) else 0)
+            i = j
+        else:
+            paragraph.append(line)
+            i += 1
+    flush()
+    return features
+
+
+def _png_size(data):
+    """(width, height) from a base64 PNG's header, or None if it is not a PNG."""
+    try:
+        head = base64.b64decode(data[:44])
+    except ValueError:
+        return None
+    if head[:8] != b"\x89PNG\r\n\x1a\n" or head[12:16] != b"IHDR":
+        return None
+    return struct.unpack(">II", head[16:24])
+
+
+def _image_height(output, mime):
+    """The height in px an image output takes: its metadata's size if given, else the
+    PNG header's, scaled down to IMAGE_WIDTH."""
+    size = output.get("metadata", {}).get(mime, {})
+    if size.get("width") and size.get("height"):
+        width, height = size["width"], size["height"]
+    elif mime == "image/png" and _png_size(output["data"][mime]):
+        width, height = _png_size(output["data"][mime])
+    else:
+        return UNKNOWN_IMAGE_HEIGHT
+    return height * min(1.0, IMAGE_WIDTH / max(1, width))
+
+
+def _text_lines(text):
+    text = "".join(text) if isinstance(text, list) else text
+    return sum(_wrapped(line, CODE_CHARS) for line in text.rstrip("\n").split("\n"))
+
+
+def _code_features(cell):
+    """Counts of what a code cell shows: wrapped input lines, outputs, output lines, image px."""
+    features = {"input line": _text_lines(cell.source), "output": 0, "output line": 0, "image": 0,
+                "image px": 0}
+    for output in cell.get("outputs", []):
+        features["output"] += 1
+        if output.get("output_type") == "stream":
+            features["output line"] += _text_lines(output.get("text", ""))
+        elif output.get("output_type") == "error":
+            features["output line"] += _text_lines(_ANSI.sub("", "\n".join(output.get("traceback", []))))
+        else:
+            data = output.get("data", {})
+            image = next((m for m in ("image/png", "image/jpeg", "image/svg+xml") if m in data), None)
+            if "application/vnd.jupyter.widget-view+json" in data:
+                features["image px"] += WIDGET_HEIGHT
+            elif image:
+                features["image"] += 1
+                features["image px"] += _image_height(output, image)
+            elif "text/html" in data:
+                html = "".join(data["text/html"])
+                features["output line"] += max(1, html.count("<tr"), html.count("<br") + html.count("<p"))
+            elif "text/plain" in data:
+                features["output line"] += _text_lines(data["text/plain"])
+    return features
+
+
+def cell_height(cell):
+    """Estimated height in px of ``cell`` on a 1280x720 slide (RISE or deck)."""
+    if cell.cell_type == "markdown":
+        features = dict(_markdown_features(cell.source), **{"markdown cell": 1})
+    elif cell.cell_type == "code":
+        features = dict(_code_features(cell), **{"code cell": 1})
+    else:
+        features = {"text line": _text_lines(cell.source)}
+    return round(sum(HEIGHT_PX[name] * amount for name, amount in features.items()))
+
+
+def heading_slide_type(cell):
+    """"slide" for a Markdown cell opening with a # or ## heading, "subslide" for any
+    other Markdown cell (an explanation below the section's heading), else None."""
+    if cell.cell_type != "markdown":
+        return None
+    first = cell.source.lstrip().split("\n", 1)[0]
+    return "slide" if first.startswith("# ") or first.startswith("## ") else "subslide"
+
+
+# Slide types an author may set by hand; the build keeps them.
+AUTHORED_SLIDE_TYPES = ("fragment", "skip", "notes")
+
+
+def _split(heights):
+    """Where to start sub-slides in a run of cells (or groups of cells that stay
+    together) with these heights, the first of which starts one.
+
+    Returns the indices that start a sub-slide, 0 included: as few sub-slides
+    as possible, each within SLIDE_HEIGHT unless it holds a single item, and
+    among those the split whose least-filled sub-slide is fullest (so a
+    one-line cell is not left alone on a slide when the cell before it could
+    go with it).
+    """
+    n = len(heights)
+    # best[k][i]: (fill of the emptiest sub-slide, starts) over splits of items 0..i-1 into k sub-slides
+    best = [{0: (float("inf"), ())}]
+    for k in range(1, n + 1):
+        row = {}
+        for i in range(1, n + 1):
+            for j in range(i - 1, -1, -1):
+                fill = sum(heights[j:i])
+                if i - j > 1 and fill > SLIDE_HEIGHT:
+                    break                   # items j..i-1 are too tall together, and so are longer runs
+                if j in best[k - 1]:
+                    worst = min(best[k - 1][j][0], fill)
+                    if i not in row or worst > row[i][0]:
+                        row[i] = (worst, best[k - 1][j][1] + (j,))
+        best.append(row)
+        if n in row:
+            return list(row[n][1])
+    raise AssertionError("unreachable: one item per sub-slide is always a split")
+
+
+def slide_types(cells):
+    """The ``slideshow.slide_type`` of every cell, from the cells alone.
+
+    A # or ## heading starts a slide and every other Markdown cell a sub-slide,
+    with the code cells that follow it; where those would not fit on one
+    1280x720 slide (``cell_height``), a sub-slide also starts before a code cell
+    (see ``_split``), and a cell taller than the slide gets one of its own.
+    "fragment", "skip" and "notes" set by hand are kept ("skip" and "notes"
+    take no room; a fragment stays with the cell before it).
+    """
+    heights = [cell_height(c) for c in cells]
+    types = ["-"] * len(cells)
+    run = []                                   # indices of the cells sharing the current sub-slide
+    for index, cell in enumerate(cells):
+        authored = (cell.metadata.get("slideshow") or {}).get("slide_type")
+        if authored in AUTHORED_SLIDE_TYPES:
+            types[index] = authored
+            if authored != "fragment":
+                continue
+        kind = heading_slide_type(cell)
+        if not run:
+            kind = "slide"
+        if kind is not None and authored != "fragment":
+            _mark(heights, types, run)
+            types[index] = kind
+            run = []
+        run.append(index)
+    _mark(heights, types, run)
+    return types
+
+
+def _mark(heights, types, run):
+    """Set "subslide" where ``_split`` starts a sub-slide inside ``run`` (a list of cell
+    indices, whose first cell already starts one). A fragment stays with the cell before it."""
+    if not run:
+        return
+    groups = []
+    for index in run:
+        if groups and types[index] == "fragment":
+            groups[-1].append(index)
+        else:
+            groups.append([index])
+    for start in _split([sum(heights[i] for i in group) for group in groups])[1:]:
+        types[groups[start][0]] = "subslide"
 
 
 class SlidesError(RuntimeError):
@@ -216,7 +530,23 @@ def _prepare(nb):
     return nb
 
 
-def make_exporter(theme="white", transition="slide", scroll=False):
+# A slide taller than the screen scrolls (mouse wheel, touchpad) instead of being cut off.
+SCROLL_CSS = """
+.reveal .slides > section:not(.stack),
+.reveal .slides > section > section {
+  max-height: 100%;
+  overflow-y: auto;
+}
+"""
+
+
+def deck_css(scroll=True):
+    """The style sheet every deck inlines: lecture sizes, wrapped code, and scrolling."""
+    css = (VENDORED / "deck.css").read_text(encoding="utf-8")
+    return css + SCROLL_CSS if scroll else css
+
+
+def make_exporter(theme="white", transition="slide", scroll=True):
     """An nbconvert ``SlidesExporter`` whose decks load only ``slide_assets/``."""
     from jinja2 import DictLoader
     from nbconvert import SlidesExporter
@@ -232,6 +562,8 @@ def make_exporter(theme="white", transition="slide", scroll=False):
         # Not loaded by the template above; set so no CDN address is left in the resources.
         require_js_url="", jquery_url="", mermaid_js_url="", mermaid_layout_elk_js_url="",
         embed_images=True,
+        # "In [12]:" beside every cell costs a slide 110 px of width and says nothing in a lecture.
+        exclude_input_prompt=True, exclude_output_prompt=True,
     )
 
 
@@ -240,7 +572,8 @@ def export_deck(notebook, out_dir, exporter=None):
     notebook = Path(notebook)
     exporter = exporter or make_exporter()
     nb = _prepare(nbformat.read(notebook, as_version=4))
-    resources = {"metadata": {"name": notebook.stem, "path": str(notebook.parent.resolve())}}
+    resources = {"metadata": {"name": notebook.stem, "path": str(notebook.parent.resolve())},
+                 "bp_deck_css": deck_css(exporter.reveal_scroll)}
     try:
         body, _ = exporter.from_notebook_node(nb, resources=resources)
     except ValueError as error:   # e.g. "All cells are hidden, cannot create slideshow"
@@ -250,7 +583,7 @@ def export_deck(notebook, out_dir, exporter=None):
     return out
 
 
-def export_decks(notebooks, out_dir, theme="white", transition="slide", scroll=False):
+def export_decks(notebooks, out_dir, theme="white", transition="slide", scroll=True):
     """Export every notebook into ``out_dir`` and copy the assets there; return the deck paths."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -274,7 +607,8 @@ def main(argv=None):
                         help="folder for the decks and their assets (default: ./slides)")
     parser.add_argument("--theme", default="white", help="reveal.js theme (default: white)")
     parser.add_argument("--transition", default="slide", help="reveal.js transition (default: slide)")
-    parser.add_argument("--scroll", action="store_true", help="let slides taller than the screen scroll")
+    parser.add_argument("--scroll", action=argparse.BooleanOptionalAction, default=True,
+                        help="slides taller than the screen scroll (default); --no-scroll cuts them off")
     args = parser.parse_args(argv)
     notebooks = args.notebooks or sorted(SOLUTIONS.glob("*.ipynb"))
     if not notebooks:

@@ -1,17 +1,26 @@
-"""Offline slide decks (``python -m bplib.slides``).
+"""Slides: the course build's slide layout, and the offline decks (``python -m bpcourse slides``).
+
+The layout (``bpcourse.slides.slide_types``) is checked on made-up cells: a
+sub-slide starts before a code cell that would not fit, from heights estimated
+from the notebook alone. ``python -m bpcourse build --no-execute`` must keep the
+stored outputs of unchanged cells.
 
 Every solution notebook, plus a small synthetic one (slide metadata, LaTeX,
-a code cell with a PNG plot), is exported once into a temporary folder. Each
-deck must hold one <section> per slide and subslide that its cells'
+a code cell with a PNG plot, a line too long for the slide, a cell taller
+than the slide), is exported once into a temporary folder. Each deck must
+hold one <section> per slide and subslide that its cells'
 ``slideshow.slide_type`` metadata implies, load every script and style sheet
 from a relative path that exists in the output folder, and carry the
-notebook's title. Then headless Chromium opens the decks with every request
-that is not ``file://`` aborted: reveal.js must start with the right number
-of slides, and MathJax must typeset the formulas without a TeX error.
+notebook's title. Then one headless Chromium opens each deck once, at
+1280x720, with every request that is not ``file://`` aborted: reveal.js must
+start with the right number of slides, MathJax must typeset the formulas
+without a TeX error, and no slide may overflow (see ``test_no_slide_overflows``).
 """
 import base64
+import copy
 import io
 import re
+import shutil
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -19,7 +28,8 @@ from urllib.parse import unquote, urlsplit
 import nbformat
 import pytest
 
-from bpcourse import slides
+from bpcourse import build as course, slides
+from bpcourse.build import BEGIN
 
 SOLUTION_NOTEBOOKS = sorted(slides.SOLUTIONS.glob("*.ipynb"))
 SYNTHETIC = "00_synthetic_slides"
@@ -46,8 +56,13 @@ def _png_plot():
     return base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
+LONG_LINE = "values = [" + ", ".join(f"{k} * weight_{k}" for k in range(24)) + "]"   # wider than any slide
+TALL_CELL = "\n".join(f"step_{k} = {k} ** 2   # one line of a cell taller than the slide" for k in range(45))
+
+
 def synthetic_notebook():
-    """Two slides (the second with a subslide), a skipped cell, notes, LaTeX and a PNG output."""
+    """Three slides (the second with two subslides), a skipped cell, notes, LaTeX, a PNG
+    output, a code line too long for the slide, and a cell taller than the slide."""
     def cell(kind, source, slide_type):
         new = nbformat.v4.new_markdown_cell if kind == "markdown" else nbformat.v4.new_code_cell
         c = new(source)
@@ -68,10 +83,177 @@ def synthetic_notebook():
         cell("markdown", "Say: the loss falls.", "notes"),
         cell("markdown", "### Backward pass\n\n" r"$\delta^l = ((w^{l+1})^T \delta^{l+1}) \odot \sigma'(z^l)$",
              "subslide"),
+        cell("code", LONG_LINE, "-"),
+        cell("code", TALL_CELL, "subslide"),
+        cell("markdown", "## The end", "slide"),
     ]
     nb = nbformat.v4.new_notebook(cells=cells)
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
     return nb
+
+
+# --- The course build's slide layout ------------------------------------------
+
+def code(source, outputs=(), slide_type=None):
+    c = nbformat.v4.new_code_cell(source, outputs=list(outputs))
+    if slide_type:
+        c.metadata["slideshow"] = {"slide_type": slide_type}
+    return c
+
+
+def markdown(source, slide_type=None):
+    c = nbformat.v4.new_markdown_cell(source)
+    if slide_type:
+        c.metadata["slideshow"] = {"slide_type": slide_type}
+    return c
+
+
+def lines(n, width=20):
+    return "\n".join(f"x_{k} = {k}".ljust(width, " ") + "# ok" for k in range(n))
+
+
+def png_output(b64):
+    return nbformat.v4.new_output("display_data", data={"image/png": b64, "text/plain": "<Figure>"})
+
+
+def test_cell_height_counts_wrapped_code_lines_outputs_and_png_heights():
+    px = slides.HEIGHT_PX
+    short, longer = slides.cell_height(code(lines(10))), slides.cell_height(code(lines(20)))
+    assert longer - short == 10 * px["input line"]
+    # A line three slide-widths long wraps into three.
+    assert slides.cell_height(code("x" * (3 * slides.CODE_CHARS))) - slides.cell_height(code("x")) \
+        == 2 * px["input line"]
+    printed = code("print(1)", [nbformat.v4.new_output("stream", name="stdout", text="1\n2\n3\n")])
+    assert slides.cell_height(printed) - slides.cell_height(code("print(1)")) == px["output"] + 3 * px["output line"]
+    # A 300x200 PNG (figsize 3x2 at 100 dpi): its height comes from the PNG header.
+    plot = code("plot()", [png_output(_png_plot())])
+    assert slides._png_size(plot.outputs[0]["data"]["image/png"]) == (300, 200)
+    assert slides.cell_height(plot) - slides.cell_height(code("plot()")) == px["output"] + px["image"] + 200
+    # The size in the output's metadata wins (a retina figure is shown at half its pixels).
+    plot.outputs[0]["metadata"] = {"image/png": {"width": 150, "height": 100}}
+    assert slides.cell_height(plot) - slides.cell_height(code("plot()")) == px["output"] + px["image"] + 100
+    # An image wider than the slide is scaled down to it.
+    plot.outputs[0]["metadata"] = {"image/png": {"width": 2 * slides.IMAGE_WIDTH, "height": 600}}
+    assert slides.cell_height(plot) - slides.cell_height(code("plot()")) == px["output"] + px["image"] + 300
+    # A traceback counts by the text it shows, not its colour codes.
+    coloured = "\x1b[0;31m" + "x" * (slides.CODE_CHARS - 10) + "\x1b[0m"
+    error = nbformat.v4.new_output("error", ename="ValueError", evalue="", traceback=[coloured, coloured])
+    assert slides.cell_height(code("f()", [error])) - slides.cell_height(code("f()")) \
+        == px["output"] + 2 * px["output line"]
+    widget = nbformat.v4.new_output("display_data", data={
+        "application/vnd.jupyter.widget-view+json": {"model_id": "m", "version_major": 2, "version_minor": 0}})
+    assert slides.cell_height(code("show()", [widget])) > slides.SLIDE_HEIGHT
+
+
+def test_cell_height_of_markdown_grows_with_what_it_shows():
+    base = slides.cell_height(markdown("One line."))
+    paragraph = slides.cell_height(markdown("word " * (2 * slides.TEXT_CHARS // 5)))   # two lines' worth
+    assert paragraph - base == slides.HEIGHT_PX["text line"]
+    assert slides.cell_height(markdown("## Heading\n\nOne line.")) > base
+    plain_table = "| a | b |\n|---|---|\n| 1 | 2 |\n| 3 | 4 |"
+    fraction_table = plain_table + "\n| $\\dfrac{1}{2}$ | 5 |"
+    assert slides.cell_height(markdown(fraction_table)) - slides.cell_height(markdown(plain_table)) \
+        == 3 * slides.HEIGHT_PX["table line"]
+    assert slides.cell_height(markdown("$$\\frac{a}{b}$$")) > slides.cell_height(markdown("$$a + b$$"))
+    items = "\n".join(f"- item {k}" for k in range(6))
+    assert slides.cell_height(markdown(items)) > slides.cell_height(markdown("- item 0"))
+
+
+def test_a_sub_slide_starts_before_a_code_cell_that_does_not_fit():
+    heading = markdown("## Section\n\nText.")
+    tall = code(lines(40))                            # taller than a slide on its own
+    assert slides.cell_height(tall) > slides.SLIDE_HEIGHT
+    cells = [heading, code(lines(3)), markdown("More text."), code(lines(3)), tall, code(lines(3)),
+             markdown("### Exercise"), code(lines(4))]
+    assert slides.slide_types(cells) == ["slide", "-", "subslide", "-", "subslide", "subslide", "subslide", "-"]
+
+
+def test_the_split_keeps_a_short_cell_with_the_one_before_it():
+    """Three cells that need two sub-slides: the short last one goes with the middle one,
+    not alone on a slide of its own."""
+    text, middle, short = markdown("Text.\n\n" + "word " * 120), code(lines(15)), code("check()")
+    heights = [slides.cell_height(c) for c in (text, middle, short)]
+    assert heights[0] + heights[1] <= slides.SLIDE_HEIGHT < sum(heights)
+    assert heights[1] + heights[2] <= slides.SLIDE_HEIGHT
+    assert slides.slide_types([markdown("# Title"), text, middle, short]) == ["slide", "subslide", "subslide", "-"]
+
+
+def test_slide_types_keep_authored_types_and_ignore_stale_ones():
+    cells = [markdown("# Title", "subslide"), code(lines(3), slide_type="subslide"),
+             markdown("Skipped.", "skip"), markdown("Say this.", "notes"), code(lines(2), slide_type="fragment"),
+             code(lines(40)), code(lines(40), slide_type="fragment")]
+    # A fragment stays on its sub-slide even when it does not fit; skip and notes take no room.
+    assert slides.slide_types(cells) == ["slide", "-", "skip", "notes", "fragment", "subslide", "fragment"]
+    assert slides.slide_types(cells) == slides.slide_types(copy.deepcopy(cells))
+
+
+def test_prepared_notebooks_carry_what_jupyterlab_and_rise_read():
+    nb = nbformat.read(slides.SOLUTIONS / "07_xor.ipynb", as_version=4)
+    nb.metadata["kernelspec"] = {"display_name": "Python 3", "language": "python", "name": "python3"}
+    for cell in nb.cells:
+        cell.metadata.pop("slideshow", None)
+    course.prepare_solution(nb, "07_xor")
+    assert nb.metadata["kernelspec"] == {"display_name": "Python 3 (ipykernel)", "language": "python",
+                                         "name": "python3"}
+    assert nb.metadata["rise"] == {"scroll": True}
+    assert [c.metadata["slideshow"]["slide_type"] for c in nb.cells] == slides.slide_types(nb.cells)
+
+
+def test_each_copy_is_split_by_its_own_outputs():
+    """An unfinished exercise's traceback in the learner's copy can need a sub-slide
+    that the solution, with its short output, does not."""
+    solution = nbformat.v4.new_notebook(cells=[markdown("## Exercise"), code(lines(10)), code("check()")])
+    learner = copy.deepcopy(solution)
+    learner.cells[2].outputs = [nbformat.v4.new_output(
+        "error", ename="NotImplementedError", evalue="exercise", traceback=[f"frame {k}" for k in range(12)])]
+    course.set_slide_metadata(solution)
+    course.set_slide_metadata(learner)
+    assert [c.metadata["slideshow"]["slide_type"] for c in solution.cells] == ["slide", "-", "-"]
+    assert [c.metadata["slideshow"]["slide_type"] for c in learner.cells] == ["slide", "-", "subslide"]
+    assert learner.metadata["rise"] == solution.metadata["rise"] == {"scroll": True}
+
+
+def test_numbers_are_written_as_jupyterlab_saves_them():
+    """JavaScript has one kind of number: JupyterLab saves a stored widget state's 1.0 as 1."""
+    state = {"max": 1.0, "min": -3.0, "step": 0.1, "values": [0.0, 2.5, 1e16], "label": "1.0", "on": True}
+    assert course.as_javascript_numbers(state) == {"max": 1, "min": -3, "step": 0.1, "values": [0, 2.5, 10**16],
+                                                   "label": "1.0", "on": True}
+    assert all(type(v) is int for v in course.as_javascript_numbers([1.0, -3.0]))
+
+
+def test_build_without_executing_keeps_the_outputs_of_unchanged_cells(tmp_path, monkeypatch, capsys):
+    stem = "07_xor"
+    solutions, notebooks = tmp_path / "solutions", tmp_path / "notebooks"
+    solutions.mkdir()
+    notebooks.mkdir()
+    shutil.copy(course.SOLUTIONS / f"{stem}.ipynb", solutions)
+    shutil.copy(course.NOTEBOOKS / f"{stem}.ipynb", notebooks)
+    monkeypatch.setattr(course, "SOLUTIONS", solutions)
+    monkeypatch.setattr(course, "NOTEBOOKS", notebooks)
+    monkeypatch.setattr(course.exercise_data, "write", lambda: None)
+    stored = nbformat.read(notebooks / f"{stem}.ipynb", as_version=4)
+    solution = nbformat.read(solutions / f"{stem}.ipynb", as_version=4)
+    code_cells = [c for c in solution.cells if c.cell_type == "code" and c.outputs and BEGIN not in c.source]
+    edited = code_cells[1]
+    edited.source += "\n# edited"
+    next(c for c in solution.cells if c.cell_type == "markdown").source += "\n\nAn edited sentence."
+    nbformat.write(solution, solutions / f"{stem}.ipynb")
+
+    assert course.build([stem], run=False) == []
+    learner = nbformat.read(notebooks / f"{stem}.ipynb", as_version=4)
+    rebuilt = nbformat.read(solutions / f"{stem}.ipynb", as_version=4)
+    assert [c.get("outputs") for c in rebuilt.cells] == [c.get("outputs") for c in solution.cells]
+    before = {c.id: c for c in stored.cells}
+    kept = [c for c in learner.cells if c.cell_type == "code" and c.id != edited.id]
+    assert kept and all(c.outputs == before[c.id].outputs for c in kept)
+    assert all(c.execution_count == before[c.id].execution_count for c in kept)
+    assert sum(bool(c.outputs) for c in kept) > 5
+    changed = next(c for c in learner.cells if c.id == edited.id)
+    assert changed.outputs == [] and changed.execution_count is None
+    assert learner.metadata["widgets"] == stored.metadata["widgets"]
+    assert "1 code cell(s) changed" in capsys.readouterr().out
+    assert (notebooks / "rise.css").read_text() == (slides.VENDORED / "rise.css").read_text()
+    assert course.stale() == []    # the check agrees with what the build wrote
 
 
 @pytest.fixture(scope="module")
@@ -224,6 +406,97 @@ def test_the_cli_exports_into_a_folder_with_its_assets(tmp_path, capsys):
     assert slides.main([str(tmp_path / "missing.ipynb"), "--out", str(out)]) == 2
 
 
+# --- In Chromium: one browser, one page per deck --------------------------------
+
+SCREEN = {"width": 1280, "height": 720}
+
+# Every leaf <section> (a slide or sub-slide) of the deck, shown in turn with no
+# transition, measured as it is on screen: its box, whether its content is taller
+# than its box and whether it scrolls, its cells, and every element whose content
+# is wider than its box (MathJax's own inner elements aside: their parents show it).
+MEASURE_SLIDE = """function measureSlide(section) {
+  const box = section.getBoundingClientRect();
+  const cells = [...section.querySelectorAll('.jp-Cell')];
+  // A formula counts as one box: what MathJax draws inside it is its own business.
+  const inside = [...section.querySelectorAll('*:not(mjx-container *)')];
+  const name = e => e.tagName.toLowerCase() + '.' + String(e.className).split(' ')[0];
+  // Cut off or scrolling sideways: content wider than a box that does not show overflow.
+  const clipped = [section, ...inside]
+    .filter(e => e.clientWidth > 0 && e.scrollWidth > e.clientWidth + 1
+                 && (e === section || getComputedStyle(e).overflowX !== 'visible'))
+    .map(e => name(e) + ' holds ' + e.scrollWidth + ' px in ' + e.clientWidth + ' px');
+  // Drawn past the slide's right edge. A run of text may end in a space that hangs
+  // over the edge where a wrapped code line breaks (CSS pre-wrap keeps it): allow one.
+  const past = e => e.getBoundingClientRect().right - box.right;
+  const beyond = inside
+    .filter(e => e.getBoundingClientRect().width > 0
+                 && past(e) > (getComputedStyle(e).display === 'inline' ? 12 : 1))
+    .map(e => name(e) + ' ends ' + Math.round(past(e)) + ' px right of the slide');
+  const heading = section.querySelector('h1, h2, h3') || section;
+  return {title: heading.innerText.trim().split('\\n')[0].slice(0, 50),
+          top: box.top, bottom: box.bottom, left: box.left, right: box.right,
+          scrollHeight: section.scrollHeight, clientHeight: section.clientHeight,
+          overflowY: getComputedStyle(section).overflowY, cells: cells.length,
+          wide: clipped.concat(beyond).slice(0, 3)};
+}"""
+# Every slide of a deck laid out at once (reveal.js lays out the slides near the
+# current one the same way), so that no slide has to be shown in turn, which
+# costs ~60 ms each: its place on screen is its place on the 1280x720 canvas,
+# scaled as reveal.js scales the canvas (within 1.5 px of showing it).
+MEASURE_DECK = """() => {
+  %s
+  Reveal.configure({transition: 'none', backgroundTransition: 'none', viewDistance: 1e4, mobileViewDistance: 1e4});
+  Reveal.layout();
+  const slides = document.querySelector('.reveal .slides');
+  const canvas = slides.getBoundingClientRect();
+  const sx = canvas.width / slides.offsetWidth, sy = canvas.height / slides.offsetHeight;
+  return Reveal.getSlides().map(section => {
+    const at = Reveal.getIndices(section);
+    let top = section.offsetTop, left = section.offsetLeft;
+    const stack = section.parentElement.closest('section');
+    if (stack) { top += stack.offsetTop; left += stack.offsetLeft; }
+    return Object.assign(measureSlide(section), {h: at.h, v: at.v,
+      top: canvas.top + top * sy, bottom: canvas.top + (top + section.offsetHeight) * sy,
+      left: canvas.left + left * sx, right: canvas.left + (left + section.offsetWidth) * sx});
+  });
+}""" % MEASURE_SLIDE
+
+
+def overflow_problems(measured, width, height):
+    """Why slides overflow a ``width`` x ``height`` screen; [] when none does.
+
+    "No slide overflows" means, for every slide: it lies within the screen, so
+    nothing is cut off or out of reach; nothing is drawn past its right edge and
+    no box cuts off or scrolls sideways content wider than itself, so no line
+    runs off the right edge (a formula a few px wider than its table cell, drawn
+    over the cell's padding, is fine); and a slide whose
+    content is taller than its box scrolls (mouse wheel) and holds a single cell,
+    since the build splits everything else into sub-slides that fit: only a
+    cell taller than a slide on its own needs scrolling.
+    """
+    problems = []
+    for s in measured:
+        where = f"slide {s['h']}/{s['v']} ({s['title']!r})"
+        if s["top"] < -2 or s["left"] < -2 or s["bottom"] > height + 2 or s["right"] > width + 2:
+            problems.append(f"{where} lies outside the {width}x{height} screen: top {s['top']:.0f}, "
+                            f"bottom {s['bottom']:.0f}, left {s['left']:.0f}, right {s['right']:.0f}")
+        if s["wide"]:
+            problems.append(f"{where} overflows to the right: {s['wide']}")
+        if s["scrollHeight"] > s["clientHeight"] + 1:
+            if s["overflowY"] not in ("auto", "scroll"):
+                problems.append(f"{where} is cut off: {s['scrollHeight']} px of content in a "
+                                f"{s['clientHeight']} px slide that does not scroll")
+            elif s["cells"] != 1:
+                problems.append(f"{where} needs scrolling ({s['scrollHeight']} px in {s['clientHeight']} px) "
+                                f"but holds {s['cells']} cells: the build should have started a sub-slide")
+    return problems
+
+
+def scrolling(measured):
+    """The slides whose content is taller than their box (they scroll)."""
+    return [s for s in measured if s["scrollHeight"] > s["clientHeight"] + 1]
+
+
 @pytest.fixture(scope="module")
 def browser():
     if not CHROMIUM.exists():
@@ -235,45 +508,88 @@ def browser():
         browser.close()
 
 
-@pytest.mark.parametrize("name", NAMES)
-def test_deck_starts_offline_in_chromium(exported, browser, name):
-    notebook, deck = exported[name]
-    nb = nbformat.read(notebook, as_version=4)
-    n_slides, n_subslides = expected_slides(nb)
+def open_deck(browser, deck, viewport=SCREEN):
+    """Open ``deck`` with the network off; return what it requested and logged, its
+    counts and its slides measured."""
     out = deck.parent.resolve()
-    page = browser.new_page()
-    remote, outside, problems = [], [], []
+    context = browser.new_context(offline=True, viewport=viewport)   # any http(s) request fails
+    page = context.new_page()
+    run = {"remote": [], "outside": [], "problems": []}
 
-    def only_local_files(route):
-        url = route.request.url
+    def record(request):     # a listener, not a route: requests are not held up on their way
+        url = request.url
         if not url.startswith("file://"):
-            remote.append(url)
-            return route.abort()
-        if not Path(unquote(urlsplit(url).path)).resolve().is_relative_to(out):
-            outside.append(url)
-        return route.continue_()
+            run["remote"].append(url)
+        elif not Path(unquote(urlsplit(url).path)).resolve().is_relative_to(out):
+            run["outside"].append(url)
 
-    page.route("**/*", only_local_files)
-    page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
-    page.on("console", lambda m: problems.append(f"console {m.type}: {m.text}")
+    page.on("request", record)
+    page.on("pageerror", lambda error: run["problems"].append(f"page error: {error}"))
+    page.on("console", lambda m: run["problems"].append(f"console {m.type}: {m.text}")
             if m.type in ("error", "warning") else None)
     try:
         page.goto(deck.resolve().as_uri())
         page.wait_for_function("window.Reveal && Reveal.isReady() && window.MathJax && MathJax.startup"
                                " && MathJax.startup.promise", timeout=20_000)
         page.evaluate("MathJax.startup.promise")      # resolves when the first typesetting is done
-        total = page.evaluate("Reveal.getTotalSlides()")
-        formulas = page.evaluate("document.querySelectorAll('.reveal .slides mjx-container svg').length")
-        sections = page.evaluate("document.querySelectorAll('.reveal .slides section').length")
+        run["total"] = page.evaluate("Reveal.getTotalSlides()")
+        run["formulas"] = page.evaluate("document.querySelectorAll('.reveal .slides mjx-container svg').length")
+        run["sections"] = page.evaluate("document.querySelectorAll('.reveal .slides section').length")
+        run["scale"] = page.evaluate("Reveal.getScale()")
+        run["slides"] = page.evaluate(MEASURE_DECK)
     finally:
-        page.close()
-    assert remote == [], f"{deck.name} tried to reach the network: {remote}"
-    assert outside == [], f"{deck.name} read files outside its output folder: {outside}"
-    assert problems == [], f"{deck.name}: {problems}"
-    assert total == n_subslides, f"{deck.name}: reveal.js counts {total} slides, the metadata {n_subslides}"
-    assert sections == n_slides + n_subslides
+        context.close()
+    return run
+
+
+@pytest.fixture(scope="module")
+def deck_runs(exported, browser):
+    """Each deck opened once at 1280x720: ``{name: open_deck(...)}``."""
+    return {name: open_deck(browser, deck) for name, (_, deck) in exported.items()}
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_deck_starts_offline_in_chromium(exported, deck_runs, name):
+    notebook, deck = exported[name]
+    run = deck_runs[name]
+    nb = nbformat.read(notebook, as_version=4)
+    n_slides, n_subslides = expected_slides(nb)
+    assert run["remote"] == [], f"{deck.name} tried to reach the network: {run['remote']}"
+    assert run["outside"] == [], f"{deck.name} read files outside its output folder: {run['outside']}"
+    assert run["problems"] == [], f"{deck.name}: {run['problems']}"
+    assert run["total"] == n_subslides, f"{deck.name}: reveal.js counts {run['total']} slides, the metadata {n_subslides}"
+    assert run["sections"] == n_slides + n_subslides
     has_math = "$" in "".join(c.source for c in nb.cells if c.cell_type == "markdown")
     if name == SYNTHETIC or has_math:
-        assert formulas > 0, f"{deck.name}: MathJax typeset no formula"
+        assert run["formulas"] > 0, f"{deck.name}: MathJax typeset no formula"
     if name == SYNTHETIC:
-        assert formulas == 3
+        assert run["formulas"] == 3
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_no_slide_overflows_at_1280x720(deck_runs, name):
+    run = deck_runs[name]
+    assert len(run["slides"]) == run["total"]
+    problems = overflow_problems(run["slides"], SCREEN["width"], SCREEN["height"])
+    assert problems == [], "\n".join(problems)
+
+
+def test_the_synthetic_deck_wraps_the_long_line_and_scrolls_the_tall_cell(deck_runs):
+    """The synthetic deck has both: the checks above must have had something to pass."""
+    slides_ = deck_runs[SYNTHETIC]["slides"]
+    tall = scrolling(slides_)
+    assert [(s["h"], s["v"], s["cells"], s["overflowY"]) for s in tall] == [(1, 2, 1, "auto")]
+    with_long_line = next(s for s in slides_ if (s["h"], s["v"]) == (1, 1))
+    assert with_long_line["wide"] == [] and with_long_line["cells"] == 2
+
+
+def test_a_deck_at_1920x1080_is_the_1280x720_deck_larger(exported, browser, deck_runs):
+    """reveal.js lays a deck out on a 1280x720 canvas and scales it to the screen, so a
+    1920x1080 screen shows the same slides half as large again, overflowing nowhere."""
+    large = {"width": 1920, "height": 1080}
+    run = open_deck(browser, exported[SYNTHETIC][1], viewport=large)
+    small = deck_runs[SYNTHETIC]
+    assert run["scale"] == pytest.approx(1.5 * small["scale"], rel=1e-3)
+    layout = [(s["scrollHeight"], s["clientHeight"], s["cells"]) for s in run["slides"]]
+    assert layout == [(s["scrollHeight"], s["clientHeight"], s["cells"]) for s in small["slides"]]
+    assert overflow_problems(run["slides"], large["width"], large["height"]) == []

@@ -1,0 +1,316 @@
+"""Presenting live with RISE (jupyterlab-rise), and opening the notebooks in JupyterLab.
+
+One JupyterLab server (on 127.0.0.1, a free port, no token, every setting and
+runtime file in a temporary folder) serves copies of the notebooks with the
+``rise.css`` the course build writes beside them. One headless Chromium at
+1280x720 presents, with RISE, a sampler notebook made of real cells: from each
+solution notebook the sub-slides most likely to overflow (the fullest one of
+several cells by the build's estimate, the one with the longest code line, and
+the tallest), and from each learner copy the fullest one (where an unfinished
+exercise's traceback shows). Loading a notebook into RISE takes 5-10 s of CPU
+on a slow machine, so the sampler stands in for the 24 notebooks (~800
+slides); the offline decks (tests/test_slides.py) check every slide of every
+solution notebook with the same sizes and rule. RISE must show lecture sizes
+(rise.css), honour the notebooks' ``rise.scroll``, and no slide may overflow
+(``test_slides.overflow_problems``).
+
+RISE's settings for the run (transition "none", no automatic cell selection,
+start at the first slide) only let each slide be measured as soon as it is
+shown; the notebooks' own ``rise`` metadata still applies.
+
+Opening must not rewrite a notebook: each notebook, as JupyterLab's front end
+sends it back when saving, goes through the server's save path byte for byte,
+and its ``kernelspec`` and ``language_info`` are what JupyterLab sets when the
+kernel starts.
+"""
+import copy
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from bpcourse import slides
+from test_slides import CHROMIUM, CHROMIUM_ARGS, MEASURE_SLIDE, SCREEN, overflow_problems, scrolling
+
+ROOT = Path(__file__).resolve().parents[1]
+SOLUTIONS = sorted((ROOT / "solutions").glob("*.ipynb"))
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+SAMPLER = "rise_sampler.ipynb"
+SERVER_START_TIMEOUT = 90  # s, on a slow machine under load
+PAGE_TIMEOUT = 120  # s
+RISE_SETTINGS = {"transition": "none", "auto_select": "none", "start_slideshow_at": "beginning"}
+
+pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason=f"{CHROMIUM} is absent: apt-get install -y chromium")
+
+
+def sub_slides(nb):
+    """The notebook's cells grouped by sub-slide (skipped cells and notes left out)."""
+    groups = []
+    for cell in nb.cells:
+        slide_type = (cell.metadata.get("slideshow") or {}).get("slide_type", "-")
+        if slide_type in ("skip", "notes"):
+            continue
+        if slide_type in ("slide", "subslide") or not groups:
+            groups.append([])
+        groups[-1].append(cell)
+    return groups
+
+
+def longest_line(cells):
+    return max((len(line) for c in cells if c.cell_type == "code" for line in c.source.split("\n")), default=0)
+
+
+def sampler_notebook(solutions, learner_copies):
+    """A notebook of real sub-slides, each shown as a slide of its own: from each
+    solution notebook the fullest one of several cells (by the build's estimate),
+    the one with the longest code line and the tallest; from each learner copy the
+    fullest one of several cells (tracebacks of unfinished exercises). Notebook
+    metadata from the first solution notebook."""
+    first, cells = None, []
+    for path in list(solutions) + list(learner_copies):
+        nb = nbformat.read(path, as_version=4)
+        first = first or nb
+        groups = sub_slides(nb)
+        heights = [sum(slides.cell_height(c) for c in g) for g in groups]
+        several = [i for i, g in enumerate(groups) if len(g) > 1]
+        picked = {max(several, key=lambda i: heights[i])} if several else set()
+        if path in solutions:
+            picked |= {max(range(len(groups)), key=lambda i: longest_line(groups[i])),
+                       max(range(len(groups)), key=lambda i: heights[i])}
+        for index in sorted(picked):
+            group = copy.deepcopy(groups[index])
+            group[0].metadata["slideshow"] = {"slide_type": "slide"}
+            cells += group
+    for number, cell in enumerate(cells):
+        cell.id = f"sampler-{number}"       # a solution's cells and its learner copy's share ids
+    sampler = copy.deepcopy(first)
+    sampler.cells = cells
+    return sampler
+
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class JupyterLab:
+    """A JupyterLab server in its own process group, its settings and runtime files in ``home``."""
+
+    def __init__(self, root, home):
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        settings = home / "settings"
+        (settings / "jupyterlab-rise").mkdir(parents=True)
+        (settings / "jupyterlab-rise" / "plugin.jupyterlab-settings").write_text(json.dumps(RISE_SETTINGS))
+        (settings / "@jupyterlab" / "apputils-extension").mkdir(parents=True)
+        (settings / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings").write_text(
+            json.dumps({"fetchNews": "false", "checkForUpdates": False, "doNotDisturbMode": True}))
+        env = dict(os.environ, JUPYTER_RUNTIME_DIR=str(home / "runtime"), JUPYTERLAB_SETTINGS_DIR=str(settings),
+                   JUPYTERLAB_WORKSPACES_DIR=str(home / "workspaces"), JUPYTER_CONFIG_DIR=str(home / "config"),
+                   IPYTHONDIR=str(home / "ipython"))
+        env.pop("JUPYTER_TOKEN", None)
+        self.log_path = home / "jupyterlab.log"
+        self.log = open(self.log_path, "wb")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root", "--ip=127.0.0.1",
+             f"--port={self.port}", "--port-retries=0", "--IdentityProvider.token=", "--ServerApp.password=",
+             f"--ServerApp.root_dir={root}", "--LabApp.news_url=", "--ServerApp.disable_check_xsrf=True",
+             "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"],
+            cwd=root, env=env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
+
+    def wait_ready(self):
+        deadline = time.monotonic() + SERVER_START_TIMEOUT
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"JupyterLab exited with {self.process.returncode}:\n{self.tail()}")
+            try:
+                with urllib.request.urlopen(f"{self.url}/api/status", timeout=2):
+                    return
+            except OSError:
+                time.sleep(0.2)
+        raise RuntimeError(f"JupyterLab did not answer within {SERVER_START_TIMEOUT} s:\n{self.tail()}")
+
+    def api(self, path, body=None):
+        request = urllib.request.Request(f"{self.url}/api/{path}", method="GET" if body is None else "PUT",
+                                         data=None if body is None else json.dumps(body).encode(),
+                                         headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return json.load(response)
+
+    def tail(self, n=3000):
+        return self.log_path.read_text(errors="replace")[-n:]
+
+    def stop(self):
+        """SIGTERM to the server's process group (it shuts its kernels down), SIGKILL if it lingers."""
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(timeout=5)
+        self.log.close()
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    """A folder with copies of both folders' notebooks, rise.css and the sampler notebook."""
+    root = tmp_path_factory.mktemp("served")
+    for path in SOLUTIONS:
+        shutil.copy2(path, root / path.name)
+    (root / "notebooks").mkdir()
+    for path in NOTEBOOKS:
+        shutil.copy2(path, root / "notebooks" / path.name)
+    shutil.copy2(ROOT / "solutions" / "rise.css", root / "rise.css")
+    nbformat.write(sampler_notebook(SOLUTIONS, NOTEBOOKS), root / SAMPLER)
+    return root
+
+
+@pytest.fixture(scope="module")
+def jupyterlab(served, tmp_path_factory):
+    server = JupyterLab(served, tmp_path_factory.mktemp("home"))
+    try:
+        server.wait_ready()
+        yield server
+    except Exception:
+        print("JupyterLab log (tail):\n" + server.tail())
+        raise
+    finally:
+        server.stop()
+
+
+# RISE builds one <section> per sub-slide, id "slide-H-V"; reveal.js follows the URL's
+# #/H/V (RISE turns its history option on), and RISE's own reveal.js object is not exposed.
+MEASURE_RISE = """async () => {
+  %s
+  const out = [];
+  for (const section of document.querySelectorAll('.reveal .slides > section > section')) {
+    const [h, v] = section.id.split('-').slice(1).map(Number);
+    if (!section.classList.contains('present')) {
+      const shown = new Promise(resolve => addEventListener('hashchange', resolve, {once: true}));
+      location.hash = '#/' + h + '/' + v;
+      await shown;
+    }
+    out.push(Object.assign({h, v, present: section.classList.contains('present')}, measureSlide(section)));
+  }
+  return out;
+}""" % MEASURE_SLIDE
+
+FONT_SIZES = """() => {
+  const size = selector => { const e = document.querySelector(selector); return e && getComputedStyle(e).fontSize; };
+  return {text: size('.jp-RenderedMarkdown p'), code: size('.jp-CodeCell .cm-content'),
+          output: size('.jp-OutputArea-output pre')};
+}"""
+
+# Markdown rendered, and MathJax done: the number of typeset formulas stops changing.
+RENDERED = """() => document.querySelector('.reveal.ready')
+  && document.querySelectorAll('.reveal .slides > section > section').length > 0
+  && !document.querySelector('.jp-MarkdownCell:not(.jp-mod-rendered)')"""
+
+
+@pytest.fixture(scope="module")
+def rise_run(jupyterlab):
+    """The sampler presented with RISE at 1280x720: font sizes, every slide measured, page errors."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport=SCREEN)
+        errors = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        try:
+            page.goto(f"{jupyterlab.url}/rise/{SAMPLER}", timeout=PAGE_TIMEOUT * 1000)
+            page.wait_for_function(RENDERED, timeout=PAGE_TIMEOUT * 1000, polling=250)
+            formulas = -1
+            while formulas != page.evaluate("document.querySelectorAll('mjx-container').length"):
+                formulas = page.evaluate("document.querySelectorAll('mjx-container').length")
+                page.wait_for_timeout(500)
+            run = {"fonts": page.evaluate(FONT_SIZES), "slides": page.evaluate(MEASURE_RISE),
+                   "formulas": formulas, "errors": errors}
+        except Exception:
+            page.screenshot(path=str(jupyterlab.log_path.with_name("rise-failure.png")))
+            raise
+        finally:
+            browser.close()
+    return run
+
+
+def test_rise_presents_every_sub_slide_of_the_sampler(served, rise_run):
+    sampler = nbformat.read(served / SAMPLER, as_version=4)
+    assert len(rise_run["slides"]) == len(sub_slides(sampler)) >= 2 * len(SOLUTIONS) + len(NOTEBOOKS)
+    assert all(s["present"] for s in rise_run["slides"]), "a slide could not be shown"
+    assert rise_run["formulas"] > 0, "MathJax typeset no formula"
+    assert rise_run["errors"] == [], "uncaught errors in RISE's page"
+
+
+def test_rise_shows_lecture_sizes(rise_run):
+    """rise.css: about 20 px text and 17 px code and outputs (JupyterLab's are 14 and 13 px)."""
+    assert rise_run["fonts"] == {"text": "20px", "code": "17px", "output": "17px"}
+
+
+def test_no_slide_overflows_in_rise_at_1280x720(rise_run):
+    problems = overflow_problems(rise_run["slides"], SCREEN["width"], SCREEN["height"])
+    assert problems == [], "\n".join(problems)
+    # The sampler holds cells taller than a slide: RISE scrolls them (the notebooks' rise.scroll).
+    tall = scrolling(rise_run["slides"])
+    assert tall and all(s["overflowY"] == "scroll" for s in tall)
+
+
+@pytest.mark.parametrize("folder", ["solutions", "notebooks"])
+def test_notebooks_ask_rise_to_scroll(folder):
+    for path in sorted((ROOT / folder).glob("*.ipynb")):
+        assert nbformat.read(path, as_version=4).metadata.get("rise") == {"scroll": True}, path.name
+    assert (ROOT / folder / "rise.css").read_text() == (slides.VENDORED / "rise.css").read_text()
+
+
+def as_javascript_sends_it(content):
+    """A notebook as JupyterLab's front end sends it back to the server: JavaScript has
+    one kind of number, so a whole-number float such as 1.0 comes back as 1."""
+    def number(text):
+        value = float(text)
+        return int(value) if value.is_integer() and abs(value) < 1e21 else value
+
+    return json.loads(json.dumps(content), parse_float=number)
+
+
+def test_jupyterlab_saves_every_notebook_unchanged(served, jupyterlab):
+    """What JupyterLab's save writes (the server's contents API, given the notebook as
+    the front end sends it) is the file byte for byte, and the kernelspec is the one
+    JupyterLab's front end sets when the kernel starts, so opening a notebook (and
+    saving it, as RISE does when it starts) does not rewrite it."""
+    specs = jupyterlab.api("kernelspecs")
+    default = specs["kernelspecs"][specs["default"]]["spec"]
+    kernelspec = {"display_name": default["display_name"], "language": default["language"],
+                  "name": specs["default"]}
+    paths = sorted(served.glob("*.ipynb")) + sorted((served / "notebooks").glob("*.ipynb"))
+    assert len(paths) == 1 + len(SOLUTIONS) + len(NOTEBOOKS)
+    for path in paths:
+        name = path.relative_to(served).as_posix()
+        before = path.read_bytes()
+        model = jupyterlab.api(f"contents/{name}?type=notebook&content=1")
+        assert model["content"]["metadata"]["kernelspec"] == kernelspec, name
+        jupyterlab.api(f"contents/{name}", {"type": "notebook", "format": "json",
+                                            "content": as_javascript_sends_it(model["content"])})
+        assert path.read_bytes() == before, f"{name} changes when JupyterLab saves it"
+
+
+def test_language_info_is_what_the_kernel_reports():
+    """JupyterLab also writes the kernel's language_info on opening: the python3 kernel
+    (ipykernel) reports its class's ``language_info``, read here without starting one.
+    Its version is the Python that ran the notebook (the build's), so it is left out."""
+    from ipykernel.ipkernel import IPythonKernel
+
+    expected = {k: v for k, v in IPythonKernel.language_info.items() if k != "version"}
+    for path in SOLUTIONS + NOTEBOOKS:
+        stored = nbformat.read(path, as_version=4).metadata["language_info"]
+        assert {k: v for k, v in stored.items() if k != "version"} == expected, path.name
