@@ -13,6 +13,7 @@ from ._validate import choose
 Split = namedtuple("Split", "X_train X_test y_train y_test")
 MAX_SAMPLES = 10 ** 7
 MAX_NOISE = 1e6  # a standard deviation, for points of order 1
+MAX_CLASSES = 10 ** 6
 
 
 def xor():
@@ -39,7 +40,7 @@ def one_hot(labels, n_classes=None):
     as 3.0 count as labels; no labels give an empty ``(0, n_classes)`` array.
     """
     if n_classes is not None:
-        n_classes = _validate.positive_int(n_classes, "n_classes")
+        n_classes = _validate.int_in_range(n_classes, "n_classes", 1, MAX_CLASSES)
     array = np.asarray(labels) if not isinstance(labels, (str, bytes)) else np.asarray([labels])
     if array.size == 0 and array.ndim == 1:
         if n_classes is None:
@@ -50,6 +51,8 @@ def one_hot(labels, n_classes=None):
     if array.ndim != 1 or not whole or array.min() < 0:
         raise ValueError(f"labels must be a 1-D array of non-negative integers, got dtype {array.dtype} "
                          f"and shape {array.shape}")
+    if n_classes is None and array.max() >= MAX_CLASSES:
+        raise ValueError(f"label {array.max()} would make {array.max() + 1} classes; one_hot makes at most {MAX_CLASSES}")
     array = array.astype(np.int64)
     n_classes = int(array.max()) + 1 if n_classes is None else n_classes
     if array.max() >= n_classes:

@@ -136,8 +136,9 @@ BAD_CALLS = {
     "softmax of a number": (lambda: activations.softmax(3.0), r"softmax needs rows of at least one score"),
     "softmax of empty rows": (lambda: activations.softmax(np.zeros((2, 0))), r"softmax needs rows"),
     # data sets
-    "one_hot n_classes a string": (lambda: one_hot([0, 1], "3"), r"n_classes must be a positive integer, got '3'"),
-    "one_hot n_classes 2.5": (lambda: one_hot([0, 1], 2.5), r"n_classes must be a positive integer, got 2.5"),
+    "one_hot n_classes a string": (lambda: one_hot([0, 1], "3"), r"n_classes must be an integer from 1 to 1000000, got '3'"),
+    "one_hot n_classes 2.5": (lambda: one_hot([0, 1], 2.5), r"n_classes must be an integer from 1 to 1000000, got 2.5"),
+    "one_hot of a huge label": (lambda: one_hot([2 ** 62]), r"label 4611686018427387904 would make"),
     "one_hot label too large": (lambda: one_hot([0, 3], 3), r"label 3 does not fit n_classes=3"),
     "one_hot of no labels without n_classes": (lambda: one_hot([]), r"labels is empty.*pass n_classes"),
     "one_hot of fractions": (lambda: one_hot([0.5, 1.0]), r"non-negative integers"),

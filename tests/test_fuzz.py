@@ -25,13 +25,14 @@ DTYPES = [np.float64, np.float32, np.int64, np.bool_]
 
 
 def finite(value):
-    if isinstance(value, Network):
-        return True
+    """True unless value holds a NaN or an infinity (objects such as a Network count as finite)."""
     if isinstance(value, GradientCheck):
         return finite(float(value))
     if isinstance(value, (list, tuple)):
         return all(finite(item) for item in value)
-    return bool(np.all(np.isfinite(value)))
+    if isinstance(value, (np.ndarray, np.number, float, int)):
+        return bool(np.all(np.isfinite(value)))
+    return True
 
 
 def outcome(call):
@@ -136,3 +137,29 @@ def test_activations_keep_finite_input_finite(z, name):
     assert status == "ok" or name in ("softmax", "log_softmax")
     if status == "ok":
         assert result.shape == z.shape
+
+
+@settings(FUZZ, max_examples=40)  # each example fits an estimator: fewer of them
+@given(st.sampled_from(["classifier", "regressor"]),
+       st.sampled_from([(), (3,), (2, 2), 4, (0,), "3", (3.5,), None]),
+       st.sampled_from(["sigmoid", "tanh", "relu", "identity", "softmax"]),
+       st.sampled_from([0.01, 0.5, 1e3, 1e300, 0.0, -1.0, np.nan, "0.1"]),
+       st.sampled_from([1, 2, 0, 2.0]), st.sampled_from([None, 1, 7, 0, True]),
+       st.sampled_from([0, 7, None, -1, "a"]), st.sampled_from(SCALES), st.sampled_from(SCALES))
+def test_estimators_end_in_a_fitted_model_or_a_value_error(kind, hidden, activation, learning_rate, epochs,
+                                                          batch_size, random_state, x_scale, y_scale):
+    from bplib import BPClassifier, BPRegressor
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(12, 3)) * x_scale
+    Estimator = BPClassifier if kind == "classifier" else BPRegressor
+    y = np.array(["a", "b", "c"] * 4) if kind == "classifier" else rng.normal(size=12) * y_scale
+    model = Estimator(hidden_layer_sizes=hidden, activation=activation, learning_rate=learning_rate,
+                      epochs=epochs, batch_size=batch_size, random_state=random_state)
+    status, fitted = outcome(lambda: model.fit(X, y) and model)
+    assert status != "diverged", "TrainingDiverged must reach the user as a ValueError"
+    if status == "ok":
+        prediction = fitted.predict(X)
+        assert len(prediction) == len(X)
+        if kind == "regressor":
+            assert finite(prediction)

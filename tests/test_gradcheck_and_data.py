@@ -5,15 +5,31 @@ matplotlib.use("Agg")
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from bplib import Network, datasets, exercises, gradient_check, plotting  # noqa: E402
+from bplib import Network, datasets, equations, gradient_check, plotting  # noqa: E402
+from bplib.activations import sigmoid, sigmoid_prime  # noqa: E402
+
+
+def backprop_without_sigma_prime_in_bp2(net, X, Y):
+    """A sigmoid/quadratic backprop with a planted bug: BP2 forgets sigma'(z^l)."""
+    a, z = [X], [None]
+    for w, b in zip(net.weights, net.biases):
+        z.append(a[-1] @ w.T + b)
+        a.append(sigmoid(z[-1]))
+    L = len(net.weights)
+    delta = equations.output_error(a[L] - Y, sigmoid_prime(z[L]))
+    weight_grads, bias_grads = [None] * L, [None] * L
+    for l in range(L, 0, -1):
+        weight_grads[l - 1] = equations.weight_gradient(delta, a[l - 1])
+        bias_grads[l - 1] = equations.bias_gradient(delta)
+        delta = delta @ net.weights[l - 1]  # the bug: no * sigma'(z^(l-1))
+    return weight_grads, bias_grads
 
 
 def test_report_names_the_layer_that_disagrees():
     net = Network([3, 3, 3, 3], seed=1)
     X = np.random.default_rng(1).normal(size=(4, 3))
     Y = np.random.default_rng(2).uniform(size=(4, 3))
-    buggy = exercises.buggy_backprop("missing_sigma_prime")
-    result = gradient_check(net, X, Y, backprop=lambda X_, Y_: buggy(net.weights, net.biases, X_, Y_))
+    result = gradient_check(net, X, Y, backprop=lambda X_, Y_: backprop_without_sigma_prime_in_bp2(net, X_, Y_))
     assert not result.passed
     assert result.failing() == [(1, "w"), (1, "b"), (2, "w"), (2, "b")]
     report = str(result)
