@@ -110,7 +110,7 @@ class Network:
         a little while the network still learns fast.
 
         Divergence: when a batch's loss becomes NaN or infinite, or more than
-        10^4 times (1 + the loss of the first batch of this call), or a
+        10^6 times (1 + the loss of the first batch of this call), or a
         parameter stops being finite, training stops and the network keeps
         the parameters it had after the last epoch in the returned history
         (the ones before the diverging epoch). ``diverged_at`` is set to the
@@ -140,7 +140,7 @@ class Network:
         return history
 
     # -- the rest is support: training loop, checks, forward pass ------------------------------
-    DIVERGENCE_FACTOR = 1e4
+    DIVERGENCE_FACTOR = 1e6  # large: a batch of outliers must not pass for a divergence
 
     def _sgd(self, X, Y, epochs, learning_rate, batch_size, rng, dtype):
         """fit's loop; returns (history, the diverged epoch or None)."""
@@ -326,7 +326,7 @@ class Network:
 
 
 class TrainingDiverged(RuntimeError):
-    """The training loss became NaN, infinite or 10^4 times its start: the learning rate is too large.
+    """The training loss became NaN, infinite or 10^6 times its start: the learning rate is too large.
 
     ``epoch`` is the 1-based epoch that diverged and ``history`` the losses of
     the epochs before it; the network keeps the parameters of the last of them.
@@ -336,7 +336,7 @@ class TrainingDiverged(RuntimeError):
         self.epoch = epoch
         self.history = history
         super().__init__(
-            f"training diverged at epoch {epoch}: the loss became NaN, infinite or 10^4 times its start "
+            f"training diverged at epoch {epoch}: the loss became NaN, infinite or 10^6 times its start "
             f"(learning_rate={learning_rate:g} is too large; try a smaller one). The network keeps the "
             f"parameters it had before epoch {epoch}."
         )
