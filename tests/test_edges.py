@@ -5,7 +5,8 @@ import warnings
 import numpy as np
 import pytest
 
-from bplib import Network, TrainingDiverged, activations, datasets, equations, gradient_check, losses, one_hot
+from bplib import (Network, TrainingDiverged, activations, datasets, equations, gradient_check, losses, one_hot,
+                   plotting)
 from bplib.gradcheck import GradientCheck, numerical_gradient, relative_error
 
 X2 = np.array([[0.5, -1.0], [1.5, 0.25], [-0.3, 0.8]])
@@ -154,6 +155,25 @@ BAD_CALLS = {
     "digits scaled a string": (lambda: datasets.digits(scaled="no"), r"scaled must be True or False, got 'no'"),
     "data set seed negative": (lambda: datasets.classification("moons", seed=-1), r"seed must be an integer >= 0"),
     "circles factor 1": (lambda: datasets.circles(factor=1.0), r"factor is the inner circle's radius"),
+    # plots (checked before any figure is drawn)
+    "decision_boundary resolution 1": (lambda: plotting.decision_boundary(net(), X2, [0, 1, 1], resolution=1),
+                                       r"resolution must be an integer from 2 to 2000, got 1"),
+    "decision_boundary X of 3 columns": (lambda: plotting.decision_boundary(net(), np.ones((3, 3)), [0, 1, 1]),
+                                         r"X has 3 columns but the network expects 2"),
+    "decision_boundary y too short": (lambda: plotting.decision_boundary(net(), X2, [0, 1]),
+                                      r"y has 2 values but X has 3 rows"),
+    "decision_boundary X_test alone": (lambda: plotting.decision_boundary(net(), X2, [0, 1, 1], X_test=X2),
+                                       r"X_test and y_test go together"),
+    "decision_boundary predict not a function": (lambda: plotting.decision_boundary(3, X2, [0, 1, 1]),
+                                                 r"predict must be a function"),
+    "regression_fit X with NaN": (lambda: plotting.regression_fit(net(), [[np.nan]], [[1.0]]), r"X contains NaN"),
+    "loss_curve of a matrix": (lambda: plotting.loss_curve(np.ones((2, 2))), r"history must be a list of losses"),
+    "loss_curve with NaN": (lambda: plotting.loss_curve([1.0, np.nan]), r"history contains NaN"),
+    "digits_grid of 7 pixels": (lambda: plotting.digits_grid(np.ones((2, 7))), r"images must be 8x8 digits"),
+    "digits_grid n_columns 0": (lambda: plotting.digits_grid(np.ones((2, 64)), n_columns=0),
+                                r"n_columns must be a positive integer"),
+    "digits_grid labels too short": (lambda: plotting.digits_grid(np.ones((2, 64)), labels=[1]),
+                                     r"labels must have one entry per image \(2\)"),
 }
 
 
@@ -175,6 +195,8 @@ def test_integer_arrays_work_where_floats_do():
     np.testing.assert_allclose(equations.weight_gradient(np.array([[2], [4]]), np.array([[1, 1], [0, 1]])), [[1.0, 3.0]])
     np.testing.assert_allclose(network.forward(np.array([[1, 0]])), network.forward([[1.0, 0.0]]))
     np.testing.assert_array_equal(activations.relu(np.array([-2, 3])), [0.0, 3.0])
+    for name in ("sigmoid", "tanh", "relu", "relu_prime", "identity", "identity_prime"):
+        assert getattr(activations, name)(np.array([-2, 3])).dtype == np.float64, name
 
 
 def test_float32_and_bool_inputs_are_computed_in_float64():
