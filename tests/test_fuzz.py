@@ -14,10 +14,12 @@ from bplib import Network, TrainingDiverged, activations, equations, gradient_ch
 from bplib.gradcheck import GradientCheck
 
 FUZZ = settings(max_examples=80, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
-HIDDEN = ["sigmoid", "tanh", "relu", "identity"] * 3 + ["softmax", "sigmiod"]  # mostly valid names
-OUTPUT_LOSS = [("sigmoid", "quadratic"), ("tanh", "quadratic"), ("relu", "quadratic"), ("identity", "quadratic"),
-               ("sigmoid", "cross_entropy"), ("softmax", "cross_entropy")] * 2 + \
-              [("tanh", "cross_entropy"), ("softmax", "quadratic"), ("identity", "mse")]
+# The lists repeat their valid entries, so that most draws get past the argument checks to the
+# arithmetic, while every invalid entry still comes up.
+HIDDEN = ["sigmoid", "tanh", "relu", "identity"] * 3 + ["softmax", "sigmiod"]
+PAIRS = [("sigmoid", "quadratic"), ("tanh", "quadratic"), ("relu", "quadratic"), ("identity", "quadratic"),
+         ("sigmoid", "cross_entropy"), ("softmax", "cross_entropy")]
+OUTPUT_LOSS = PAIRS * 2 + [("tanh", "cross_entropy"), ("softmax", "quadratic"), ("identity", "mse")]
 SCALES = [0.0, 1e-300, 1e-8, 1.0, 1e3, 1e150, 1e300]
 LEARNING_RATES = [1e-3, 0.1, 1.0, 50.0, 1e10, 1e30, 1e300, 0.0, -1.0, np.nan, np.inf, "0.1", True, 1e-3, 0.1, 1.0,
                   50.0, 1e10, 1e30, 1e300]
