@@ -217,6 +217,21 @@ def same_rows(X, Y):
         )
 
 
+def _arguments(name, parameters, args, kwargs):
+    """The arguments of a call of ``name(*parameters)`` as a dict, or the TypeError Python would raise."""
+    if len(args) > len(parameters):
+        raise TypeError(f"{name}() takes {len(parameters)} arguments but {len(args)} were given")
+    values = dict(zip(parameters, args))
+    for key, value in kwargs.items():
+        if key not in parameters or key in values:
+            raise TypeError(f"{name}() got an unexpected or repeated argument {key!r}")
+        values[key] = value
+    if len(values) < len(parameters):
+        missing = [p for p in parameters if p not in values]
+        raise TypeError(f"{name}() is missing argument(s) {', '.join(missing)}")
+    return values
+
+
 def batch_function(shapes, within_unit=()):
     """Decorator for a function of batches: its arguments' shapes are checked, its result must be finite.
 
@@ -234,47 +249,37 @@ def batch_function(shapes, within_unit=()):
     dimensions = {arg: tuple(d.strip() for d in spec.split(",")) for arg, spec in shapes.items()}
 
     def decorate(function):
-        parameters = list(inspect.signature(function).parameters)
+        parameters = tuple(inspect.signature(function).parameters)
+        name = function.__name__
 
         @functools.wraps(function)
         def checked(*args, **kwargs):
-            if len(args) > len(parameters):
-                raise TypeError(f"{function.__name__}() takes {len(parameters)} arguments, got {len(args)}")
-            values = dict(zip(parameters, args))
-            for key, value in kwargs.items():
-                if key not in parameters or key in values:
-                    raise TypeError(f"{function.__name__}() got an unexpected or repeated argument {key!r}")
-                values[key] = value
-            missing = [p for p in parameters if p not in values]
-            if missing:
-                raise TypeError(f"{function.__name__}() is missing argument(s) {', '.join(missing)}")
-            lengths = {}
+            values = _arguments(name, parameters, args, kwargs)
+            lengths = {}  # dimension name -> (length, the argument it was first seen in)
             for arg, dims in dimensions.items():
-                array = _as_float64(values[arg], arg)
+                value = values[arg]
+                array = value if type(value) is np.ndarray and value.dtype == np.float64 else _as_float64(value, arg)
                 if array.ndim != len(dims):
-                    raise ValueError(f"{function.__name__}: {arg} must be a {len(dims)}-D array of shape "
-                                     f"({', '.join(dims)}), got shape {array.shape}")
+                    raise ValueError(f"{name}: {arg} must be a {len(dims)}-D array of shape ({', '.join(dims)}), "
+                                     f"got shape {array.shape}")
                 for dim, length in zip(dims, array.shape):
-                    if dim not in lengths:
-                        lengths[dim] = (length, arg)
-                    elif lengths[dim][0] != length:
-                        first_length, first_arg = lengths[dim]
-                        raise ValueError(
-                            f"{function.__name__}: {arg} has shape {array.shape}, expected ({', '.join(dims)}) "
-                            f"with {dim} = {first_length} as in {first_arg}")
+                    first_length, first_arg = lengths.setdefault(dim, (length, arg))
+                    if first_length != length:
+                        raise ValueError(f"{name}: {arg} has shape {array.shape}, expected ({', '.join(dims)}) "
+                                         f"with {dim} = {first_length} as in {first_arg}")
                 values[arg] = array
-            if lengths.get("n", (1,))[0] == 0:
-                raise ValueError(f"{function.__name__}: the batch has no rows (n = 0); expected at least one sample")
+            if lengths["n"][0] == 0:
+                raise ValueError(f"{name}: the batch has no rows (n = 0); expected at least one sample")
             for arg in within_unit:
-                all_finite(values[arg], f"{function.__name__}: {arg}")
-                within(values[arg], f"{function.__name__}: {arg}", 0.0, 1.0, "probabilities")
+                all_finite(values[arg], f"{name}: {arg}")
+                within(values[arg], f"{name}: {arg}", 0.0, 1.0, "probabilities")
             with np.errstate(all="ignore"):
                 result = function(**values)
             if not np.isfinite(result).all():
                 for arg in dimensions:
-                    all_finite(values[arg], f"{function.__name__}: {arg}")
-                raise ValueError(f"{function.__name__}: the result overflowed float64 (it is NaN or infinite "
-                                 "although every argument is finite): the arguments are too large")
+                    all_finite(values[arg], f"{name}: {arg}")
+                raise ValueError(f"{name}: the result overflowed float64 (it is NaN or infinite although every "
+                                 "argument is finite): the arguments are too large")
             return result
 
         checked.formula = function  # the bare formula, for callers that have checked the arguments
