@@ -148,6 +148,9 @@ class Network:
         weights = [w.astype(dtype, copy=False) for w in self.weights]  # the arrays themselves in float64
         biases = [b.astype(dtype, copy=False) for b in self.biases]
         params = weights + biases
+        if not all(np.isfinite(array).all() for array in (X, Y, *params)):
+            raise ValueError(f"X, Y or the parameters do not fit {dtype.name} (values beyond "
+                             f"{np.finfo(dtype).max:.3g}): scale them, or train with dtype=np.float64")
         last_good = [p.copy() for p in params]
         n, history, limit, diverged_at = X.shape[0], [], None, None
         for epoch in range(1, epochs + 1):

@@ -87,6 +87,7 @@ BAD_CALLS = {
     "dtype float16": (lambda: net().fit(X2, Y1, dtype=np.float16), r"dtype must be np.float64 or np.float32"),
     "dtype int": (lambda: net().fit(X2, Y1, dtype=int), r"dtype must be np.float64 or np.float32"),
     "dtype nonsense": (lambda: net().fit(X2, Y1, dtype="fast"), r"dtype must be np.float64 or np.float32"),
+    "X beyond float32": (lambda: net().fit(X2 * 1e39, Y1, dtype=np.float32), r"do not fit float32.*3.4e\+38"),
     # gradient check
     "eps 0": (lambda: gradient_check(net(), X2, Y1, eps=0), r"eps must be a positive finite number, got 0"),
     "eps too small to nudge": (lambda: gradient_check(net(), X2, Y1, eps=1e-300), r"eps=1e-300 does not fit"),
