@@ -57,22 +57,6 @@ class Network:
                 delta = hidden_error(delta, w[l], self._hidden.derivative(z[l - 1]))     # BP2
         return grad_w[1:], grad_b[1:]
 
-    def _output_error(self, z_L, a_L, Y):
-        """BP1, delta^L = dC_x/dz^L for each sample, ``(n, n_L)``.
-
-        With cross-entropy sigma'(z^L) cancels in closed form, and the result
-        never divides by a saturated sigma'. Sigmoid + binary cross-entropy:
-        delta^L = a - y. Softmax + categorical cross-entropy: the softmax
-        Jacobian contracted with dC/da = -y/a gives delta^L = a (sum_j y_j) - y,
-        which is a - y when each row of targets sums to 1 (one-hot labels).
-        Every other pair uses BP1 as written, delta^L = (a - y) (*) sigma'(z^L).
-        """
-        if self._output_activation == "softmax":
-            return a_L * Y.sum(axis=1, keepdims=True) - Y
-        if self._loss == "cross_entropy":
-            return a_L - Y
-        return output_error(a_L - Y, self._output.derivative(z_L))
-
     def loss(self, X, Y):
         """The cost C = (1/n) sum_x C_x of a batch, a float; X ``(n, sizes[0])``, Y ``(n, sizes[-1])``."""
         return self._loss_of_checked(*self._checked(X, Y))
@@ -139,7 +123,23 @@ class Network:
             raise TrainingDiverged(self.diverged_at, history, learning_rate)
         return history
 
-    # -- the rest is support: training loop, checks, forward pass ------------------------------
+    # -- the rest is support: BP1's cases, the training loop, checks, the forward pass -----------
+    def _output_error(self, z_L, a_L, Y):
+        """BP1, delta^L = dC_x/dz^L for each sample, ``(n, n_L)``.
+
+        With cross-entropy sigma'(z^L) cancels in closed form, and the result
+        never divides by a saturated sigma'. Sigmoid + binary cross-entropy:
+        delta^L = a - y. Softmax + categorical cross-entropy: the softmax
+        Jacobian contracted with dC/da = -y/a gives delta^L = a (sum_j y_j) - y,
+        which is a - y when each row of targets sums to 1 (one-hot labels).
+        Every other pair uses BP1 as written, delta^L = (a - y) (*) sigma'(z^L).
+        """
+        if self._output_activation == "softmax":
+            return a_L * Y.sum(axis=1, keepdims=True) - Y
+        if self._loss == "cross_entropy":
+            return a_L - Y
+        return output_error(a_L - Y, self._output.derivative(z_L))
+
     DIVERGENCE_FACTOR = 1e6  # large: a batch of outliers must not pass for a divergence
 
     def _sgd(self, X, Y, epochs, learning_rate, batch_size, rng, dtype):
