@@ -152,7 +152,8 @@ def main():
         ratio = {(base, clock): np.median(np.array(times[name][clock]) / np.array(times[base][clock]))
                  for base in ("bplib", "bplib float32") for clock in ("wall", "cpu")}
         print(f"{name:<14}{np.median(times[name]['wall']):>7.2f}{np.median(times[name]['cpu']):>7.2f}"
-              f"{np.mean(accuracies[name]):>10.3f}{ratio['bplib', 'wall']:>10.2f}{ratio['bplib float32', 'wall']:>13.2f}"
+              f"{np.mean(accuracies[name]):>10.3f}{ratio['bplib', 'wall']:>10.2f}"
+              f"{ratio['bplib float32', 'wall']:>13.2f}"
               f"{ratio['bplib', 'cpu']:>9.2f}{ratio['bplib float32', 'cpu']:>12.2f}")
 
 

@@ -41,8 +41,8 @@ def numerical_gradient(f, param, eps=1e-3):
     if not callable(f):
         raise ValueError(f"f must be a function of no arguments returning the cost, got {type(f).__name__}")
     if not isinstance(param, np.ndarray) or param.dtype.kind != "f" or not param.flags.writeable:
-        raise ValueError("param must be a writable NumPy array of floats (it is nudged in place), got "
-                         f"{type(param).__name__}" + (f" of dtype {param.dtype}" if isinstance(param, np.ndarray) else ""))
+        what = type(param).__name__ + (f" of dtype {param.dtype}" if isinstance(param, np.ndarray) else "")
+        raise ValueError(f"param must be a writable NumPy array of floats (it is nudged in place), got {what}")
     eps = _validate.positive_number(eps, "eps")
     _validate.all_finite(param, "param")
     with np.errstate(over="ignore", invalid="ignore"):

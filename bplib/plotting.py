@@ -55,8 +55,9 @@ def regression_fit(predict, X, Y, ax=None, grid=None, title=None, target=None):
     """The fitted curve on a dense grid, with the training points.
 
     predict: function from ``(n, 1)`` inputs to ``(n, 1)`` outputs, or a
-    ``Network``. X: ``(n_samples, 1)``; Y: ``(n_samples,)`` or ``(n_samples, k)``, whose first column is drawn. ``target``, if given, is the true
-    function (e.g. ``np.sin``) drawn dashed.
+    ``Network``. X: ``(n_samples, 1)``; Y: ``(n_samples,)`` or
+    ``(n_samples, k)``, whose first column is drawn. ``target``, if given, is
+    the true function (e.g. ``np.sin``) drawn dashed.
     """
     if hasattr(predict, "forward"):
         predict = predict.forward

@@ -110,7 +110,8 @@ BAD_CALLS = {
     "relative_error of two shapes": (lambda: relative_error(np.ones(2), np.ones(3)), r"analytic has shape \(2,\)"),
     "relative_error with NaN": (lambda: relative_error([np.nan], [1.0]), r"analytic contains NaN"),
     # the equations and losses
-    "equations on zero rows": (lambda: equations.bias_gradient(np.zeros((0, 3))), r"bias_gradient: the batch has no rows"),
+    "equations on zero rows": (lambda: equations.bias_gradient(np.zeros((0, 3))),
+                               r"bias_gradient: the batch has no rows"),
     "BP4 on zero rows": (lambda: equations.weight_gradient(np.zeros((0, 3)), np.zeros((0, 2))), r"no rows"),
     "BP2 with mismatched weights": (
         lambda: equations.hidden_error(np.ones((4, 2)), np.ones((3, 5)), np.ones((4, 5))),
@@ -119,7 +120,8 @@ BAD_CALLS = {
                                    r"output_error: activation_derivative has shape \(4, 3\)"),
     "BP4 with different batches": (lambda: equations.weight_gradient(np.ones((4, 2)), np.ones((5, 3))),
                                    r"previous_activation has shape \(5, 3\).*n = 4 as in delta"),
-    "BP3 on a 1-D delta": (lambda: equations.bias_gradient(np.ones(3)), r"delta must be a 2-D array of shape \(n, n_l\)"),
+    "BP3 on a 1-D delta": (lambda: equations.bias_gradient(np.ones(3)),
+                           r"delta must be a 2-D array of shape \(n, n_l\)"),
     "BP1 on NaN": (lambda: equations.output_error([[np.nan]], [[1.0]]), r"output_error: cost_gradient contains NaN"),
     "BP2 that overflows": (lambda: equations.hidden_error([[1e300]], [[1e300]], [[1.0]]),
                            r"hidden_error: the result overflowed float64"),
@@ -138,7 +140,8 @@ BAD_CALLS = {
     "softmax of a number": (lambda: activations.softmax(3.0), r"softmax needs rows of at least one score"),
     "softmax of empty rows": (lambda: activations.softmax(np.zeros((2, 0))), r"softmax needs rows"),
     # data sets
-    "one_hot n_classes a string": (lambda: one_hot([0, 1], "3"), r"n_classes must be an integer from 1 to 1000000, got '3'"),
+    "one_hot n_classes a string": (lambda: one_hot([0, 1], "3"),
+                                   r"n_classes must be an integer from 1 to 1000000, got '3'"),
     "one_hot n_classes 2.5": (lambda: one_hot([0, 1], 2.5), r"n_classes must be an integer from 1 to 1000000, got 2.5"),
     "one_hot of a huge label": (lambda: one_hot([2 ** 62]), r"label 4611686018427387904 would make"),
     "one_hot label too large": (lambda: one_hot([0, 3], 3), r"label 3 does not fit n_classes=3"),
@@ -193,7 +196,8 @@ def test_integer_arrays_work_where_floats_do():
     history = network.fit(X2, Y1, epochs=3, learning_rate=0.5)
     assert np.isfinite(history).all() and network.weights[0].dtype == np.float64
     np.testing.assert_array_equal(equations.bias_gradient(np.array([[1, 2], [3, 4]])), [2.0, 3.0])
-    np.testing.assert_allclose(equations.weight_gradient(np.array([[2], [4]]), np.array([[1, 1], [0, 1]])), [[1.0, 3.0]])
+    np.testing.assert_allclose(equations.weight_gradient(np.array([[2], [4]]), np.array([[1, 1], [0, 1]])),
+                               [[1.0, 3.0]])
     np.testing.assert_allclose(network.forward(np.array([[1, 0]])), network.forward([[1.0, 0.0]]))
     np.testing.assert_array_equal(activations.relu(np.array([-2, 3])), [0.0, 3.0])
     for name in ("sigmoid", "tanh", "relu", "relu_prime", "identity", "identity_prime"):
