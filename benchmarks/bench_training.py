@@ -9,6 +9,10 @@ is the median over rounds; "bplib is x faster" is the median over rounds of
 the ratio within each round (a slow moment of the machine hits both sides of
 a ratio alike). Targets (issue 11): >= 3x MLPClassifier and >= 3x PyTorch
 eager CPU in float64, >= 4x MLPClassifier in float32, at equal test accuracy.
+Where the time goes: the five matrix products and the float64 sigmoid (scipy's
+expit, which scikit-learn uses too) take most of a bplib batch; on a CPU
+without AVX-512, NumPy has no vectorised float64 exp, so the sigmoid alone is
+about a quarter of it.
 
     python benchmarks/bench_training.py [--rounds 7] [--keep-blas-env]
 
