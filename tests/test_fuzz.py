@@ -13,7 +13,8 @@ from hypothesis.extra import numpy as hnp
 from bplib import Network, TrainingDiverged, activations, equations, gradient_check, losses
 from bplib.gradcheck import GradientCheck
 
-FUZZ = settings(max_examples=80, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+FUZZ = settings(max_examples=80, deadline=None, derandomize=True, database=None,
+                suppress_health_check=[HealthCheck.too_slow])
 # The lists repeat their valid entries, so that most draws get past the argument checks to the
 # arithmetic, while every invalid entry still comes up.
 HIDDEN = ["sigmoid", "tanh", "relu", "identity"] * 3 + ["softmax", "sigmiod"]
