@@ -1,5 +1,12 @@
-"""Input checks shared by the package, with messages that say what was expected."""
+"""Input checks shared by the package, with messages that say what was expected.
+
+Every public function of bplib runs its arguments through these, so that bad
+input stops with a ValueError naming the argument, the value and what was
+expected, instead of a traceback from inside NumPy or a silent wrong result.
+"""
 import difflib
+import functools
+import inspect
 import numbers
 
 import numpy as np
@@ -7,20 +14,28 @@ import numpy as np
 
 def suggestion(name, options):
     """" Did you mean 'x'?" for the option closest to ``name``, or ""."""
-    close = difflib.get_close_matches(str(name), list(options), n=1)
+    close = difflib.get_close_matches(str(name), [str(option) for option in options], n=1)
     return f" Did you mean {close[0]!r}?" if close else ""
 
 
 def choose(kind, name, options):
     """Return ``name`` if it is one of ``options``, else raise a ValueError naming the options."""
-    if name in options:
+    if isinstance(name, str) and name in options:
         return name
     raise ValueError(f"unknown {kind} {name!r}; expected one of {sorted(options)}.{suggestion(name, options)}")
 
 
+def _is_int(value):
+    return isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_))
+
+
+def _is_real(value):
+    return isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
+
+
 def is_positive_int(value):
     """True for 1, 2, ... of any integer type (not for True, 2.0 or "2")."""
-    return isinstance(value, numbers.Integral) and not isinstance(value, bool) and value >= 1
+    return _is_int(value) and value >= 1
 
 
 def positive_int(value, name):
@@ -32,14 +47,49 @@ def positive_int(value, name):
 
 def positive_number(value, name):
     """``value`` as a float, or a ValueError if it is not a positive finite number."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not np.isfinite(value) or value <= 0:
+    if not _is_real(value) or not np.isfinite(value) or value <= 0:
         raise ValueError(f"{name} must be a positive finite number, got {value!r}")
     return float(value)
 
 
+def non_negative_number(value, name):
+    """``value`` as a float, or a ValueError if it is not a finite number >= 0."""
+    if not _is_real(value) or not np.isfinite(value) or value < 0:
+        raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
+    return float(value)
+
+
+def finite_number(value, name):
+    """``value`` as a float, or a ValueError if it is not a finite real number."""
+    if not _is_real(value) or not np.isfinite(value):
+        raise ValueError(f"{name} must be a finite number, got {value!r}")
+    return float(value)
+
+
+def flag(value, name):
+    """``value`` as a bool, or a ValueError if it is not True or False."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise ValueError(f"{name} must be True or False, got {value!r}")
+    return bool(value)
+
+
+def seed(value, name="seed", allow_none=False):
+    """``value`` as an int >= 0 (what ``np.random.default_rng`` takes), or a ValueError.
+
+    ``allow_none`` lets None through, for arguments where None means "carry on
+    with the generator you already have".
+    """
+    if value is None and allow_none:
+        return None
+    if not _is_int(value) or value < 0:
+        expected = "None or an integer >= 0" if allow_none else "an integer >= 0"
+        raise ValueError(f"{name} must be {expected} (runs are reproducible from it), got {value!r}")
+    return int(value)
+
+
 def int_in_range(value, name, low, high):
     """``value`` as an int, or a ValueError if it is not an integer from ``low`` to ``high``."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or not low <= value <= high:
+    if not _is_int(value) or not low <= value <= high:
         raise ValueError(f"{name} must be an integer from {low} to {high}, got {value!r}")
     return int(value)
 
@@ -50,7 +100,7 @@ def number_in_range(value, name, low, high, hint=""):
     A value a hair outside the range (a slider's rounding, 1e-9 relative) is
     moved onto the nearer end instead of refused.
     """
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not np.isfinite(value) \
+    if not _is_real(value) or not np.isfinite(value) \
             or not low - 1e-9 * abs(low) <= value <= high + 1e-9 * abs(high):
         raise ValueError(f"{name} must be a number from {low:g} to {high:g}, got {value!r}{hint}")
     return float(min(max(value, low), high))
@@ -67,7 +117,7 @@ def batch_size(value):
 
 def layer_widths(value, name):
     """A tuple of positive ints (one int means one layer), or a ValueError naming ``name``."""
-    widths = (value,) if isinstance(value, numbers.Integral) and not isinstance(value, bool) else value
+    widths = (value,) if _is_int(value) else value
     try:
         widths = tuple(widths) if not isinstance(widths, (str, bytes)) else None
     except TypeError:
@@ -78,16 +128,51 @@ def layer_widths(value, name):
     return tuple(int(width) for width in widths)
 
 
+def float_dtype(value, name="dtype"):
+    """np.float32 or np.float64 (as a NumPy dtype), or a ValueError."""
+    try:
+        dtype = np.dtype(value) if value is not None else None
+    except TypeError:
+        dtype = None
+    if dtype is None or dtype not in (np.dtype(np.float32), np.dtype(np.float64)):
+        raise ValueError(f"{name} must be np.float64 or np.float32, got {value!r}")
+    return dtype
+
+
+def real_array(values, name):
+    """``values`` as a NumPy array of real numbers, or a ValueError.
+
+    Integers and bools become float64, float16 becomes float32, float32 and
+    float64 stay as they are; strings, complex numbers, None and ragged lists
+    are refused.
+    """
+    array = None
+    if not isinstance(values, (str, bytes)):
+        try:
+            array = np.asarray(values)
+            if array.dtype.kind == "O":  # a list mixing Python numbers, say; None would become NaN
+                array = None if any(v is None for v in array.ravel()) else np.asarray(values, dtype=np.float64)
+        except (TypeError, ValueError):  # None inside, a ragged list, a string inside
+            array = None
+    if array is None or array.dtype.kind not in "biuf":
+        what = type(values).__name__ if array is None else f"{type(values).__name__} of dtype {array.dtype}"
+        raise ValueError(f"{name} must be real numbers (ints or floats, in equal-length rows), got {what}")
+    if array.dtype.kind != "f" or array.dtype.itemsize > 8:
+        return array.astype(np.float64)
+    return array.astype(np.float32) if array.dtype.itemsize < 4 else array
+
+
+def _as_float64(values, name):
+    return real_array(values, name).astype(np.float64, copy=False)
+
+
 def as_matrix(values, name, n_columns=None):
     """``values`` as a finite float64 array of shape (n_samples, n_columns).
 
     A 1-D array is taken as one column when ``n_columns`` is 1, and refused
     otherwise (it would be ambiguous: one sample or one feature?).
     """
-    try:
-        array = np.asarray(values, dtype=float)
-    except (TypeError, ValueError) as error:
-        raise ValueError(f"{name} must be numeric, got {type(values).__name__}: {error}") from None
+    array = _as_float64(values, name)
     if array.ndim == 1 and n_columns == 1:
         array = array.reshape(-1, 1)
     if array.ndim != 2:
@@ -103,13 +188,26 @@ def as_matrix(values, name, n_columns=None):
         )
     if array.shape[0] == 0:
         raise ValueError(f"{name} has no rows: expected at least one sample")
-    if not np.all(np.isfinite(array)):
-        bad = np.argwhere(~np.isfinite(array))[0]
-        raise ValueError(
-            f"{name} contains NaN or infinity (first at row {bad[0]}, column {bad[1]}); "
-            "expected finite numbers"
-        )
+    all_finite(array, name)
     return array
+
+
+def all_finite(array, name):
+    """A ValueError naming the first NaN or infinity in ``array``, if there is one."""
+    if not np.isfinite(array).all():
+        bad = np.argwhere(~np.isfinite(array))[0]
+        where = f" (first at row {bad[0]}, column {bad[1]})" if len(bad) == 2 else \
+            f" (first at index {tuple(int(i) for i in bad)})" if len(bad) else ""
+        raise ValueError(f"{name} contains NaN or infinity{where}; expected finite numbers")
+
+
+def within(array, name, low, high, why):
+    """A ValueError if an entry of ``array`` lies outside [low, high]."""
+    if array.size and (array.min() < low or array.max() > high):
+        bad = np.argwhere((array < low) | (array > high))[0]
+        where = f"at row {bad[0]}, column {bad[1]}" if len(bad) == 2 else f"at index {tuple(bad)}"
+        raise ValueError(f"{name} must lie in [{low:g}, {high:g}] ({why}); "
+                         f"got {array[tuple(bad)]:g} {where}")
 
 
 def same_rows(X, Y):
@@ -117,3 +215,74 @@ def same_rows(X, Y):
         raise ValueError(
             f"X has {X.shape[0]} rows but Y has {Y.shape[0]}: expected one target row per sample"
         )
+
+
+def _arguments(name, parameters, args, kwargs):
+    """The arguments of a call of ``name(*parameters)`` as a dict, or the TypeError Python would raise."""
+    if len(args) > len(parameters):
+        raise TypeError(f"{name}() takes {len(parameters)} arguments but {len(args)} were given")
+    values = dict(zip(parameters, args))
+    for key, value in kwargs.items():
+        if key not in parameters or key in values:
+            raise TypeError(f"{name}() got an unexpected or repeated argument {key!r}")
+        values[key] = value
+    if len(values) < len(parameters):
+        missing = [p for p in parameters if p not in values]
+        raise TypeError(f"{name}() is missing argument(s) {', '.join(missing)}")
+    return values
+
+
+def batch_function(shapes, within_unit=()):
+    """Decorator for a function of batches: its arguments' shapes are checked, its result must be finite.
+
+    ``shapes`` maps each array argument to its dimensions, e.g.
+    ``{"delta": "n, n_l", "previous_activation": "n, n_prev"}``: the argument
+    becomes a float64 array with that many dimensions, a name used twice must
+    be the same length each time, and the batch has at least one sample
+    (``n >= 1``). ``within_unit`` names arguments that must lie in [0, 1]
+    (probabilities, cross-entropy targets). A NaN or infinity in the result
+    raises a ValueError naming the argument that had one or, if none did, the
+    overflow; the function itself stays the bare formula. NaN and infinity in
+    the arguments are let through to the formula, so that this costs one
+    check on the result when all is well.
+    """
+    dimensions = {arg: tuple(d.strip() for d in spec.split(",")) for arg, spec in shapes.items()}
+
+    def decorate(function):
+        parameters = tuple(inspect.signature(function).parameters)
+        name = function.__name__
+
+        @functools.wraps(function)
+        def checked(*args, **kwargs):
+            values = _arguments(name, parameters, args, kwargs)
+            lengths = {}  # dimension name -> (length, the argument it was first seen in)
+            for arg, dims in dimensions.items():
+                value = values[arg]
+                array = value if type(value) is np.ndarray and value.dtype == np.float64 else _as_float64(value, arg)
+                if array.ndim != len(dims):
+                    raise ValueError(f"{name}: {arg} must be a {len(dims)}-D array of shape ({', '.join(dims)}), "
+                                     f"got shape {array.shape}")
+                for dim, length in zip(dims, array.shape):
+                    first_length, first_arg = lengths.setdefault(dim, (length, arg))
+                    if first_length != length:
+                        raise ValueError(f"{name}: {arg} has shape {array.shape}, expected ({', '.join(dims)}) "
+                                         f"with {dim} = {first_length} as in {first_arg}")
+                values[arg] = array
+            if lengths["n"][0] == 0:
+                raise ValueError(f"{name}: the batch has no rows (n = 0); expected at least one sample")
+            for arg in within_unit:
+                all_finite(values[arg], f"{name}: {arg}")
+                within(values[arg], f"{name}: {arg}", 0.0, 1.0, "probabilities")
+            with np.errstate(all="ignore"):
+                result = function(**values)
+            if not np.isfinite(result).all():
+                for arg in dimensions:
+                    all_finite(values[arg], f"{name}: {arg}")
+                raise ValueError(f"{name}: the result overflowed float64 (it is NaN or infinite although every "
+                                 "argument is finite): the arguments are too large")
+            return result
+
+        checked.formula = function  # the bare formula, for callers that have checked the arguments
+        return checked
+
+    return decorate

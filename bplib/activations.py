@@ -1,63 +1,69 @@
 """Activation functions sigma(z) and their derivatives sigma'(z).
 
-Every function here is elementwise on an array of weighted inputs ``z`` of any
-shape, except softmax, which normalises each row of a batch ``(n_samples,
-n_units)``. All of them stay finite (no overflow warning) for |z| up to at
-least 1e300.
+Every function here is elementwise on weighted inputs ``z`` of any shape,
+except softmax, which normalises each row of a batch ``(n_samples, n_units)``.
+They take numbers, lists or arrays of real numbers; float32 stays float32,
+anything else is computed in float64. Finite ``z`` always gives finite
+results (no overflow for |z| up to 1e308); NaN and infinity follow IEEE
+arithmetic, as NumPy's own functions do (sigmoid(inf) = 1, sigmoid(nan) = nan).
+
+``ACTIVATIONS`` is the one table the package takes them from.
 """
+from collections import namedtuple
+
 import numpy as np
+from scipy.special import expit
+
+from ._validate import real_array
 
 
 def sigmoid(z):
     """sigma(z) = 1 / (1 + exp(-z)), same shape as ``z``.
 
-    Written as (1 + tanh(z/2)) / 2, which is the same function but never
-    evaluates exp of a large positive number, so it cannot overflow.
+    scipy's ``expit`` evaluates this formula as exp(z) / (1 + exp(z)) when z
+    is negative, so exp never overflows; it is also the fastest sigmoid
+    available to NumPy code.
     """
-    s = np.multiply(z, 0.5)
-    if not isinstance(s, np.ndarray):  # a scalar z
-        return 0.5 * (1.0 + np.tanh(s))
-    np.tanh(s, out=s)  # in place: training calls this on every batch
-    s += 1.0
-    s *= 0.5
-    return s
+    return expit(real_array(z, "z"))
 
 
 def sigmoid_prime(z):
     """sigma'(z) = sigma(z) * (1 - sigma(z)), same shape as ``z``."""
     s = sigmoid(z)
-    return s * (1.0 - s)
+    return s * (1 - s)
 
 
 def tanh(z):
     """tanh(z), same shape as ``z``."""
-    return np.tanh(z)
+    return np.tanh(real_array(z, "z"))
 
 
 def tanh_prime(z):
     """tanh'(z) = 1 - tanh(z)^2, same shape as ``z``."""
-    t = np.tanh(z)
-    return 1.0 - t * t
+    t = tanh(z)
+    return 1 - t * t
 
 
 def relu(z):
     """max(0, z), same shape as ``z``."""
-    return np.maximum(z, 0.0)
+    z = real_array(z, "z")
+    return np.maximum(z, 0, dtype=z.dtype)
 
 
 def relu_prime(z):
     """1 where z > 0, else 0 (we take 0 at the kink z = 0)."""
-    return (z > 0).astype(float)
+    z = real_array(z, "z")
+    return (z > 0).astype(z.dtype)
 
 
 def identity(z):
     """z itself (a linear output unit, used for regression)."""
-    return z
+    return real_array(z, "z")
 
 
 def identity_prime(z):
     """1 everywhere, same shape as ``z``."""
-    return np.ones_like(z)
+    return np.ones_like(real_array(z, "z"))
 
 
 def softmax(z):
@@ -66,48 +72,52 @@ def softmax(z):
     Subtracting each row's maximum first changes nothing mathematically
     (it cancels between numerator and denominator) but keeps exp() <= 1.
     """
-    e = z - z.max(axis=-1, keepdims=True)
-    np.exp(e, out=e)  # in place: training calls this on every batch
-    e /= e.sum(axis=-1, keepdims=True)
-    return e
+    z = _rows(z)
+    e = np.exp(z - z.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
 
 
 def log_softmax(z):
-    """log(softmax(z)) computed without taking log of a rounded-to-0 value."""
+    """log(softmax(z)) row-wise, computed without taking the log of a probability rounded to 0."""
+    z = _rows(z)
     shifted = z - z.max(axis=-1, keepdims=True)
     return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
 
 
-# sigma'(z) written in terms of the activation a = sigma(z). The forward pass
-# already holds a, so backprop gets sigma'(z^l) for two cheap operations
-# instead of evaluating sigma again; the values are the same.
-def _sigmoid_prime_from_a(a):
-    return a * (1.0 - a)
+def _rows(z):
+    z = real_array(z, "z")
+    if z.ndim == 0 or z.shape[-1] == 0:
+        raise ValueError(f"softmax needs rows of at least one score: z of shape (n_samples, n_classes) "
+                         f"or (n_classes,), got shape {z.shape}")
+    return z
 
 
-def _tanh_prime_from_a(a):
-    return 1.0 - a * a
+# sigma'(z) written in terms of the activation a = sigma(z). The training step
+# holds a from the forward pass, so it gets sigma'(z^l) without evaluating
+# sigma again; the values are the same as derivative(z).
+def _sigmoid_prime_from_output(a):
+    return a * (1 - a)
 
 
-def _relu_prime_from_a(a):
-    return (a > 0).astype(float)
+def _tanh_prime_from_output(a):
+    return 1 - a * a
 
 
-# Named functions, not lambdas, so that a Network holding them can be pickled.
-DERIVATIVES_FROM_OUTPUT = {
-    "sigmoid": _sigmoid_prime_from_a,
-    "tanh": _tanh_prime_from_a,
-    "relu": _relu_prime_from_a,
-    "identity": np.ones_like,
-}
+def _relu_prime_from_output(a):
+    return (a > 0).astype(a.dtype)
 
-# name -> (sigma, sigma'). softmax has no elementwise derivative: its
-# Jacobian couples the units of a row, so it is only allowed as an output
-# paired with cross-entropy, where delta^L = a - y needs no sigma'.
+
+Activation = namedtuple("Activation", "function derivative derivative_from_output")
+
+# name -> sigma, sigma'(z) and sigma' as a function of a = sigma(z). softmax
+# has no elementwise derivative: its Jacobian couples the units of a row, so
+# it is only an output layer's activation, paired with cross-entropy, where
+# delta^L needs no sigma' (see Network).
 ACTIVATIONS = {
-    "sigmoid": (sigmoid, sigmoid_prime),
-    "tanh": (tanh, tanh_prime),
-    "relu": (relu, relu_prime),
-    "identity": (identity, identity_prime),
+    "sigmoid": Activation(sigmoid, sigmoid_prime, _sigmoid_prime_from_output),
+    "tanh": Activation(tanh, tanh_prime, _tanh_prime_from_output),
+    "relu": Activation(relu, relu_prime, _relu_prime_from_output),
+    "identity": Activation(identity, identity_prime, np.ones_like),
+    "softmax": Activation(softmax, None, None),
 }
-OUTPUT_ACTIVATIONS = dict(ACTIVATIONS, softmax=(softmax, None))
+HIDDEN_ACTIVATIONS = tuple(name for name, entry in ACTIVATIONS.items() if entry.derivative is not None)

@@ -7,9 +7,13 @@ from collections import namedtuple
 
 import numpy as np
 
+from . import _validate
 from ._validate import choose
 
 Split = namedtuple("Split", "X_train X_test y_train y_test")
+MAX_SAMPLES = 10 ** 7
+MAX_NOISE = 1e6  # a standard deviation, for points of order 1
+MAX_CLASSES = 10 ** 6
 
 
 def xor():
@@ -21,21 +25,41 @@ def xor():
 
 def sin(n_samples=20, low=-5.0, high=5.0):
     """y = sin(x) at ``n_samples`` evenly spaced x in [low, high]: X, Y ``(n, 1)``."""
+    n_samples = _validate.int_in_range(n_samples, "n_samples", 1, MAX_SAMPLES)
+    low, high = _validate.finite_number(low, "low"), _validate.finite_number(high, "high")
+    if not (low < high and np.isfinite(high - low)):
+        raise ValueError(f"low must be below high (and high - low finite), got low={low!r} and high={high!r}")
     X = np.linspace(low, high, n_samples).reshape(-1, 1)
     return X, np.sin(X)
 
 
 def one_hot(labels, n_classes=None):
-    """Integer labels ``(n_samples,)`` -> one-hot rows ``(n_samples, n_classes)``."""
-    labels = np.asarray(labels)
-    if labels.ndim != 1 or not np.issubdtype(labels.dtype, np.integer) or labels.min() < 0:
-        raise ValueError(f"labels must be a 1-D array of non-negative integers, got dtype {labels.dtype} "
-                         f"and shape {labels.shape}")
-    n_classes = int(labels.max()) + 1 if n_classes is None else n_classes
-    if labels.max() >= n_classes:
-        raise ValueError(f"label {labels.max()} does not fit n_classes={n_classes}")
-    encoded = np.zeros((labels.size, n_classes))
-    encoded[np.arange(labels.size), labels] = 1.0
+    """Integer labels ``(n_samples,)`` -> one-hot rows ``(n_samples, n_classes)``.
+
+    ``n_classes`` defaults to the largest label + 1. Whole-number floats such
+    as 3.0 count as labels; no labels give an empty ``(0, n_classes)`` array.
+    """
+    if n_classes is not None:
+        n_classes = _validate.int_in_range(n_classes, "n_classes", 1, MAX_CLASSES)
+    array = np.asarray(labels) if not isinstance(labels, (str, bytes)) else np.asarray([labels])
+    if array.size == 0 and array.ndim == 1:
+        if n_classes is None:
+            raise ValueError("labels is empty, so n_classes cannot be inferred from it: pass n_classes")
+        return np.zeros((0, n_classes))
+    whole = array.dtype.kind in "iu" or (array.dtype.kind == "f" and np.isfinite(array).all()
+                                          and np.array_equal(array, np.round(array)))
+    if array.ndim != 1 or not whole or array.min() < 0:
+        raise ValueError(f"labels must be a 1-D array of non-negative integers, got dtype {array.dtype} "
+                         f"and shape {array.shape}")
+    if n_classes is None and array.max() >= MAX_CLASSES:
+        raise ValueError(f"label {array.max()} would make {array.max() + 1} classes; "
+                         f"one_hot makes at most {MAX_CLASSES}")
+    array = array.astype(np.int64)
+    n_classes = int(array.max()) + 1 if n_classes is None else n_classes
+    if array.max() >= n_classes:
+        raise ValueError(f"label {array.max()} does not fit n_classes={n_classes}: labels run from 0 to n_classes - 1")
+    encoded = np.zeros((array.size, n_classes))
+    encoded[np.arange(array.size), array] = 1.0
     return encoded
 
 
@@ -47,6 +71,7 @@ def digits(scaled=True):
     to show what that does), y integer labels ``(n,)``; use ``one_hot`` for
     training targets.
     """
+    scaled = _validate.flag(scaled, "scaled")
     from sklearn.datasets import load_digits
     from sklearn.model_selection import train_test_split
 
@@ -59,9 +84,15 @@ def _noisy(X, noise, rng):
     return X + rng.normal(0.0, noise, size=X.shape) if noise > 0 else X
 
 
+def _checked(n_samples, noise, seed):
+    """The common arguments of the generated sets, checked."""
+    return (_validate.int_in_range(n_samples, "n_samples", 1, MAX_SAMPLES),
+            _validate.number_in_range(noise, "noise", 0.0, MAX_NOISE), np.random.default_rng(_validate.seed(seed)))
+
+
 def moons(n_samples=200, noise=0.1, seed=0):
     """Two interleaving half circles: X ``(n, 2)``, labels ``(n,)`` in {0, 1}."""
-    rng = np.random.default_rng(seed)
+    n_samples, noise, rng = _checked(n_samples, noise, seed)
     n_top = n_samples // 2
     t_top = np.linspace(0.0, np.pi, n_top)
     t_bottom = np.linspace(0.0, np.pi, n_samples - n_top)
@@ -72,8 +103,12 @@ def moons(n_samples=200, noise=0.1, seed=0):
 
 
 def circles(n_samples=200, noise=0.05, factor=0.5, seed=0):
-    """A small circle (label 1) inside a large one (label 0): X ``(n, 2)``, y ``(n,)``."""
-    rng = np.random.default_rng(seed)
+    """A small circle (label 1) of radius ``factor`` (0 < factor < 1) inside a large one (label 0):
+    X ``(n, 2)``, y ``(n,)``."""
+    n_samples, noise, rng = _checked(n_samples, noise, seed)
+    factor = _validate.positive_number(factor, "factor")
+    if factor >= 1:
+        raise ValueError(f"factor is the inner circle's radius and must be below 1 (the outer one's), got {factor!r}")
     n_outer = n_samples // 2
     t_outer = np.linspace(0.0, 2 * np.pi, n_outer, endpoint=False)
     t_inner = np.linspace(0.0, 2 * np.pi, n_samples - n_outer, endpoint=False)
@@ -84,8 +119,9 @@ def circles(n_samples=200, noise=0.05, factor=0.5, seed=0):
 
 
 def spiral(n_samples=200, noise=0.05, turns=1.5, seed=0):
-    """Two interleaved spiral arms: X ``(n, 2)`` in about [-1, 1]^2, y ``(n,)``."""
-    rng = np.random.default_rng(seed)
+    """Two interleaved spiral arms of ``turns`` turns: X ``(n, 2)`` in about [-1, 1]^2, y ``(n,)``."""
+    n_samples, noise, rng = _checked(n_samples, noise, seed)
+    turns = _validate.positive_number(turns, "turns")
     half = n_samples // 2
     arms = []
     for label, count in ((0, half), (1, n_samples - half)):
@@ -99,8 +135,8 @@ def spiral(n_samples=200, noise=0.05, turns=1.5, seed=0):
 
 def blobs(n_samples=200, noise=0.3, seed=0):
     """Two Gaussian blobs centred at (-1, -1) and (1, 1) with standard deviation
-    ``noise``: X ``(n, 2)``, y ``(n,)``."""
-    rng = np.random.default_rng(seed)
+    ``noise`` (at least 0.001, so that the blobs have some spread): X ``(n, 2)``, y ``(n,)``."""
+    n_samples, noise, rng = _checked(n_samples, noise, seed)
     half = n_samples // 2
     centres = np.repeat(np.array([[-1.0, -1.0], [1.0, 1.0]]), [half, n_samples - half], axis=0)
     y = np.r_[np.zeros(half, int), np.ones(n_samples - half, int)]
@@ -110,7 +146,7 @@ def blobs(n_samples=200, noise=0.3, seed=0):
 def xor_points(n_samples=200, noise=0.1, seed=0):
     """A cloud version of XOR for the playground: points near the four corners
     of the unit square, label = x1 XOR x2; X ``(n, 2)``, y ``(n,)``."""
-    rng = np.random.default_rng(seed)
+    n_samples, noise, rng = _checked(n_samples, noise, seed)
     corners = rng.integers(0, 2, size=(n_samples, 2))
     y = (corners[:, 0] ^ corners[:, 1]).astype(int)
     return _noisy(corners.astype(float), noise, rng), y

@@ -28,7 +28,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._validate import batch_size, choose, layer_widths, positive_int, positive_number
-from .activations import ACTIVATIONS
+from .activations import HIDDEN_ACTIVATIONS
 from .datasets import one_hot
 from .network import Network, TrainingDiverged
 
@@ -45,7 +45,7 @@ class _BPEstimator(BaseEstimator):
     def _check_params(self):
         """The checked parameters, before any data is looked at."""
         hidden = layer_widths(self.hidden_layer_sizes, "hidden_layer_sizes")
-        activation = choose("activation", self.activation, ACTIVATIONS)
+        activation = choose("activation", self.activation, HIDDEN_ACTIVATIONS)
         positive_number(self.learning_rate, "learning_rate")
         positive_int(self.epochs, "epochs")
         batch_size(self.batch_size)

@@ -1,9 +1,11 @@
 """Gradient checking: compare backprop with central finite differences."""
 import numpy as np
 
+from . import _validate
+
 
 def relative_error(analytic, numeric, floor=1e-5):
-    """CS231n's |a - n| / max(|a|, |n|), elementwise.
+    """CS231n's |a - n| / max(|a|, |n|), elementwise; ``analytic`` and ``numeric`` of one shape.
 
     The denominator never drops below ``floor``: finite differences carry a
     rounding error near 1e-13, so for a gradient entry below 1e-5 (a dead
@@ -11,15 +13,21 @@ def relative_error(analytic, numeric, floor=1e-5):
     entries are held to an absolute difference of ``floor`` times the
     tolerance instead.
     """
-    analytic = np.asarray(analytic, dtype=float)
-    numeric = np.asarray(numeric, dtype=float)
+    analytic = _validate.real_array(analytic, "analytic").astype(float)
+    numeric = _validate.real_array(numeric, "numeric").astype(float)
+    if analytic.shape != numeric.shape:
+        raise ValueError(f"analytic has shape {analytic.shape} but numeric has {numeric.shape}: "
+                         "expected two gradients of the same parameter")
+    _validate.all_finite(analytic, "analytic")
+    _validate.all_finite(numeric, "numeric")
+    floor = _validate.positive_number(floor, "floor")
     scale = np.maximum(np.maximum(np.abs(analytic), np.abs(numeric)), floor)
-    return np.abs(analytic - numeric) / scale
+    return np.abs(analytic / scale - numeric / scale)  # scaled first: a - n itself can overflow
 
 
 def numerical_gradient(f, param, eps=1e-3):
     """Central differences of a scalar ``f()`` with respect to each entry of
-    the array ``param``, which is nudged in place and restored.
+    the float array ``param``, which is nudged in place and restored.
 
     Uses the fourth-order central stencil
     (-f(p+2e) + 8 f(p+e) - 8 f(p-e) + f(p-2e)) / (12 e): its truncation error
@@ -30,16 +38,44 @@ def numerical_gradient(f, param, eps=1e-3):
     at a point away from the kinks. Returns an array shaped like ``param``; costs
     4 * param.size calls of ``f``.
     """
-    grad = np.zeros_like(param, dtype=float)
+    if not callable(f):
+        raise ValueError(f"f must be a function of no arguments returning the cost, got {type(f).__name__}")
+    if not isinstance(param, np.ndarray) or param.dtype.kind != "f" or not param.flags.writeable:
+        what = type(param).__name__ + (f" of dtype {param.dtype}" if isinstance(param, np.ndarray) else "")
+        raise ValueError(f"param must be a writable NumPy array of floats (it is nudged in place), got {what}")
+    eps = _validate.positive_number(eps, "eps")
+    _validate.all_finite(param, "param")
+    with np.errstate(over="ignore", invalid="ignore"):
+        nudged = [param + step for step in (2 * eps, eps, -eps, -2 * eps)]
+    if not all(np.isfinite(p).all() for p in nudged) or any((p == param).any() for p in nudged):
+        raise ValueError(f"eps={eps!r} does not fit the parameters (up to {np.abs(param).max():.3g} in size): "
+                         "nudging by it leaves some entry unchanged or overflows; use eps around 1e-3")
+    grad = np.zeros(param.shape)
     for index in np.ndindex(param.shape):
         original = param[index]
         values = []
-        for step in (2 * eps, eps, -eps, -2 * eps):
-            param[index] = original + step
-            values.append(f())
-        param[index] = original
+        try:
+            for step in (2 * eps, eps, -eps, -2 * eps):
+                param[index] = original + step
+                values.append(_scalar(f()))
+        finally:
+            param[index] = original
         grad[index] = (-values[0] + 8 * values[1] - 8 * values[2] + values[3]) / (12 * eps)
+    if not np.isfinite(grad).all():
+        raise ValueError(f"the finite differences overflowed float64 with eps={eps!r}: the cost is too large or "
+                         "eps too small for it")
     return grad
+
+
+def _scalar(value):
+    """``f()``'s value as a finite float, or a ValueError."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"f() must return a number (the cost), got {type(value).__name__}") from None
+    if not np.isfinite(number):
+        raise ValueError(f"f() returned {number} for a nudged parameter: the cost must stay finite")
+    return number
 
 
 class GradientCheck:
@@ -48,14 +84,17 @@ class GradientCheck:
     ``max_relative_error`` is the largest elementwise relative error over
     all parameters; ``rows`` lists ``(layer, "w" or "b", max relative
     error)`` for layers l = 1..L, and ``worst`` names the row that disagrees
-    most. ``float(result)`` is ``max_relative_error``.
+    most. ``passed`` is True when every error is below ``tolerance``;
+    ``float(result)`` is ``max_relative_error``.
     """
 
     def __init__(self, rows, tolerance):
-        self.rows = rows
-        self.tolerance = tolerance
-        self.max_relative_error = max(error for _, _, error in rows)
-        self.worst = max(rows, key=lambda row: row[2])
+        self.rows = list(rows)
+        if not self.rows:
+            raise ValueError("a gradient check needs at least one row (layer, name, error)")
+        self.tolerance = _validate.positive_number(tolerance, "tolerance")
+        self.max_relative_error = max(error for _, _, error in self.rows)
+        self.worst = max(self.rows, key=lambda row: row[2])
 
     def __float__(self):
         return float(self.max_relative_error)
@@ -91,11 +130,18 @@ def gradient_check(net, X, Y, eps=1e-3, tolerance=1e-6, backprop=None):
     signature and return value as ``Network.backprop``. Returns a
     ``GradientCheck`` whose report names each layer's weight and bias error.
     """
-    X, Y = net._check_XY(X, Y)
+    from .network import Network
+
+    if not isinstance(net, Network):
+        raise ValueError(f"net must be a bplib.Network, got {type(net).__name__}")
+    if backprop is not None and not callable(backprop):
+        raise ValueError(f"backprop must be None or a function backprop(X, Y), got {type(backprop).__name__}")
+    eps = _validate.positive_number(eps, "eps")
+    tolerance = _validate.positive_number(tolerance, "tolerance")
+    X, Y = net._checked(X, Y)
     compute = net.backprop if backprop is None else backprop
-    weight_grads, bias_grads = compute(X, Y)
-    _check_grad_shapes(net, weight_grads, bias_grads)
-    cost = lambda: net.loss(X, Y)  # noqa: E731  (reads the parameters as nudged)
+    weight_grads, bias_grads = _checked_gradients(net, compute(X, Y))
+    cost = lambda: net._loss_of_checked(X, Y)  # noqa: E731  (reads the parameters as nudged)
     rows = []
     for i, (w, b) in enumerate(zip(net.weights, net.biases)):
         rows.append((i + 1, "w", float(relative_error(weight_grads[i], numerical_gradient(cost, w, eps)).max())))
@@ -103,13 +149,26 @@ def gradient_check(net, X, Y, eps=1e-3, tolerance=1e-6, backprop=None):
     return GradientCheck(rows, tolerance)
 
 
-def _check_grad_shapes(net, weight_grads, bias_grads):
+def _checked_gradients(net, returned):
+    """``backprop``'s return value as two lists of finite float arrays shaped like the parameters."""
+    try:
+        weight_grads, bias_grads = returned
+        weight_grads, bias_grads = list(weight_grads), list(bias_grads)
+    except (TypeError, ValueError):
+        raise ValueError("backprop must return (weight_grads, bias_grads), two lists with one array per layer, "
+                         f"got {type(returned).__name__}") from None
+    checked = []
     for kind, grads, params in (("weight", weight_grads, net.weights), ("bias", bias_grads, net.biases)):
         if len(grads) != len(params):
             raise ValueError(f"backprop returned {len(grads)} {kind} gradients, expected {len(params)} (one per layer)")
+        arrays = []
         for i, (g, p) in enumerate(zip(grads, params)):
-            if np.shape(g) != p.shape:
-                raise ValueError(
-                    f"{kind} gradient of layer {i + 1} has shape {np.shape(g)}, expected {p.shape} "
-                    f"(the shape of the {kind}s it belongs to)"
-                )
+            name = f"the {kind} gradient of layer {i + 1}"
+            g = _validate.real_array(g, name).astype(float)
+            if g.shape != p.shape:
+                raise ValueError(f"{name} has shape {g.shape}, expected {p.shape} "
+                                 f"(the shape of the {kind}s it belongs to)")
+            _validate.all_finite(g, name)
+            arrays.append(g)
+        checked.append(arrays)
+    return checked

@@ -1,283 +1,380 @@
 """A fully connected feed-forward network trained by backpropagation."""
-
 import numpy as np
 
-from . import losses
-from ._validate import as_matrix, choose, is_positive_int, positive_int, positive_number, same_rows
-from .activations import ACTIVATIONS, DERIVATIVES_FROM_OUTPUT, OUTPUT_ACTIVATIONS
+from . import _validate, losses
+from .activations import ACTIVATIONS, HIDDEN_ACTIVATIONS, log_softmax
 from .equations import bias_gradient, hidden_error, output_error, weight_gradient
 
 
-class TrainingDiverged(RuntimeError):
-    """The training loss became NaN or infinite: the learning rate is too large.
+class Network:
+    """Fully connected layers trained by backpropagation.
 
-    ``epoch`` is the 1-based epoch whose loss was not finite and ``history``
-    the finite losses before it.
+    ``Network([2, 3, 1])`` has 2 inputs, 3 hidden units and 1 output. Layer
+    l = 1..L has weights w^l = ``weights[l - 1]`` of shape ``(n_l, n_{l-1})``,
+    entry ``[j, k]`` from neuron k of layer l-1 to neuron j of layer l, and
+    biases b^l = ``biases[l - 1]`` of shape ``(n_l,)``. A batch is rows: X is
+    ``(n, sizes[0])`` and Y is ``(n, sizes[-1])``; a 1-D Y is one column.
+    """
+
+    def __init__(self, sizes, activation="sigmoid", output_activation="sigmoid", loss="quadratic", seed=0):
+        """sizes: units per layer, input first, e.g. ``[2, 3, 1]``.
+        activation: sigma of the hidden layers, "sigmoid", "tanh", "relu" or "identity".
+        output_activation: sigma of layer L, one of those or "softmax".
+        loss: "quadratic", C_x = 1/2 ||a - y||^2, or "cross_entropy": binary (per unit) after
+            a sigmoid output, categorical after softmax; its targets are probabilities, in [0, 1].
+        seed: an integer >= 0 for the initial parameters and fit's shuffling. Weights start
+            as N(0, 1/n_{l-1}), so that z starts of order 1 whatever the width; biases as
+            N(0, 1), so that units start at different offsets.
+        """
+        self._sizes, self._activation, self._output_activation, self._loss = _architecture(
+            sizes, activation, output_activation, loss)
+        self._seed = _validate.seed(seed)
+        rng = np.random.default_rng(self._seed)
+        self.weights = [rng.normal(0.0, 1.0 / np.sqrt(n_in), size=(n_out, n_in))
+                        for n_in, n_out in zip(self._sizes[:-1], self._sizes[1:])]
+        self.biases = [rng.normal(0.0, 1.0, size=n_out) for n_out in self._sizes[1:]]
+        self.diverged_at = None  # the epoch at which fit's loss diverged, else None
+        self._shuffle_rng = np.random.default_rng(self._seed)  # fit's default: carries over between calls
+
+    def forward(self, X):
+        """The output a^L of a batch: X ``(n, sizes[0])`` -> ``(n, sizes[-1])``."""
+        a, _ = self._feedforward(self._checked(X))
+        return a[-1]
+
+    def backprop(self, X, Y):
+        """The gradients of ``loss(X, Y)``: ``(weight_grads, bias_grads)``, lists shaped like
+        ``weights`` and ``biases``."""
+        X, Y = self._checked(X, Y)
+        L = len(self.weights)
+        w = [None, *self.weights]                 # w[l] is w^l for l = 1..L
+        a, z = self._feedforward(X)               # a[l] and z[l] for l = 0..L (z[0] is None)
+        grad_w, grad_b = [None] * (L + 1), [None] * (L + 1)
+        delta = self._output_error(z[L], a[L], Y)                                        # BP1
+        for l in range(L, 0, -1):
+            grad_b[l] = bias_gradient(delta)                                             # BP3
+            grad_w[l] = weight_gradient(delta, a[l - 1])                                 # BP4
+            if l > 1:
+                delta = hidden_error(delta, w[l], self._hidden.derivative(z[l - 1]))     # BP2
+        return grad_w[1:], grad_b[1:]
+
+    def loss(self, X, Y):
+        """The cost C = (1/n) sum_x C_x of a batch, a float; X ``(n, sizes[0])``, Y ``(n, sizes[-1])``."""
+        return self._loss_of_checked(*self._checked(X, Y))
+
+    def predict(self, X):
+        """Predictions for X ``(n, sizes[0])``.
+
+        softmax output: the class index of each row, ``(n,)``. sigmoid output
+        with cross-entropy: 0 or 1 per output unit (threshold 0.5),
+        ``(n, sizes[-1])``. Otherwise (regression): the outputs a^L themselves.
+        """
+        A = self.forward(X)
+        if self._output_activation == "softmax":
+            return A.argmax(axis=1)
+        if self._output_activation == "sigmoid" and self._loss == "cross_entropy":
+            return (A >= 0.5).astype(int)
+        return A
+
+    def fit(self, X, Y, epochs=10, learning_rate=0.1, batch_size=32, seed=None, on_divergence="raise",
+            dtype=np.float64):
+        """Mini-batch stochastic gradient descent; returns the loss of each epoch, a list of floats.
+
+        Each epoch shuffles the rows, then for every batch of ``batch_size``
+        rows steps w -= learning_rate * dC/dw and likewise for b, with the
+        gradients of the batch's mean loss (``backprop``'s). ``batch_size=None``
+        (or one larger than the set) uses the whole set: full-batch gradient
+        descent. The shuffles come from ``np.random.default_rng(seed)`` when
+        ``seed`` is given, else from the network's own generator, seeded by
+        the network's seed and carried over between calls, so that ten calls
+        of ``fit(epochs=1)`` train exactly as one ``fit(epochs=10)``.
+
+        An epoch's loss is the mean over the epoch of the batch losses, each
+        computed from z just before its step (as scikit-learn's
+        ``loss_curve_``): it costs nothing extra, and trails ``loss(X, Y)``
+        a little while the network still learns fast.
+
+        Divergence: when a batch's loss becomes NaN or infinite, or more than
+        10^6 times (1 + the loss of the first batch of this call), or a
+        parameter stops being finite, training stops and the network keeps
+        the parameters it had after the last epoch in the returned history
+        (the ones before the diverging epoch). ``diverged_at`` is set to the
+        diverging epoch (None if training did not diverge), and
+        ``on_divergence="raise"`` raises ``TrainingDiverged`` while
+        ``"stop"`` returns the history.
+
+        ``dtype=np.float32`` trains on float32 copies of the data and the
+        parameters, which is faster, and stores the result back in the
+        float64 ``weights`` and ``biases``; ``loss``, ``backprop`` and
+        ``gradient_check`` always compute in float64.
+        """
+        X, Y = self._checked(X, Y)
+        epochs = _validate.positive_int(epochs, "epochs")
+        learning_rate = _validate.positive_number(learning_rate, "learning_rate")
+        n = X.shape[0]
+        batch_size = min(_validate.batch_size(batch_size) or n, n)
+        seed = _validate.seed(seed, allow_none=True)
+        _validate.choose("on_divergence", on_divergence, ("raise", "stop"))
+        dtype = _validate.float_dtype(dtype)
+        rng = self._shuffle_rng if seed is None else np.random.default_rng(seed)
+        self.diverged_at = None
+        with np.errstate(all="ignore"):  # a diverging run is reported once, below, not as warnings
+            history, self.diverged_at = self._sgd(X, Y, epochs, learning_rate, batch_size, rng, dtype)
+        if self.diverged_at is not None and on_divergence == "raise":
+            raise TrainingDiverged(self.diverged_at, history, learning_rate)
+        return history
+
+    # -- the rest is support: BP1's cases, the training loop, checks, the forward pass -----------
+    def _output_error(self, z_L, a_L, Y):
+        """BP1, delta^L = dC_x/dz^L for each sample, ``(n, n_L)``.
+
+        With cross-entropy sigma'(z^L) cancels in closed form, and the result
+        never divides by a saturated sigma'. Sigmoid + binary cross-entropy:
+        delta^L = a - y. Softmax + categorical cross-entropy: the softmax
+        Jacobian contracted with dC/da = -y/a gives delta^L = a (sum_j y_j) - y,
+        which is a - y when each row of targets sums to 1 (one-hot labels).
+        Every other pair uses BP1 as written, delta^L = (a - y) (*) sigma'(z^L).
+        """
+        if self._output_activation == "softmax":
+            return a_L * Y.sum(axis=1, keepdims=True) - Y
+        if self._loss == "cross_entropy":
+            return a_L - Y
+        return output_error(a_L - Y, self._output.derivative(z_L))
+
+    DIVERGENCE_FACTOR = 1e6  # large: a batch of outliers must not pass for a divergence
+
+    def _sgd(self, X, Y, epochs, learning_rate, batch_size, rng, dtype):
+        """fit's loop; returns (history, the diverged epoch or None)."""
+        X, Y = X.astype(dtype, copy=False), Y.astype(dtype, copy=False)
+        weights = [w.astype(dtype, copy=False) for w in self.weights]  # the arrays themselves in float64
+        biases = [b.astype(dtype, copy=False) for b in self.biases]
+        params = weights + biases
+        if not all(np.isfinite(array).all() for array in (X, Y, *params)):
+            raise ValueError(f"X, Y or the parameters do not fit {dtype.name} (values beyond "
+                             f"{np.finfo(dtype).max:.3g}): scale them, or train with dtype=np.float64")
+        last_good = [p.copy() for p in params]
+        n, history, limit, diverged_at = X.shape[0], [], None, None
+        for epoch in range(1, epochs + 1):
+            order = rng.permutation(n) if batch_size < n else None
+            X_epoch, Y_epoch = (X, Y) if order is None else (X[order], Y[order])
+            loss_sum = 0.0
+            for start in range(0, n, batch_size):
+                rows = min(batch_size, n - start)
+                batch_loss = self._train_step(weights, biases, X_epoch[start:start + rows],
+                                              Y_epoch[start:start + rows], learning_rate)
+                if limit is None:
+                    limit = self._divergence_limit(batch_loss / rows, params, last_good)
+                if not batch_loss <= limit * rows:  # also catches NaN
+                    diverged_at = epoch
+                    break
+                loss_sum += batch_loss
+            if diverged_at is None and not np.isfinite(sum(np.vdot(p, p) for p in params)):
+                diverged_at = epoch
+            if diverged_at is not None:
+                for param, good in zip(params, last_good):
+                    np.copyto(param, good)
+                break
+            history.append(loss_sum / n)
+            for param, good in zip(params, last_good):
+                np.copyto(good, param)
+        if dtype != np.float64 and history:  # else the float64 parameters are still the ones to keep
+            for param, trained in zip(self.weights + self.biases, params):
+                np.copyto(param, trained)
+        return history, diverged_at
+
+    def _train_step(self, weights, biases, X, Y, learning_rate):
+        """One step of SGD on a batch, in place; returns sum_x C_x of the batch before the step.
+
+        The gradients are backprop's, computed faster: the step size
+        learning_rate / n is folded into delta^L once, so that BP2-BP4 carry
+        it (they are linear in delta) and the update is w -= delta.T @ a, and
+        sigma'(z) is computed from a. A test holds the two paths equal.
+        """
+        a = [X]
+        for w, b in zip(weights[:-1], biases[:-1]):
+            z = a[-1] @ w.T
+            z += b
+            a.append(self._hidden.function(z))
+        z = a[-1] @ weights[-1].T
+        z += biases[-1]
+        # Layer L, its loss from z and BP1 together: the values of loss() and _output_error.
+        if self._output_activation == "softmax":
+            log_a = log_softmax(z)  # once, for a^L and the loss
+            loss_sum = -np.vdot(Y, log_a)  # = losses.categorical_cross_entropy_from_z(z, Y).sum()
+            delta = np.exp(log_a) * Y.sum(axis=1, keepdims=True) - Y
+        elif self._loss == "cross_entropy":
+            loss_sum = losses.binary_cross_entropy_from_z.formula(z, Y).sum()
+            delta = self._output.function(z) - Y
+        else:
+            a_L = self._output.function(z)
+            loss_sum = losses.quadratic.formula(a_L, Y).sum()
+            delta = (a_L - Y) * self._output.derivative_from_output(a_L)
+        delta *= learning_rate / X.shape[0]
+        for l in range(len(weights), 0, -1):
+            w = weights[l - 1]
+            if l > 1:
+                next_delta = delta @ w  # BP2, with w^l before its update
+                next_delta *= self._hidden.derivative_from_output(a[l - 1])
+            w -= delta.T @ a[l - 1]  # BP4
+            biases[l - 1] -= delta.sum(axis=0)  # BP3
+            if l > 1:
+                delta = next_delta
+        return float(loss_sum)
+
+    def _divergence_limit(self, first_loss, params, start):
+        """The largest mean batch loss fit accepts, from the loss before its first step."""
+        if not np.isfinite(first_loss):
+            for param, good in zip(params, start):
+                np.copyto(param, good)
+            raise ValueError("the loss is NaN or infinite before training (it overflowed): the data, the "
+                             "targets or the weights are too large; scale X (and, for regression, Y)")
+        return self.DIVERGENCE_FACTOR * (1.0 + first_loss)
+
+    def _feedforward(self, X):
+        """Lists a[l] and z[l] for l = 0..L (a[0] = X, z[0] = None); a ValueError if a^L overflowed."""
+        a, z = [X], [None]
+        L = len(self.weights)
+        with np.errstate(over="ignore", invalid="ignore"):
+            for l, (w, b) in enumerate(zip(self.weights, self.biases), start=1):
+                z.append(a[-1] @ w.T + b)
+                a.append((self._output if l == L else self._hidden).function(z[-1]))
+        if not (np.isfinite(z[L]).all() and np.isfinite(a[L]).all()):
+            raise ValueError("the network's output overflowed float64 (NaN or infinity) although X and the "
+                             "parameters are finite: X or the weights are too large; scale X")
+        return a, z
+
+    def _per_sample_loss(self, z_L, a_L, Y):
+        """C_x for each sample, ``(n,)``: the formulas of ``bplib.losses`` (arguments checked by the caller)."""
+        if self._loss == "quadratic":
+            return losses.quadratic.formula(a_L, Y)
+        if self._output_activation == "softmax":
+            return losses.categorical_cross_entropy_from_z.formula(z_L, Y)
+        return losses.binary_cross_entropy_from_z.formula(z_L, Y)
+
+    def _loss_of_checked(self, X, Y):
+        """loss(X, Y) for X, Y and parameters already checked (gradient_check calls it many times)."""
+        a, z = self._feedforward(X)
+        with np.errstate(over="ignore", invalid="ignore"):
+            cost = float(self._per_sample_loss(z[-1], a[-1], Y).mean())
+        if not np.isfinite(cost):
+            raise ValueError("the loss overflowed float64 although X, Y and the parameters are finite: "
+                             "they are too large; scale X (and, for regression, Y)")
+        return cost
+
+    def _checked(self, X, Y=None):
+        """X (and Y) as finite float64 matrices that fit the network, once the parameters are checked."""
+        self._check_parameters()
+        X = _validate.as_matrix(X, "X", self._sizes[0])
+        if Y is None:
+            return X
+        Y = _validate.as_matrix(Y, "Y", self._sizes[-1])
+        _validate.same_rows(X, Y)
+        if self._loss == "cross_entropy":
+            _validate.within(Y, "Y", 0.0, 1.0, "cross-entropy targets are probabilities")
+        return X, Y
+
+    def _check_parameters(self):
+        """weights and biases as a learner may have left them: one finite float64 array of the right
+        shape per layer. Lists and integer arrays are converted (and stored back)."""
+        L = len(self._sizes) - 1
+        for kind, symbol in (("weights", "w"), ("biases", "b")):
+            params = getattr(self, kind)
+            if not isinstance(params, (list, tuple)) or len(params) != L:
+                got = f"{len(params)} entries" if isinstance(params, (list, tuple)) else type(params).__name__
+                raise ValueError(f"net.{kind} must be a list of {L} arrays, one per layer l = 1..{L} "
+                                 f"(sizes {self._sizes}), got {got}")
+            if isinstance(params, tuple):
+                params = list(params)
+                setattr(self, kind, params)
+            for i, param in enumerate(params):
+                name = f"net.{kind}[{i}] ({symbol}^{i + 1})"
+                if not (isinstance(param, np.ndarray) and param.dtype == np.float64 and param.flags.writeable):
+                    param = params[i] = np.array(_validate.real_array(param, name), dtype=np.float64)
+                shape = (self._sizes[i + 1], self._sizes[i]) if kind == "weights" else (self._sizes[i + 1],)
+                if param.shape != shape:
+                    raise ValueError(f"{name} has shape {param.shape}, expected {shape} for sizes {self._sizes}")
+                _validate.all_finite(param, name)
+
+    @property
+    def sizes(self):
+        """Units per layer, input first (a copy: the architecture is fixed at construction)."""
+        return list(self._sizes)
+
+    @property
+    def activation(self):
+        return self._activation
+
+    @property
+    def output_activation(self):
+        return self._output_activation
+
+    @property
+    def loss_name(self):
+        return self._loss
+
+    @property
+    def seed(self):
+        return self._seed
+
+    @property
+    def _hidden(self):
+        return ACTIVATIONS[self._activation]
+
+    @property
+    def _output(self):
+        return ACTIVATIONS[self._output_activation]
+
+    def __repr__(self):
+        return (f"Network({self._sizes}, activation={self._activation!r}, output_activation="
+                f"{self._output_activation!r}, loss={self._loss!r}, seed={self._seed!r})")
+
+
+class TrainingDiverged(RuntimeError):
+    """The training loss became NaN, infinite or 10^6 times its start: the learning rate is too large.
+
+    ``epoch`` is the 1-based epoch that diverged and ``history`` the losses of
+    the epochs before it; the network keeps the parameters of the last of them.
     """
 
     def __init__(self, epoch, history, learning_rate):
         self.epoch = epoch
         self.history = history
         super().__init__(
-            f"training diverged at epoch {epoch}: the loss became NaN or infinite "
-            f"(learning_rate={learning_rate:g} is too large; try a smaller one)"
+            f"training diverged at epoch {epoch}: the loss became NaN, infinite or 10^6 times its start "
+            f"(learning_rate={learning_rate:g} is too large; try a smaller one). The network keeps the "
+            f"parameters it had before epoch {epoch}."
         )
 
 
-class Network:
-    """A network of ``len(sizes) - 1`` fully connected layers.
-
-    Parameters
-    ----------
-    sizes : list of int
-        Units per layer, input first: ``[2, 3, 1]`` is 2 inputs, 3 hidden
-        units, 1 output.
-    activation : {"sigmoid", "tanh", "relu", "identity"}
-        sigma of every hidden layer.
-    output_activation : {"sigmoid", "tanh", "relu", "identity", "softmax"}
-        sigma of the output layer L.
-    loss : {"quadratic", "cross_entropy"}
-        Per-sample loss C_x. "quadratic" is 1/2 ||a - y||^2. "cross_entropy"
-        is binary (per output unit) after a sigmoid output and categorical
-        after softmax; it is only defined for those two outputs.
-    seed : int
-        Seeds the initial parameters and the default shuffling of ``fit``.
-        Weights are drawn from N(0, 1/n_in), so that z starts of order 1
-        whatever the layer width; biases from N(0, 1), so that units start
-        at different offsets (with zero biases every unit fed by one input
-        x is centred on x = 0, and fitting a curve like sin(x) is slow).
-
-    Attributes
-    ----------
-    weights : list of arrays; ``weights[i]`` is w^{i+1} with shape
-        ``(sizes[i+1], sizes[i])``, entry ``[j, k]`` from neuron k to neuron j.
-    biases : list of arrays; ``biases[i]`` is b^{i+1} with shape ``(sizes[i+1],)``.
-
-    Output error. Two pairs use delta^L = a - y instead of BP1 as written:
-    sigmoid + binary cross-entropy, where dC/da = (a - y) / (a (1 - a)) and
-    sigma'(z) = a (1 - a) cancel, and softmax + categorical cross-entropy,
-    where the softmax Jacobian contracted with dC/da = -y/a gives a - y
-    (because the row of y sums to 1). The cancelled form is also the stable
-    one: it never divides by a saturated a(1 - a). Every other pair uses
-    BP1, delta^L = dC/da (*) sigma'(z^L).
-    """
-
-    def __init__(self, sizes, activation="sigmoid", output_activation="sigmoid",
-                 loss="quadratic", seed=0):
-        sizes = list(sizes) if not isinstance(sizes, (str, bytes)) else sizes
-        if not isinstance(sizes, list) or len(sizes) < 2:
-            raise ValueError(
-                f"sizes must list at least two layers (inputs and outputs), e.g. [2, 3, 1]; got {sizes!r}"
-            )
-        for i, width in enumerate(sizes):
-            if not is_positive_int(width):
-                raise ValueError(
-                    f"sizes[{i}] must be a positive integer number of units, got {width!r}"
-                )
-        self.sizes = [int(w) for w in sizes]
-        self.activation = choose("activation", activation, ACTIVATIONS)
-        self.output_activation = choose("output activation", output_activation, OUTPUT_ACTIVATIONS)
-        self.loss_name = choose("loss", loss, losses.LOSSES)
-        if self.loss_name == "cross_entropy" and self.output_activation not in ("sigmoid", "softmax"):
-            raise ValueError(
-                f"loss='cross_entropy' needs output_activation 'sigmoid' or 'softmax' (outputs in (0, 1)), "
-                f"got {self.output_activation!r}; use loss='quadratic' for it"
-            )
-        if self.output_activation == "softmax" and self.loss_name != "cross_entropy":
-            raise ValueError(
-                "output_activation='softmax' is only supported with loss='cross_entropy' "
-                "(softmax has no elementwise derivative, so BP1 as written does not apply)"
-            )
-        self.seed = seed
-        rng = np.random.default_rng(seed)
-        self.weights = [rng.normal(0.0, 1.0 / np.sqrt(n_in), size=(n_out, n_in))
-                        for n_in, n_out in zip(self.sizes[:-1], self.sizes[1:])]
-        self.biases = [rng.normal(0.0, 1.0, size=n_out) for n_out in self.sizes[1:]]
-        self._shuffle_rng = np.random.default_rng(seed)  # fit's default; advances across calls
-        self._sigma = ACTIVATIONS[self.activation][0]
-        self._sigma_prime_from_a = DERIVATIVES_FROM_OUTPUT[self.activation]
-        self._output_sigma = OUTPUT_ACTIVATIONS[self.output_activation][0]
-        self._output_sigma_prime_from_a = DERIVATIVES_FROM_OUTPUT.get(self.output_activation)
-        # For these two pairs BP1 simplifies to a - y (see the class docstring).
-        self._output_error_is_a_minus_y = self.loss_name == "cross_entropy"
-
-    def __repr__(self):
-        return (f"Network({self.sizes}, activation={self.activation!r}, "
-                f"output_activation={self.output_activation!r}, loss={self.loss_name!r}, seed={self.seed!r})")
-
-    # -- checked entry points -------------------------------------------------
-    def _check_X(self, X):
-        return as_matrix(X, "X", self.sizes[0])
-
-    def _check_XY(self, X, Y):
-        X = self._check_X(X)
-        Y = as_matrix(Y, "Y", self.sizes[-1])
-        same_rows(X, Y)
-        return X, Y
-
-    def forward(self, X):
-        """Output a^L for a batch: X ``(n_samples, sizes[0])`` -> ``(n_samples, sizes[-1])``."""
-        return self._forward(self._check_X(X))[0][-1]
-
-    def loss(self, X, Y):
-        """The cost C = (1/n) sum_x C_x over the batch, a float.
-
-        X: ``(n_samples, sizes[0])``; Y: ``(n_samples, sizes[-1])`` (a 1-D Y is
-        accepted when there is one output).
-        """
-        X, Y = self._check_XY(X, Y)
-        activations, weighted_inputs = self._forward(X)
-        return self._cost(weighted_inputs[-1], activations[-1], Y)
-
-    def backprop(self, X, Y):
-        """Gradient of ``loss(X, Y)`` with respect to every weight and bias.
-
-        Returns ``(weight_grads, bias_grads)``, lists shaped like
-        ``weights`` and ``biases``.
-        """
-        X, Y = self._check_XY(X, Y)
-        return self._backprop(X, Y)
-
-    def predict(self, X):
-        """Predictions for X ``(n_samples, sizes[0])``.
-
-        softmax output: class index per row, ``(n_samples,)``.
-        sigmoid output with cross-entropy: 0/1 per output unit (threshold
-        0.5), ``(n_samples, sizes[-1])``.
-        Otherwise (regression): the outputs a^L themselves.
-        """
-        A = self.forward(X)
-        if self.output_activation == "softmax":
-            return A.argmax(axis=1)
-        if self.output_activation == "sigmoid" and self.loss_name == "cross_entropy":
-            return (A >= 0.5).astype(int)
-        return A
-
-    def fit(self, X, Y, epochs=10, learning_rate=0.1, batch_size=32, seed=None,
-            on_divergence="raise", on_epoch=None, on_backprop=None):
-        """Mini-batch stochastic gradient descent; returns the loss of each epoch.
-
-        Each epoch shuffles the rows, then for every batch of ``batch_size``
-        rows steps w -= learning_rate * dC/dw and likewise for b, with the
-        gradients of the batch's mean loss. ``batch_size=None`` uses the whole
-        set (full-batch gradient descent). The shuffles come from
-        ``np.random.default_rng(seed)`` when ``seed`` is given; otherwise from
-        the network's own generator, seeded with the network's seed and carried
-        over from one call to the next, so that calling ``fit(epochs=1)`` ten
-        times (say, to change the learning rate between epochs) trains exactly
-        as ``fit(epochs=10)`` does, instead of repeating the first shuffle.
-
-        An epoch's loss is the mean of the batch losses met during the epoch,
-        each taken just before its step (as scikit-learn's ``loss_curve_``):
-        it costs nothing extra, and it trails ``loss(X, Y)`` after the epoch
-        a little while the network is still learning fast.
-
-        If the loss becomes NaN or infinite, ``on_divergence="raise"`` raises
-        ``TrainingDiverged`` and ``"stop"`` stops and returns the finite
-        history; either way ``self.diverged_at`` holds the epoch (else None).
-
-        Two optional hooks let a caller watch training (the playground uses
-        them): ``on_epoch(epoch, loss)`` after each epoch, stopping training
-        if it returns True; ``on_backprop(layer, delta, weight_gradient)``
-        for every layer l = L..1 of every batch, with delta^l
-        ``(batch_rows, n_l)`` and dC/dw^l ``(n_l, n_{l-1})`` (read them, do
-        not change them).
-        """
-        X, Y = self._check_XY(X, Y)
-        epochs = positive_int(epochs, "epochs")
-        n = X.shape[0]
-        batch_size = n if batch_size is None else min(positive_int(batch_size, "batch_size"), n)
-        positive_number(learning_rate, "learning_rate")
-        choose("on_divergence", on_divergence, ("raise", "stop"))
-        rng = self._shuffle_rng if seed is None else np.random.default_rng(seed)
-        history = []
-        self.diverged_at = None
-        # Overflow in a diverging run is reported once, below, not as warnings.
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            for epoch in range(1, epochs + 1):
-                if batch_size < n:
-                    order = rng.permutation(n)
-                    X_epoch, Y_epoch = X[order], Y[order]
-                else:
-                    X_epoch, Y_epoch = X, Y
-                loss_sum = 0.0
-                for start in range(0, n, batch_size):
-                    X_batch = X_epoch[start:start + batch_size]
-                    Y_batch = Y_epoch[start:start + batch_size]
-                    weight_grads, bias_grads, batch_loss_sum = self._backprop(
-                        X_batch, Y_batch, with_loss=True, on_backprop=on_backprop)
-                    loss_sum += batch_loss_sum
-                    for w, b, gw, gb in zip(self.weights, self.biases, weight_grads, bias_grads):
-                        gw *= learning_rate  # the gradients are fresh arrays: scale in place
-                        gb *= learning_rate
-                        w -= gw
-                        b -= gb
-                epoch_loss = loss_sum / n
-                if not np.isfinite(epoch_loss) or not all(np.isfinite(w).all() for w in self.weights):
-                    self.diverged_at = epoch
-                    if on_divergence == "raise":
-                        raise TrainingDiverged(epoch, history, learning_rate)
-                    break
-                history.append(epoch_loss)
-                if on_epoch is not None and on_epoch(epoch, epoch_loss):
-                    break
-        return history
-
-    # -- the algorithm, on validated arrays ---------------------------------
-    def _forward(self, X):
-        """Lists a^0..a^L and z^1..z^L for the batch (rows are samples)."""
-        activations = [X]
-        weighted_inputs = []
-        last = len(self.weights) - 1
-        for i, (w, b) in enumerate(zip(self.weights, self.biases)):
-            z = activations[-1] @ w.T
-            z += b
-            sigma = self._output_sigma if i == last else self._sigma
-            weighted_inputs.append(z)
-            activations.append(sigma(z))
-        return activations, weighted_inputs
-
-    def _cost(self, z_out, a_out, Y):
-        if self.loss_name == "quadratic":
-            per_sample = losses.quadratic(a_out, Y)
-        elif self.output_activation == "softmax":
-            per_sample = losses.categorical_cross_entropy_from_z(z_out, Y)
-        else:
-            per_sample = losses.binary_cross_entropy_from_z(z_out, Y)
-        return float(per_sample.mean())
-
-    def _backprop(self, X, Y, with_loss=False, on_backprop=None):
-        activations, weighted_inputs = self._forward(X)
-        if self._output_error_is_a_minus_y:
-            delta = activations[-1] - Y
-        else:
-            delta = output_error(losses.quadratic_gradient(activations[-1], Y),
-                                 self._output_sigma_prime_from_a(activations[-1]))  # BP1
-        n_layers = len(self.weights)
-        weight_grads = [None] * n_layers
-        bias_grads = [None] * n_layers
-        for i in range(n_layers - 1, -1, -1):
-            weight_grads[i] = weight_gradient(delta, activations[i])  # BP4
-            bias_grads[i] = bias_gradient(delta)  # BP3
-            if on_backprop is not None:
-                on_backprop(i + 1, delta, weight_grads[i])
-            if i > 0:
-                delta = hidden_error(delta, self.weights[i], self._sigma_prime_from_a(activations[i]))  # BP2
-        if with_loss:
-            return weight_grads, bias_grads, self._monitoring_loss_sum(weighted_inputs[-1], activations[-1], Y)
-        return weight_grads, bias_grads
-
-    def _monitoring_loss_sum(self, z_out, a_out, Y):
-        """Sum over the batch of C_x, for fit's history.
-
-        For softmax outputs it uses log(a), which the forward pass makes
-        cheap, instead of log-softmax(z); the two agree unless a probability
-        underflows below 1e-308, where log(a) is clipped (no log(0)).
-        """
-        if self.output_activation == "softmax":
-            return -float(np.vdot(Y, np.log(np.maximum(a_out, _TINY))))
-        return self._cost(z_out, a_out, Y) * Y.shape[0]
+MAX_PARAMETERS = 10 ** 8
 
 
-_TINY = np.finfo(float).tiny
-
+def _architecture(sizes, activation, output_activation, loss):
+    """The checked (sizes, activation, output_activation, loss) of a Network."""
+    try:
+        widths = list(sizes) if not isinstance(sizes, (str, bytes, dict)) else None
+    except TypeError:
+        widths = None
+    if widths is None or len(widths) < 2:
+        raise ValueError(f"sizes must list at least two layers (inputs and outputs), e.g. [2, 3, 1]; got {sizes!r}")
+    for i, width in enumerate(widths):
+        if not _validate.is_positive_int(width):
+            raise ValueError(f"sizes[{i}] must be a positive integer number of units, got {width!r}")
+    widths = [int(width) for width in widths]
+    n_parameters = sum(n_out * (n_in + 1) for n_in, n_out in zip(widths[:-1], widths[1:]))
+    if n_parameters > MAX_PARAMETERS:
+        raise ValueError(f"sizes {widths} make {n_parameters:,} parameters; bplib is meant for nets of up to "
+                         f"{MAX_PARAMETERS:,}")
+    activation = _validate.choose("activation", activation, HIDDEN_ACTIVATIONS)
+    output_activation = _validate.choose("output activation", output_activation, ACTIVATIONS)
+    loss = _validate.choose("loss", loss, losses.LOSSES)
+    if loss == "cross_entropy" and output_activation not in ("sigmoid", "softmax"):
+        raise ValueError(f"loss='cross_entropy' needs output_activation 'sigmoid' or 'softmax' (outputs in "
+                         f"(0, 1)), got {output_activation!r}; use loss='quadratic' for it")
+    if output_activation == "softmax" and loss != "cross_entropy":
+        raise ValueError("output_activation='softmax' is only supported with loss='cross_entropy' "
+                         "(softmax has no elementwise derivative, so BP1 as written does not apply)")
+    if output_activation == "softmax" and widths[-1] < 2:
+        raise ValueError("output_activation='softmax' needs at least 2 output units (with one its output is "
+                         "always 1 and nothing is learned); for two classes use one sigmoid unit with "
+                         "loss='cross_entropy'")
+    return widths, activation, output_activation, loss

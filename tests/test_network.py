@@ -5,10 +5,20 @@ import numpy as np
 import pytest
 
 from bplib import Network, TrainingDiverged, datasets, gradient_check, one_hot
+from bplib.activations import ACTIVATIONS
 
 HIDDEN = ["sigmoid", "tanh", "relu", "identity"]
 PAIRS = [("sigmoid", "quadratic"), ("tanh", "quadratic"), ("relu", "quadratic"), ("identity", "quadratic"),
          ("sigmoid", "cross_entropy"), ("softmax", "cross_entropy")]
+
+
+def weighted_inputs(net, X):
+    """z^1..z^L of a batch, computed here from the public weights and biases."""
+    zs, a = [], X
+    for i, (w, b) in enumerate(zip(net.weights, net.biases)):
+        zs.append(a @ w.T + b)
+        a = ACTIVATIONS[net.activation if i < len(net.weights) - 1 else net.output_activation].function(zs[-1])
+    return zs
 
 
 def generic_point(hidden, output, loss, seed=0):
@@ -21,8 +31,7 @@ def generic_point(hidden, output, loss, seed=0):
     Y = rng.uniform(size=(6, 2))
     if output == "softmax":
         Y /= Y.sum(axis=1, keepdims=True)
-    _, weighted_inputs = net._forward(X)
-    kink_margin = min(np.abs(z).min() for z in weighted_inputs)
+    kink_margin = min(np.abs(z).min() for z in weighted_inputs(net, X))
     return net, X, Y, kink_margin
 
 
@@ -141,11 +150,12 @@ def test_divergence_can_stop_and_flag_instead():
     (lambda net: net.loss(np.ones((3, 2)), np.ones((4, 1))), r"X has 3 rows but Y has 4"),
     (lambda net: net.backprop(np.array([[np.nan, 1.0]]), [[1.0]]), r"X contains NaN or infinity.*row 0, column 0"),
     (lambda net: net.fit(np.ones((2, 2)), [[1.0], [np.inf]]), r"Y contains NaN or infinity"),
-    (lambda net: net.forward([["a", "b"]]), r"X must be numeric"),
+    (lambda net: net.forward([["a", "b"]]), r"X must be real numbers"),
     (lambda net: net.forward(np.ones((0, 2))), r"X has no rows"),
     (lambda net: net.fit(np.ones((2, 2)), np.ones((2, 1)), learning_rate=-1), r"learning_rate must be a positive"),
     (lambda net: net.fit(np.ones((2, 2)), np.ones((2, 1)), epochs=0), r"epochs must be a positive integer"),
-    (lambda net: net.fit(np.ones((2, 2)), np.ones((2, 1)), batch_size=1.5), r"batch_size must be a positive integer"),
+    (lambda net: net.fit(np.ones((2, 2)), np.ones((2, 1)), batch_size=1.5),
+     r"batch_size must be None \(the whole set\) or a positive integer"),
 ])
 def test_bad_input_is_refused_with_what_was_expected(call, message):
     net = Network([2, 3, 1])
@@ -242,3 +252,124 @@ def test_predict_kinds():
     assert set(np.unique(binary)) <= {0, 1}
     regression = Network([2, 1], output_activation="identity")
     np.testing.assert_array_equal(regression.predict(X), regression.forward(X))
+
+
+# -- the training step against the textbook path -------------------------------------
+def textbook_epoch(net, X, Y, learning_rate, batch_size, seed):
+    """One epoch of fit written with backprop and a plain step, as notebook 06 does it."""
+    n = len(X)
+    order = np.random.default_rng(seed).permutation(n) if batch_size < n else np.arange(n)
+    losses = []
+    for start in range(0, n, batch_size):
+        rows = order[start:start + batch_size]
+        losses.append(net.loss(X[rows], Y[rows]) * len(rows))
+        weight_grads, bias_grads = net.backprop(X[rows], Y[rows])
+        for param, grad in zip(net.weights + net.biases, weight_grads + bias_grads):
+            param -= learning_rate * grad
+    return sum(losses) / n
+
+
+@pytest.mark.parametrize("hidden", HIDDEN)
+@pytest.mark.parametrize("output,loss", PAIRS)
+def test_one_epoch_of_fit_equals_backprop_and_a_plain_step(hidden, output, loss):
+    rng = np.random.default_rng(4)
+    X = rng.normal(size=(23, 3))
+    Y = one_hot(rng.integers(0, 3, size=23), 3) if output == "softmax" else rng.uniform(size=(23, 3))
+    fast, slow = (Network([3, 6, 5, 3], hidden, output, loss, seed=4) for _ in range(2))
+    history = fast.fit(X, Y, epochs=1, learning_rate=0.1, batch_size=5, seed=9)
+    expected_loss = textbook_epoch(slow, X, Y, learning_rate=0.1, batch_size=5, seed=9)
+    assert history[0] == pytest.approx(expected_loss, rel=1e-12)
+    for trained, expected in zip(fast.weights + fast.biases, slow.weights + slow.biases):
+        np.testing.assert_allclose(trained, expected, rtol=1e-12, atol=1e-14)
+
+
+def test_softmax_targets_that_do_not_sum_to_one_get_the_general_gradient():
+    # delta^L = a - y assumes rows of y summing to 1; soft or multi-hot rows need a * sum(y) - y.
+    net = Network([3, 4, 3], "tanh", "softmax", "cross_entropy", seed=1)
+    X = np.random.default_rng(1).normal(size=(4, 3))
+    Y = np.array([[1.0, 1.0, 0.0], [0.2, 0.1, 0.0], [0.0, 0.0, 0.0], [0.5, 0.5, 1.0]])
+    result = gradient_check(net, X, Y)
+    assert result.max_relative_error < 1e-8, str(result)
+    slow = Network([3, 4, 3], "tanh", "softmax", "cross_entropy", seed=1)
+    net.fit(X, Y, epochs=1, learning_rate=0.5, batch_size=None)
+    textbook_epoch(slow, X, Y, learning_rate=0.5, batch_size=4, seed=0)
+    np.testing.assert_allclose(net.weights[0], slow.weights[0], rtol=1e-12)
+
+
+@pytest.mark.parametrize("output,loss", PAIRS)
+def test_full_batch_epoch_loss_is_the_loss_before_the_step_even_for_large_logits(output, loss):
+    net = Network([2, 3], "sigmoid", output, loss, seed=0)
+    net.weights[0] *= 4000.0  # logits of thousands: e^(z - max z) underflows to 0
+    X = np.array([[1.0, -1.0], [-2.0, 0.5], [0.3, 0.3]])
+    Y = one_hot([2, 0, 1], 3) if output == "softmax" else np.array([[1.0, 0, 0], [0, 1, 0], [0, 0, 1]])
+    before = net.loss(X, Y)
+    history = net.fit(X, Y, epochs=1, learning_rate=1e-6, batch_size=None)
+    assert history[0] == pytest.approx(before, rel=1e-12)
+    assert before > 100 or loss == "quadratic"
+
+
+def test_float32_training_matches_float64_accuracy_and_stores_float64():
+    data = datasets.digits()
+    Y = one_hot(data.y_train, 10)
+    accuracies = {}
+    for dtype in (np.float64, np.float32):
+        net = Network([64, 32, 10], "sigmoid", "softmax", "cross_entropy", seed=0)
+        first_weights = net.weights[0]
+        history = net.fit(data.X_train, Y, epochs=10, learning_rate=0.5, batch_size=32, dtype=dtype)
+        assert net.weights[0] is first_weights and net.weights[0].dtype == np.float64
+        assert all(isinstance(value, float) for value in history)
+        accuracies[dtype] = np.mean(net.predict(data.X_test) == data.y_test)
+    assert accuracies[np.float32] >= 0.95
+    assert abs(accuracies[np.float32] - accuracies[np.float64]) <= 2 / len(data.y_test)
+
+
+# -- divergence ---------------------------------------------------------------------
+def test_diverged_at_is_none_before_any_fit():
+    assert Network([2, 1]).diverged_at is None
+
+
+@pytest.mark.parametrize("learning_rate", [1e300, 1e30, 50.0])
+def test_divergence_with_a_huge_but_finite_loss_is_reported_and_the_last_finite_weights_kept(learning_rate):
+    X, Y = datasets.sin()
+    net = Network([1, 8, 1], "tanh", "identity", "quadratic", seed=0)
+    with pytest.raises(TrainingDiverged) as caught:
+        net.fit(X, Y, epochs=200, learning_rate=learning_rate, batch_size=None)
+    epoch = caught.value.epoch
+    assert net.diverged_at == epoch and len(caught.value.history) == epoch - 1
+    assert max(caught.value.history, default=0) < 1e7  # stopped early, not after climbing to 1e247
+    # the network is the one after epoch - 1 epochs, as a fresh run of that length leaves it
+    again = Network([1, 8, 1], "tanh", "identity", "quadratic", seed=0)
+    if epoch > 1:
+        again.fit(X, Y, epochs=epoch - 1, learning_rate=learning_rate, batch_size=None)
+    for kept, expected in zip(net.weights + net.biases, again.weights + again.biases):
+        np.testing.assert_array_equal(kept, expected)
+    assert np.isfinite(net.loss(X, Y))
+
+
+def test_divergence_in_float32_keeps_the_last_finite_weights_too():
+    X, Y = datasets.sin()
+    net = Network([1, 8, 1], "tanh", "identity", "quadratic", seed=0)
+    before = [p.copy() for p in net.weights + net.biases]
+    history = net.fit(X, Y, epochs=50, learning_rate=1e30, batch_size=None, on_divergence="stop", dtype=np.float32)
+    assert net.diverged_at == len(history) + 1
+    if not history:
+        for kept, old in zip(net.weights + net.biases, before):
+            np.testing.assert_array_equal(kept, old)
+    assert all(np.isfinite(p).all() for p in net.weights + net.biases)
+
+
+def test_a_loss_that_overflows_before_training_is_a_value_error_not_a_divergence():
+    net = Network([1, 3, 1], "tanh", "identity", "quadratic")
+    with pytest.raises(ValueError, match="before training.*too large"):
+        net.fit(np.ones((4, 1)), np.full((4, 1), 1e200), epochs=1)
+    assert net.diverged_at is None
+
+
+def test_a_batch_holding_an_outlier_is_not_taken_for_a_divergence():
+    X, Y = datasets.sin(n_samples=40)
+    Y[37] = 1000.0  # a badly scaled target: its batch's loss is 10^5 times the first batch's
+    first_batch = np.random.default_rng(0).permutation(40)[:8]
+    assert 37 not in first_batch
+    net = Network([1, 8, 1], "tanh", "identity", "quadratic", seed=0)
+    history = net.fit(X, Y, epochs=3, learning_rate=1e-4, batch_size=8, seed=0)
+    assert net.diverged_at is None and len(history) == 3
