@@ -149,14 +149,15 @@ def _fit_reference(pg, batch_size):
 
 
 def test_training_is_network_fit_step_for_step_and_records_backprop():
-    """The playground's own loop (on bplib.equations) gives Network.fit's weights, and the
-    gradient sizes it records are those of Network.backprop."""
+    """The playground's own loop (on bplib.equations) gives Network.fit's weights (to rounding:
+    fit folds the learning rate and 1/n into delta^L), and the gradient sizes it records are
+    those of Network.backprop."""
     pg = Playground(dataset="moons", hidden_units=5, hidden_layers=2, epochs=40, learning_rate=0.5,
                     features=("x1", "x2", "x1*x2"))
     net, history, X, data = _fit_reference(pg, None)
     np.testing.assert_allclose(pg.result.history.train, history, rtol=1e-12)
     for w_pg, w_fit in zip(pg.network.weights + pg.network.biases, net.weights + net.biases):
-        np.testing.assert_array_equal(w_pg, w_fit)
+        np.testing.assert_allclose(w_pg, w_fit, rtol=1e-12, atol=1e-14)
     # epoch 1 is one full-batch step from the initial network
     start = Network(pg.network.sizes, "tanh", "sigmoid", "cross_entropy", seed=0)
     weight_grads, _ = start.backprop(X, data["Y_train"])
@@ -176,7 +177,7 @@ def test_training_is_network_fit_step_for_step_and_records_backprop():
     pg.batch_size = 16  # mini-batches: the same shuffles and steps as fit's
     net, _, _, _ = _fit_reference(pg, 16)
     for w_pg, w_fit in zip(pg.network.weights, net.weights):
-        np.testing.assert_array_equal(w_pg, w_fit)
+        np.testing.assert_allclose(w_pg, w_fit, rtol=1e-12, atol=1e-14)
 
 
 def test_training_and_test_loss_are_measured_on_the_same_network(xor_pg):
@@ -459,7 +460,7 @@ def test_time_budget_stops_training_and_says_how_far_it_got():
     net = Network(pg.network.sizes, "tanh", "sigmoid", "cross_entropy")
     net.fit(data["X_train"], data["Y_train"], epochs=r.epochs_run, learning_rate=0.3, batch_size=8, seed=0)
     for w_pg, w_fit in zip(pg.network.weights, net.weights):
-        np.testing.assert_array_equal(w_pg, w_fit)
+        np.testing.assert_allclose(w_pg, w_fit, rtol=1e-12, atol=1e-14)
     assert_consistent(pg)
     pg.set(time_budget=None, batch_size=None)  # no limit: the whole run
     assert pg.result.epochs_run == 300 and not pg.result.stopped_early

@@ -151,7 +151,7 @@ class Model:
         a (1 - a).
         """
         if self.regression:
-            return output_error(losses.quadratic_gradient(a_out, Y), activations.identity_prime(a_out))
+            return output_error(a_out - Y, activations.identity_prime(a_out))  # dC_x/da = a - y
         return a_out - Y
 
     def per_sample_cost(self, a_out, z_out, Y):
