@@ -104,16 +104,19 @@ def solution_lines(source):
 
 
 HIDDEN_BEGIN, HIDDEN_END = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
+HIDDEN_CELL = "hidden_tests"   # bp_course metadata key of a hidden-tests cell: the exercise id
 
 
 def hidden_tests(exercise):
-    """The hidden-tests block of an exercise's check cell, for nbgrader's autograde.
+    """The source of an exercise's hidden-tests cell, for nbgrader's autograde ("" without hidden cases).
 
     nbgrader runs every test in the learner's kernel, where a notebook can redefine ``check``.
-    This block tries the function on the exercise's hidden cases (expected outputs included:
+    This cell tries the function on the exercise's hidden cases (expected outputs included:
     they are data, written here from the answer key) and judges them with ``bplib.checks``
-    itself, so a notebook that redefines ``check`` fails it. ``generate_assignment`` strips the
-    block from the release and ``autograde`` puts it back; ``make_student`` strips it too.
+    itself, so a notebook that redefines ``check`` fails it. It is the exercise's graded cell
+    (the visible check cell above it earns nothing), ``generate_assignment`` empties it in the
+    release and ``autograde`` puts it back; slides skip it and the learner's copy in
+    ``notebooks/`` leaves it out.
     """
     if not exercise.hidden_cases:
         return ""
@@ -126,9 +129,10 @@ def hidden_tests(exercise):
         tests.append({"inputs": encode(case), "expected": encode(expected),
                       "mistakes": [[name, encode(output)] for name, output in exercise.mistake_outputs(case)]})
     return "\n".join([
+        f"# The hidden tests of {exercise.function}: nbgrader's autograde runs them here.",
         HIDDEN_BEGIN,
-        "# Hidden tests, run by nbgrader's autograde (learners never see them): cases the check above",
-        "# does not show, judged by bplib.checks itself, so redefining `check` does not pass them.",
+        "# Cases the check above does not show, judged by bplib.checks itself, so that",
+        "# redefining `check` does not pass them.",
         "import bplib._encoding, bplib.checks",
         f"for _bp_test in {tests!r}:",
         f"    _bp_output = bplib.checks.run_quietly({exercise.invoke!r}, {exercise.function}, "
@@ -144,7 +148,7 @@ def hidden_tests(exercise):
 
 
 def strip_hidden_tests(source):
-    """``source`` without its hidden-tests block (and the blank line before it)."""
+    """``source`` without its hidden-tests block (as nbgrader's release has it)."""
     lines, out, inside = source.split("\n"), [], False
     for line in lines:
         if line.strip() == HIDDEN_BEGIN:
@@ -156,11 +160,22 @@ def strip_hidden_tests(source):
     return "\n".join(out).rstrip("\n")
 
 
-def with_hidden_tests(source, exercise):
-    """A check cell's ``source`` with the exercise's current hidden-tests block at its end."""
-    block = hidden_tests(exercise)
-    source = strip_hidden_tests(source)
-    return f"{source}\n{block}" if block else source
+def is_hidden_tests_cell(cell):
+    return bool(cell.metadata.get("bp_course", {}).get(HIDDEN_CELL))
+
+
+def hidden_tests_cell(exercise):
+    """The autograded cell after ``exercise``'s check cell (None without hidden cases)."""
+    source = hidden_tests(exercise)
+    if not source:
+        return None
+    cell = nbformat.v4.new_code_cell(source, metadata={
+        "bp_course": {HIDDEN_CELL: exercise.id},
+        "nbgrader": {"grade": True, "grade_id": f"{exercise.id}-hidden", "locked": True,
+                     "points": exercise.points, "schema_version": 3, "solution": False, "task": False},
+        "slideshow": {"slide_type": "skip"}})
+    cell.id = f"{exercise.id}-hidden"[:64]  # stable, so that rebuilding an unchanged notebook changes nothing
+    return cell
 
 
 def set_slide_metadata(nb):
@@ -199,9 +214,11 @@ def prepare_solution(nb, notebook):
     (``alice.ipynb``) still says which notebook it is.
     """
     nb.metadata["bp_course"] = {"notebook": notebook}
-    set_slide_metadata(nb)
-    found = []
+    found, cells = [], []
     for cell in nb.cells:
+        if is_hidden_tests_cell(cell):
+            continue  # made afresh below, after its check cell
+        cells.append(cell)
         if cell.cell_type != "code":
             continue
         tags = [t for t in cell.metadata.get("tags", []) if t != RAISES]
@@ -216,14 +233,23 @@ def prepare_solution(nb, notebook):
                 exercise = next((e for e in EXERCISES if e.id == match.group(1)), None)
                 if exercise is None or exercise.notebook != notebook:
                     raise CourseError(f"{notebook}: check({match.group(1)!r}) names no exercise of this notebook")
-                cell.metadata["nbgrader"] = {"grade": True, "grade_id": f"{exercise.id}-check", "locked": True,
-                                             "points": exercise.points, "schema_version": 3, "solution": False,
+                cell.source = strip_hidden_tests(cell.source)  # an older build kept the block here
+                hidden = hidden_tests_cell(exercise)
+                # The points sit on the hidden-tests cell when there is one: the visible check runs in
+                # the learner's kernel, where a notebook can redefine check.
+                cell.metadata["nbgrader"] = {"grade": hidden is None, "grade_id": f"{exercise.id}-check",
+                                             "locked": True, "schema_version": 3, "solution": False,
                                              "task": False}
-                cell.source = with_hidden_tests(cell.source, exercise)
+                if hidden is None:
+                    cell.metadata["nbgrader"]["points"] = exercise.points
+                else:
+                    cells.append(hidden)
         if tags:
             cell.metadata["tags"] = tags
         else:
             cell.metadata.pop("tags", None)
+    nb.cells = cells
+    set_slide_metadata(nb)
     expected = [e.id for e in EXERCISES if e.notebook == notebook]
     missing = sorted(set(expected) - set(found))
     if missing:
@@ -239,6 +265,7 @@ def make_student(solution_nb, notebook):
     """
     nb = copy.deepcopy(solution_nb)
     nb.metadata["bp_course"] = dict(nb.metadata.get("bp_course", {}), copy="learner")
+    nb.cells = [cell for cell in nb.cells if not is_hidden_tests_cell(cell)]
     for cell in nb.cells:
         if cell.cell_type != "code":
             continue
@@ -248,8 +275,7 @@ def make_student(solution_nb, notebook):
             # A stub at the top level raises when the cell runs; inside a def it waits for the call.
             if re.search(r"^raise NotImplementedError", cell.source, re.M):
                 cell.metadata["tags"] = cell.metadata.get("tags", []) + [RAISES]
-        elif grading.get("grade"):
-            cell.source = strip_hidden_tests(cell.source)
+        elif grading.get("grade_id", "").endswith("-check"):
             cell.metadata["tags"] = cell.metadata.get("tags", []) + [RAISES]
         cell.outputs = []
         cell.execution_count = None

@@ -1,4 +1,4 @@
-"""The nbgrader route: solutions/ as nbgrader's source, with hidden tests in the check cells.
+"""The nbgrader route: solutions/ as nbgrader's source, with a hidden-tests cell after each check cell.
 
 Real nbgrader runs once, through its Python API in this process: generate_assignment on
 solutions/05_four_equations.ipynb, then autograde of two submissions, one right and one that
@@ -75,9 +75,9 @@ def test_autograde_gives_the_right_submission_full_marks_and_the_check_redefiner
 def test_the_release_has_no_hidden_tests_and_autograde_puts_them_back(course):
     release_text = nbformat.writes(course["release"])
     assert build.HIDDEN_BEGIN not in release_text and "_bp_test" not in release_text
-    checks = [c for c in course["autograded"].cells if c.metadata.get("nbgrader", {}).get("grade")]
-    assert len(checks) == 4 and all(build.HIDDEN_BEGIN in c.source for c in checks)
-    errors = [o for c in checks for o in c.get("outputs", []) if o.output_type == "error"]
+    graded = [c for c in course["autograded"].cells if c.metadata.get("nbgrader", {}).get("grade")]
+    assert len(graded) == 4 and all(build.HIDDEN_BEGIN in c.source for c in graded)
+    errors = [o for c in graded for o in c.get("outputs", []) if o.output_type == "error"]
     assert len(errors) == 4 and all("hidden test case" in e.evalue for e in errors)
 
 
@@ -85,25 +85,33 @@ def test_the_release_has_no_hidden_tests_and_autograde_puts_them_back(course):
 
 def test_hidden_tests_pass_the_reference_and_fail_a_wrong_answer_even_with_check_redefined():
     for exercise in EXERCISES:
-        block = build.hidden_tests(exercise)
-        exec(compile(block, exercise.id, "exec"), {exercise.function: exercise.reference})
+        exec(compile(build.hidden_tests(exercise), exercise.id, "exec"), {exercise.function: exercise.reference})
     exercise = get("hidden-error")
     namespace = {"hidden_error": exercise.mistakes[0][1], "check": lambda *args: print("Correct")}
+    exec(compile('check("hidden-error", hidden_error)', "check cell", "exec"), namespace)  # passes: redefined
     with pytest.raises(AssertionError, match="hidden test case: likely mistake: missing sigma'"):
-        exec(compile(build.with_hidden_tests('check("hidden-error", hidden_error)', exercise), "cell", "exec"),
-             namespace)
+        exec(compile(build.hidden_tests(exercise), "hidden cell", "exec"), namespace)
 
 
-def test_hidden_test_blocks_are_replaced_not_stacked_and_stripped_for_learners():
+def test_hidden_test_cells_are_made_afresh_skipped_by_slides_and_left_out_for_learners():
     solution = nbformat.read(ROOT / "solutions" / f"{STEM}.ipynb", as_version=4)
+    first_check = next(c for c in solution.cells if build.CHECK_CALL.search(c.source))
+    first_check.source += f"\n{build.HIDDEN_BEGIN}\nprint('old')\n{build.HIDDEN_END}"  # where older builds put it
     build.prepare_solution(solution, STEM)
-    assert build.HIDDEN_BEGIN in nbformat.writes(solution)
-    assert build.HIDDEN_BEGIN not in nbformat.writes(build.make_student(solution, STEM))
-    exercise = get("bias-gradient")
-    once = build.with_hidden_tests('check("bias-gradient", bias_gradient)', exercise)
-    assert build.with_hidden_tests(once, exercise) == once
-    assert build.strip_hidden_tests(once) == 'check("bias-gradient", bias_gradient)'
-    assert build.with_hidden_tests("x", dataclasses.replace(exercise, hidden_cases=None)) == "x"
+    assert build.HIDDEN_BEGIN not in first_check.source
+    once = nbformat.writes(solution)
+    build.prepare_solution(solution, STEM)
+    assert nbformat.writes(solution) == once, "preparing twice adds no second hidden-tests cell"
+    hidden = [c for c in solution.cells if build.is_hidden_tests_cell(c)]
+    assert len(hidden) == 4 and all(c.metadata["slideshow"]["slide_type"] == "skip" for c in hidden)
+    for cell in hidden:   # each right after its exercise's check cell
+        before = solution.cells[solution.cells.index(cell) - 1]
+        assert before.metadata["nbgrader"]["grade_id"] == cell.metadata["nbgrader"]["grade_id"][:-7] + "-check"
+    student = build.make_student(solution, STEM)
+    assert build.HIDDEN_BEGIN not in nbformat.writes(student)
+    assert len(student.cells) == len(solution.cells) - 4
+    assert build.strip_hidden_tests(hidden[0].source).startswith("# The hidden tests of")
+    assert build.hidden_tests_cell(dataclasses.replace(get("bias-gradient"), hidden_cases=None)) is None
 
 
 def _course_notebooks():
@@ -120,16 +128,24 @@ def test_course_notebook_metadata_and_hidden_tests_match_the_answer_key(path):
     expected = {e.id: e.points for e in EXERCISES if e.notebook == stem}
     graded_cells = [c for c in nb.cells if c.get("metadata", {}).get("nbgrader")]
     solutions = [c.metadata["nbgrader"] for c in graded_cells if c.metadata["nbgrader"].get("solution")]
-    checks = [c for c in graded_cells if c.metadata["nbgrader"].get("grade")]
+    checks = [c for c in graded_cells if c.metadata["nbgrader"]["grade_id"].endswith("-check")]
+    hidden = [c for c in graded_cells if c.metadata["nbgrader"]["grade_id"].endswith("-hidden")]
     assert sorted(m["grade_id"] for m in solutions) == sorted(expected), "one solution cell per exercise"
     assert sorted(c.metadata["nbgrader"]["grade_id"] for c in checks) == sorted(f"{i}-check" for i in expected)
     for cell in checks:
-        meta = cell.metadata["nbgrader"]
-        exercise = get(meta["grade_id"][:-len("-check")])
-        assert meta["points"] == expected[exercise.id] and meta["locked"] is True and meta["solution"] is False
-        if path.parent.name == "solutions":
-            assert cell.source == build.with_hidden_tests(cell.source, exercise), "run python -m bpcourse build"
-        else:
-            assert build.HIDDEN_BEGIN not in cell.source and "_bp_test" not in cell.source
+        assert cell.metadata["nbgrader"]["locked"] is True and cell.metadata["nbgrader"]["solution"] is False
+        assert build.HIDDEN_BEGIN not in cell.source
+    if path.parent.name == "solutions":
+        with_hidden = [e.id for e in EXERCISES if e.notebook == stem and e.hidden_cases]
+        assert sorted(c.metadata["nbgrader"]["grade_id"] for c in hidden) == sorted(f"{i}-hidden" for i in with_hidden)
+        for cell in hidden:
+            meta = cell.metadata["nbgrader"]
+            exercise = get(meta["grade_id"][:-len("-hidden")])
+            assert meta["points"] == expected[exercise.id] and meta["grade"] is True and meta["locked"] is True
+            assert cell.source == build.hidden_tests(exercise), "run python -m bpcourse build"
+        points = sum(c.metadata["nbgrader"].get("points", 0) for c in graded_cells if c.metadata["nbgrader"]["grade"])
+        assert points == sum(expected.values()), "each exercise's points counted once"
+    else:
+        assert hidden == [] and "_bp_test" not in nbformat.writes(nb)
     for meta in solutions:
         assert meta["grade"] is False and meta["locked"] is False
