@@ -1,10 +1,13 @@
-"""python -m bpcourse build | check | grade | slides | release  (--help lists them)."""
+"""python -m bpcourse build | check | translate | grade | slides | release  (--help lists them)."""
 import argparse
 import sys
 
 COMMANDS = {
-    "build": "regenerate the feedback data and notebooks/ from solutions/, and execute both folders",
-    "check": "exit 1 if notebooks/ or the feedback data is out of date with solutions/ and the answer key",
+    "build": ("regenerate the feedback data and notebooks/ from solutions/, execute both folders, and make the "
+              "translated editions (solutions/zh/, notebooks/zh/)"),
+    "check": ("exit 1 if notebooks/, the translated editions or the feedback data are out of date with "
+              "solutions/, the translations and the answer key"),
+    "translate": "list what each translation lacks or no longer matches (--skeleton LANG STEM starts one)",
     "grade": "grade submitted notebooks, each in its own sandboxed kernel (grade --help for its options)",
     "slides": "export slide decks that open with no network (slides --help for its options)",
     "release": "write what an instructor hands out: learner notebooks, a bplib wheel, a student README",
@@ -19,6 +22,9 @@ def _parser():
     build.add_argument("names", nargs="*", help="notebook stems, e.g. 05_four_equations (default: all)")
     build.add_argument("--no-execute", action="store_true", help="write the notebooks without running them")
     sub.add_parser("check", help=COMMANDS["check"], description=COMMANDS["check"])
+    translate = sub.add_parser("translate", help=COMMANDS["translate"], description=COMMANDS["translate"])
+    translate.add_argument("--skeleton", nargs=2, metavar=("LANG", "STEM"),
+                           help="print a translation file for STEM that still holds the English text")
     for name in ("grade", "slides"):
         command = sub.add_parser(name, help=COMMANDS[name], add_help=False)
         command.add_argument("args", nargs=argparse.REMAINDER)
@@ -59,6 +65,8 @@ def main(argv=None):
         print("notebooks/ and the feedback data are up to date" if not problems
               else f"{len(problems)} problem(s): run python -m bpcourse build")
         return 1 if problems else 0
+    if args.command == "translate":
+        return _translate(args, build)
     from . import release
 
     try:
@@ -69,6 +77,27 @@ def main(argv=None):
     print(f"wrote {len(written)} files into {args.out}: learner notebooks, "
           f"{next(p.name for p in written if p.suffix == '.whl')}, requirements.txt, README.md")
     return 0
+
+
+def _translate(args, build):
+    import nbformat
+
+    from . import translations
+
+    if args.skeleton:
+        lang, stem = args.skeleton
+        path = build.SOLUTIONS / f"{stem}.ipynb"
+        if not path.exists():
+            print(f"error: no solution notebook {path.name}", file=sys.stderr)
+            return 2
+        sys.stdout.write(translations.skeleton(nbformat.read(path, as_version=4)))
+        return 0
+    problems = build.check_translations(build._stems(()))
+    for problem in problems:
+        print(problem)
+    print("every translation matches the English text" if not problems
+          else "update the translations above, then run python -m bpcourse build")
+    return 1 if problems else 0
 
 
 if __name__ == "__main__":

@@ -34,7 +34,7 @@ from pathlib import Path
 
 import nbformat
 
-from . import exercise_data, slides
+from . import exercise_data, slides, translations
 from .exercises import EXERCISES
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -215,9 +215,11 @@ def prepare_solution(nb, notebook):
     """
     nb.metadata["bp_course"] = {"notebook": notebook}
     found, cells = [], []
+    # Hidden-tests cells are made afresh (after their check cell); one that did not change keeps its run.
+    previous = {cell.id: cell for cell in nb.cells if is_hidden_tests_cell(cell)}
     for cell in nb.cells:
         if is_hidden_tests_cell(cell):
-            continue  # made afresh below, after its check cell
+            continue
         cells.append(cell)
         if cell.cell_type != "code":
             continue
@@ -243,6 +245,9 @@ def prepare_solution(nb, notebook):
                 if hidden is None:
                     cell.metadata["nbgrader"]["points"] = exercise.points
                 else:
+                    before = previous.get(hidden.id)
+                    if before is not None and before.source == hidden.source:
+                        hidden.outputs, hidden.execution_count = before.outputs, before.execution_count
                     cells.append(hidden)
         if tags:
             cell.metadata["tags"] = tags
@@ -350,11 +355,61 @@ def keep_stored_outputs(nb, path):
     return missing
 
 
+def course_folders():
+    """Every folder of notebooks the build writes: English, then each translation's."""
+    return [SOLUTIONS, NOTEBOOKS] + [base / lang for lang in translations.LANGUAGES for base in (SOLUTIONS, NOTEBOOKS)]
+
+
 def write_rise_css():
-    """Copy ``rise.css`` (lecture sizes for RISE) beside the notebooks in both folders."""
+    """Copy ``rise.css`` (lecture sizes for RISE) beside the notebooks in every folder."""
     text = (slides.VENDORED / RISE_CSS).read_text(encoding="utf-8")
-    for folder in (SOLUTIONS, NOTEBOOKS):
+    for folder in course_folders():
+        folder.mkdir(exist_ok=True)
         (folder / RISE_CSS).write_text(text, encoding="utf-8")
+
+
+def is_check_cell(cell):
+    return cell.cell_type == "code" and bool(CHECK_CALL.search(cell.source))
+
+
+def translated(lang, stem, solution, student):
+    """The ``lang`` edition of a notebook: ``(solution, learner copy)``.
+
+    Made from the English ``solution`` (prepared, with its outputs) and the English learner
+    copy ``student`` (with its outputs): the translated Markdown from
+    ``bpcourse/translations/<lang>/<stem>.md`` (``TranslationDrift`` when it does not match
+    the English text), and every code cell, output and cell id of the English, except that
+    check cells print their "Correct" in ``lang``. Only the sub-slide layout is the
+    translation's own, since the translated text has its own length.
+    """
+    texts = translations.load(lang, stem, solution)
+    solution_lang = translations.translate(solution, texts, lang)
+    translations.translate_check_outputs(solution_lang, lang, is_check_cell)
+    set_slide_metadata(solution_lang)
+    student_lang = make_student(solution_lang, stem)
+    english = {cell.id: cell for cell in student.cells}
+    for cell in student_lang.cells:
+        if cell.cell_type == "code":
+            cell.outputs = copy.deepcopy(english[cell.id].outputs)
+            cell.execution_count = english[cell.id].execution_count
+    student_lang.metadata.pop("widgets", None)
+    if "widgets" in student.metadata:
+        student_lang.metadata["widgets"] = copy.deepcopy(student.metadata["widgets"])
+    set_slide_metadata(student_lang)
+    return solution_lang, student_lang
+
+
+def check_translations(stems):
+    """Every translation problem of ``stems``, before anything is executed (so a drift fails fast)."""
+    problems = []
+    for stem in stems:
+        nb = nbformat.read(SOLUTIONS / f"{stem}.ipynb", as_version=4)
+        for lang in translations.LANGUAGES:
+            try:
+                translations.load(lang, stem, nb)
+            except translations.TranslationDrift as error:
+                problems.append(str(error))
+    return problems
 
 
 def build(names=(), run=True):
@@ -363,11 +418,14 @@ def build(names=(), run=True):
 
     Returns the problems found in the executed notebooks (see ``run_problems``).
     """
+    stems = _stems(names)
+    drift = check_translations(stems)
+    if drift:
+        raise CourseError("the translations do not match the English text; update them first:\n" + "\n".join(drift))
     exercise_data.write()  # the notebooks' check cells read it
-    NOTEBOOKS.mkdir(exist_ok=True)
     write_rise_css()
     problems = []
-    for stem in _stems(names):
+    for stem in stems:
         path = SOLUTIONS / f"{stem}.ipynb"
         student_path = NOTEBOOKS / f"{stem}.ipynb"
         nb = nbformat.read(path, as_version=4)
@@ -389,6 +447,10 @@ def build(names=(), run=True):
         set_slide_metadata(student)  # the learner's own outputs (tracebacks) decide its sub-slides
         nbformat.write(as_javascript_numbers(nb), path)
         nbformat.write(as_javascript_numbers(student), student_path)
+        for lang in translations.LANGUAGES:
+            solution_lang, student_lang = translated(lang, stem, nb, student)
+            nbformat.write(as_javascript_numbers(solution_lang), SOLUTIONS / lang / f"{stem}.ipynb")
+            nbformat.write(as_javascript_numbers(student_lang), NOTEBOOKS / lang / f"{stem}.ipynb")
     return problems
 
 
@@ -397,13 +459,14 @@ def stale():
     ``build`` would make (outputs aside)."""
     problems = exercise_data.stale()
     rise_css = (slides.VENDORED / RISE_CSS).read_text(encoding="utf-8")
-    for folder in (SOLUTIONS, NOTEBOOKS):
+    for folder in course_folders():
         target = folder / RISE_CSS
         if not target.exists() or target.read_text(encoding="utf-8") != rise_css:
-            problems.append(f"{folder.name}/{RISE_CSS} differs from bpcourse/slide_assets/{RISE_CSS}")
+            problems.append(f"{folder.relative_to(ROOT)}/{RISE_CSS} differs from bpcourse/slide_assets/{RISE_CSS}")
     stems = _stems(())
-    extra = sorted({p.stem for p in NOTEBOOKS.glob("*.ipynb")} - set(stems))
-    problems += [f"notebooks/{stem}.ipynb has no solution notebook" for stem in extra]
+    extra = sorted({p.relative_to(ROOT) for folder in course_folders() for p in folder.glob("*.ipynb")
+                    if p.stem not in stems})
+    problems += [f"{path} has no solution notebook in solutions/" for path in extra]
     for stem in stems:
         solution = nbformat.read(SOLUTIONS / f"{stem}.ipynb", as_version=4)
         student_path = NOTEBOOKS / f"{stem}.ipynb"
@@ -430,4 +493,25 @@ def stale():
         want_cells = [(c.cell_type, c.source, c.metadata) for c in want.cells]
         if have_cells != want_cells:
             problems.append(f"notebooks/{stem}.ipynb is out of date with solutions/{stem}.ipynb")
+        problems += stale_translations(stem, solution, have)
+    return problems
+
+
+def stale_translations(stem, solution, student):
+    """Messages for each translated notebook of ``stem`` that is not exactly what ``build`` makes
+    from the stored English ``solution`` and learner copy ``student`` (outputs included)."""
+    problems = []
+    for lang in translations.LANGUAGES:
+        try:
+            want = translated(lang, stem, solution, student)
+        except translations.TranslationDrift as error:
+            problems.append(str(error))
+            continue
+        for nb, folder in zip(want, (SOLUTIONS, NOTEBOOKS)):
+            path = folder / lang / f"{stem}.ipynb"
+            where = path.relative_to(ROOT)
+            if not path.exists():
+                problems.append(f"{where} is missing")
+            elif nbformat.read(path, as_version=4) != nbformat.from_dict(as_javascript_numbers(nb)):
+                problems.append(f"{where} is out of date with solutions/{stem}.ipynb and its translation")
     return problems

@@ -1,0 +1,145 @@
+"""Translated editions of the course, made from the English notebooks and a text per notebook.
+
+A translation is one Markdown file per notebook, ``bpcourse/translations/<lang>/<stem>.md``,
+holding the translated text of each Markdown cell of ``solutions/<stem>.ipynb`` under a
+header line that names the cell and a hash of the English text it was made from::
+
+    <!-- cell 1c0d9b48 en a1b2c3d4e5f6 -->
+    ## 从这里开始
+    ...
+
+Code is never translated: the translated notebook's code cells, their outputs and all
+metadata are the English notebook's, cell for cell (check cells print their feedback in
+the notebook's language, ``bplib.checks``). When an English Markdown cell changes, its
+hash no longer matches and the build stops, naming the cell, until the translation is
+brought up to date (``python -m bpcourse translate --stale`` lists them; ``--skeleton``
+writes a file to start a new language from).
+"""
+import copy
+import hashlib
+import re
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+LANGUAGES = ("zh",)
+HEADER = re.compile(r"^<!-- cell (?P<id>[\w-]+) en (?P<sha>[0-9a-f]{12}) -->$", re.M)
+
+
+class TranslationDrift(ValueError):
+    """A translation does not match the English notebook; the message lists every cell at fault."""
+
+
+def english_hash(source):
+    """The first 12 hex digits of the SHA-256 of an English Markdown cell's text."""
+    return hashlib.sha256(source.encode("utf-8")).hexdigest()[:12]
+
+
+def path(lang, stem):
+    return HERE / lang / f"{stem}.md"
+
+
+def skeleton(nb):
+    """A translation file for ``nb`` in which every block still holds the English text."""
+    blocks = [f"<!-- cell {cell.id} en {english_hash(cell.source)} -->\n{cell.source}\n"
+              for cell in nb.cells if cell.cell_type == "markdown"]
+    return "\n".join(blocks)
+
+
+def parse(text, where="translation"):
+    """``{cell id: (english hash, translated text)}`` from a translation file's text."""
+    matches = list(HEADER.finditer(text))
+    if not matches or text[: matches[0].start()].strip():
+        raise TranslationDrift(f"{where}: expected the file to start with a line like "
+                               f"'<!-- cell <id> en <12 hex digits> -->'")
+    blocks = {}
+    for match, following in zip(matches, matches[1:] + [None]):
+        end = following.start() if following else len(text)
+        body = text[match.end():end].strip("\n")
+        if match["id"] in blocks:
+            raise TranslationDrift(f"{where}: cell {match['id']} is translated twice")
+        if not body.strip():
+            raise TranslationDrift(f"{where}: cell {match['id']} has no text")
+        blocks[match["id"]] = (match["sha"], body)
+    return blocks
+
+
+def problems(nb, blocks):
+    """Every way in which ``blocks`` fails to translate ``nb``'s Markdown cells, as sentences."""
+    found = []
+    markdown = {cell.id: cell for cell in nb.cells if cell.cell_type == "markdown"}
+    for cell_id, cell in markdown.items():
+        if cell_id not in blocks:
+            found.append(f"cell {cell_id} is not translated; its English begins "
+                         f"{cell.source[:60]!r}")
+        elif blocks[cell_id][0] != english_hash(cell.source):
+            found.append(f"cell {cell_id}: the English text changed since it was translated "
+                         f"(hash {blocks[cell_id][0]}, now {english_hash(cell.source)}); "
+                         f"it now begins {cell.source[:60]!r}")
+    for cell_id in blocks:
+        if cell_id not in markdown:
+            found.append(f"cell {cell_id} is translated but is no Markdown cell of the English notebook")
+    return found
+
+
+def load(lang, stem, nb):
+    """The checked translation of ``nb`` (the English solution notebook ``stem``)."""
+    file = path(lang, stem)
+    if not file.exists():
+        raise TranslationDrift(f"{file} is missing: write it from `python -m bpcourse translate "
+                               f"--skeleton {lang} {stem}`")
+    blocks = parse(file.read_text(encoding="utf-8"), where=str(file))
+    found = problems(nb, blocks)
+    if found:
+        raise TranslationDrift(f"{file} does not match solutions/{stem}.ipynb:\n  " + "\n  ".join(found))
+    return {cell_id: text for cell_id, (_, text) in blocks.items()}
+
+
+def translate(nb, texts, lang):
+    """A copy of ``nb`` whose Markdown cells hold ``texts``; code, outputs and metadata unchanged."""
+    out = copy.deepcopy(nb)
+    for cell in out.cells:
+        if cell.cell_type == "markdown":
+            cell.source = texts[cell.id]
+    out.metadata.setdefault("bp_course", {})
+    out.metadata["bp_course"] = dict(out.metadata["bp_course"], language=lang)
+    return out
+
+
+def check_output(text, lang):
+    """``text``, the stdout of a solution's check cell ("Correct: f passes all 3 test cases."), in ``lang``.
+
+    The message is recognised from its English format string in ``bplib.checks.MESSAGES`` and
+    said again with the same fields by ``bplib.checks`` in ``lang``, so the translated notebook
+    stores exactly what its check cell prints when it runs in a ``<lang>`` folder.
+    """
+    import os
+
+    from bplib import checks
+
+    english = checks.MESSAGES["correct"]
+    pattern = re.escape(english).replace(r"\{name\}", r"(?P<name>\w+)").replace(r"\{count\}", r"(?P<count>\d+)")
+    lines = []
+    for line in text.split("\n"):
+        match = re.fullmatch(pattern, line)
+        if match is None:
+            lines.append(line)
+            continue
+        before = os.environ.get("BPLIB_LANGUAGE")
+        os.environ["BPLIB_LANGUAGE"] = lang
+        try:
+            lines.append(checks._say("correct", name=match["name"], count=int(match["count"])))
+        finally:
+            if before is None:
+                del os.environ["BPLIB_LANGUAGE"]
+            else:
+                os.environ["BPLIB_LANGUAGE"] = before
+    return "\n".join(lines)
+
+
+def translate_check_outputs(nb, lang, is_check_cell):
+    """Say the feedback printed by ``nb``'s check cells in ``lang`` (in place)."""
+    for cell in nb.cells:
+        if cell.cell_type == "code" and is_check_cell(cell):
+            for output in cell.get("outputs", []):
+                if output.get("output_type") == "stream" and output.get("name") == "stdout":
+                    output["text"] = check_output(output["text"], lang)

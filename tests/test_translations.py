@@ -1,0 +1,117 @@
+"""The translated editions (solutions/zh/, notebooks/zh/): made from the English notebooks.
+
+Every translated notebook holds the English notebook's code cells and their outputs, cell for
+cell (only what a check cell prints is said in the translation's language), and translated text in
+every Markdown cell; its learner copy holds the exercise stubs, never an answer. When the English
+text changes under a translation, the build refuses to run and names the cell. nbval also runs a
+sample of the translated notebooks in their own folders (conftest.py), where the check cells print
+their feedback in Chinese.
+"""
+import re
+import shutil
+
+import nbformat
+import pytest
+
+from bpcourse import build, translations
+
+SOLUTIONS, NOTEBOOKS = build.SOLUTIONS, build.NOTEBOOKS
+STEMS = sorted(p.stem for p in SOLUTIONS.glob("*.ipynb"))
+CJK = re.compile(r"[\u4e00-\u9fff]")
+PAIRS = [(lang, folder, stem) for lang in translations.LANGUAGES for folder in (SOLUTIONS, NOTEBOOKS)
+         for stem in STEMS]
+
+
+def read(path):
+    return nbformat.read(path, as_version=4)
+
+
+@pytest.mark.parametrize("lang, folder, stem", PAIRS, ids=lambda x: getattr(x, "name", x))
+def test_a_translation_holds_the_english_code_and_outputs(lang, folder, stem):
+    english, translated = read(folder / f"{stem}.ipynb"), read(folder / lang / f"{stem}.ipynb")
+    assert [(c.id, c.cell_type) for c in translated.cells] == [(c.id, c.cell_type) for c in english.cells]
+    for ours, theirs in zip(english.cells, translated.cells):
+        if ours.cell_type == "markdown":
+            assert CJK.search(theirs.source), f"cell {ours.id} is not translated"
+            continue
+        assert theirs.source == ours.source, f"code cell {ours.id} differs from the English"
+        assert theirs.get("execution_count") == ours.get("execution_count")
+        if not build.is_check_cell(ours):
+            assert theirs.outputs == ours.outputs, f"the outputs of cell {ours.id} differ from the English"
+            continue
+        assert [o.output_type for o in theirs.outputs] == [o.output_type for o in ours.outputs]
+        for mine, its in zip(ours.outputs, theirs.outputs):
+            if mine.output_type == "stream":
+                assert its.text == translations.check_output(mine.text, lang)
+                if mine.text.startswith("Correct:") and lang == "zh":
+                    assert its.text.startswith("正确"), its.text
+            else:
+                assert its == mine
+    assert translated.metadata["bp_course"] == dict(english.metadata["bp_course"], language=lang)
+    assert {k: v for k, v in translated.metadata.items() if k != "bp_course"} == \
+        {k: v for k, v in english.metadata.items() if k != "bp_course"}
+
+
+@pytest.mark.parametrize("lang", translations.LANGUAGES)
+def test_translated_learner_copies_hold_the_stubs_and_no_answer(lang):
+    for stem in STEMS:
+        solution, learner = read(SOLUTIONS / lang / f"{stem}.ipynb"), read(NOTEBOOKS / lang / f"{stem}.ipynb")
+        answers = [line for cell in solution.cells if cell.cell_type == "code"
+                   for line in build.solution_lines(cell.source)]
+        text = nbformat.writes(learner)
+        assert build.BEGIN not in text and build.HIDDEN_BEGIN not in text
+        for cell in learner.cells:
+            if cell.cell_type == "code" and cell.metadata.get("nbgrader", {}).get("solution"):
+                assert "NotImplementedError" in cell.source
+                assert not [line for line in answers if line.strip() and line in cell.source.split("\n")], stem
+        assert learner.metadata["bp_course"]["copy"] == "learner"
+
+
+def test_links_into_a_translation_find_their_heading():
+    for lang in translations.LANGUAGES:
+        headings = {}
+        for stem in STEMS:
+            nb = read(SOLUTIONS / lang / f"{stem}.ipynb")
+            headings[f"{stem}.ipynb"] = {line.lstrip("#").strip().replace(" ", "-")
+                                         for c in nb.cells if c.cell_type == "markdown"
+                                         for line in c.source.split("\n") if line.startswith("#")}
+        for stem in STEMS:
+            for cell in read(SOLUTIONS / lang / f"{stem}.ipynb").cells:
+                for target, anchor in re.findall(r"\]\(([\w.]*)#([^)\s]+)\)", cell.source):
+                    assert anchor in headings[target or f"{stem}.ipynb"], (stem, cell.id, target, anchor)
+
+
+def test_a_change_to_the_english_text_stops_the_build_and_names_the_cell(tmp_path, monkeypatch):
+    stem = "04_chain_rule"
+    nb = read(SOLUTIONS / f"{stem}.ipynb")
+    translations.load("zh", stem, nb)  # matches today
+    changed = next(c for c in nb.cells if c.cell_type == "markdown" and c.source.startswith("## "))
+    changed.source += "\n\nA sentence the translation does not have."
+    with pytest.raises(translations.TranslationDrift, match=f"cell {changed.id}: the English text changed"):
+        translations.load("zh", stem, nb)
+    nb.cells.append(nbformat.v4.new_markdown_cell("A new cell."))
+    with pytest.raises(translations.TranslationDrift, match=f"cell {nb.cells[-1].id} is not translated"):
+        translations.load("zh", stem, nb)
+    # The build checks every translation before it executes anything.
+    shutil.copytree(SOLUTIONS, tmp_path / "solutions", ignore=shutil.ignore_patterns("zh"))
+    nbformat.write(nb, tmp_path / "solutions" / f"{stem}.ipynb")
+    monkeypatch.setattr(build, "SOLUTIONS", tmp_path / "solutions")
+    with pytest.raises(build.CourseError, match="translations do not match the English"):
+        build.build([stem], run=True)
+    assert build.check_translations(["02_forward_pass"]) == []
+
+
+def test_a_translation_file_must_name_each_cell_once_with_text():
+    good = "<!-- cell abc en 0123456789ab -->\n你好\n"
+    assert translations.parse(good) == {"abc": ("0123456789ab", "你好")}
+    with pytest.raises(translations.TranslationDrift, match="start with a line like"):
+        translations.parse("stray text\n" + good)
+    with pytest.raises(translations.TranslationDrift, match="translated twice"):
+        translations.parse(good + good)
+    with pytest.raises(translations.TranslationDrift, match="has no text"):
+        translations.parse("<!-- cell abc en 0123456789ab -->\n\n")
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("Hello")])
+    nb.cells[0].id = "abc"
+    assert translations.problems(nb, {"abc": (translations.english_hash("Hello"), "你好")}) == []
+    assert "no Markdown cell" in translations.problems(nb, {"abc": (translations.english_hash("Hello"), "你好"),
+                                                             "zzz": ("0" * 12, "多余")})[0]
