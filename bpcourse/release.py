@@ -4,12 +4,13 @@
 
 writes into DIR:
 
-* ``notebooks/``: the learner notebooks (exercises as stubs, stored outputs);
+* ``notebooks/``: the learner notebooks (exercises as stubs, stored outputs), with
+  ``rise.css`` for slides, and ``notebooks/zh/``, the same in Simplified Chinese;
 * ``bplib-<version>-py3-none-any.whl``: the learners' library with its
   feedback data, and without the answer key (no ``bpcourse``, no reference
   answers, no hidden test cases): the wheel is built from ``bplib/`` alone
   and its file list is checked before it is written;
-* ``requirements.txt`` and ``README.md``: how to install it and start.
+* ``requirements.txt``, ``README.md`` and ``README.zh.md``: how to install it and start.
 
 The feedback data and the learner notebooks must be up to date with the
 answer key (``python -m bpcourse check``); the release refuses otherwise.
@@ -22,7 +23,7 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-from . import build
+from . import build, translations
 
 ROOT = Path(__file__).resolve().parent.parent
 LIBRARY = ROOT / "bplib"
@@ -55,6 +56,25 @@ python3 -m venv .venv && . .venv/bin/activate && pip install -r requirements.txt
 
 Start with `01_start_here`. Nothing is downloaded while you work: the data sets are generated or
 come with scikit-learn.
+"""
+
+STUDENT_README_ZH = """# bp-course：从链式法则到手写数字分类器，一步步学会反向传播
+
+`notebooks/zh/` 中是 12 个中文 Jupyter 笔记本，请按顺序学习；`bplib` 是它们使用的小型 Python 库。
+每个练习都是一个由你来写的函数，后面紧跟一个检查单元格：它会立刻告诉你答案是否正确，
+如果不正确，还会指出最可能错在哪里（检查结果也用中文显示）。英文原版在 `notebooks/` 中。
+
+## 安装并启动（一条命令）
+
+需要 Python 3.10 或更新版本。在本文件夹中运行（Windows 上请用 `.venv\\Scripts\\activate`）：
+
+```bash
+python3 -m venv .venv && . .venv/bin/activate && pip install -r requirements.txt && jupyter lab notebooks/zh/01_start_here.ipynb
+```
+
+从 `01_start_here` 开始。学习过程中不会下载任何东西：数据集要么由代码生成，要么随 scikit-learn 一起安装。
+想让 JupyterLab 的菜单也显示中文，可以再安装语言包 `pip install jupyterlab-language-pack-zh-CN`，
+然后在 JupyterLab 的 Settings → Language 中选择“中文 (简体, 中国)”。
 """
 
 STUDENT_REQUIREMENTS = """# The course's library (numpy, scikit-learn, matplotlib and ipywidgets come with it) and JupyterLab.
@@ -137,12 +157,16 @@ def release(out_dir):
         shutil.rmtree(notebooks)
     notebooks.mkdir()
     written = []
-    for path in sorted(NOTEBOOKS.glob("*.ipynb")):
-        shutil.copy2(path, notebooks / path.name)
-        written.append(notebooks / path.name)
+    for folder in [NOTEBOOKS] + [NOTEBOOKS / lang for lang in translations.LANGUAGES]:
+        target = notebooks / folder.relative_to(NOTEBOOKS)
+        target.mkdir(exist_ok=True)
+        for path in sorted(folder.glob("*.ipynb")) + [folder / build.RISE_CSS]:
+            shutil.copy2(path, target / path.name)
+            written.append(target / path.name)
     for old in out_dir.glob("bplib-*.whl"):
         old.unlink()
     wheel = build_wheel(out_dir)
     (out_dir / "requirements.txt").write_text(STUDENT_REQUIREMENTS.format(wheel=wheel.name))
-    (out_dir / "README.md").write_text(STUDENT_README)
-    return written + [wheel, out_dir / "requirements.txt", out_dir / "README.md"]
+    (out_dir / "README.md").write_text(STUDENT_README, encoding="utf-8")
+    (out_dir / "README.zh.md").write_text(STUDENT_README_ZH, encoding="utf-8")
+    return written + [wheel, out_dir / "requirements.txt", out_dir / "README.md", out_dir / "README.zh.md"]

@@ -602,7 +602,7 @@ def export_decks(notebooks, out_dir, theme="white", transition="slide", scroll=T
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m bpcourse slides", description=__doc__.split("\n\n")[0])
     parser.add_argument("notebooks", nargs="*", type=Path,
-                        help="notebooks to export (default: every solutions/*.ipynb)")
+                        help="notebooks to export (default: every solutions/*.ipynb, and solutions/zh/*.ipynb into OUT/zh)")
     parser.add_argument("--out", type=Path, default=Path("slides"),
                         help="folder for the decks and their assets (default: ./slides)")
     parser.add_argument("--theme", default="white", help="reveal.js theme (default: white)")
@@ -610,23 +610,29 @@ def main(argv=None):
     parser.add_argument("--scroll", action=argparse.BooleanOptionalAction, default=True,
                         help="slides taller than the screen scroll (default); --no-scroll cuts them off")
     args = parser.parse_args(argv)
-    notebooks = args.notebooks or sorted(SOLUTIONS.glob("*.ipynb"))
-    if not notebooks:
+    if args.notebooks:
+        batches = [(args.notebooks, args.out)]
+    else:  # every solution notebook, and each translated edition into its own folder (slides/zh/)
+        batches = [(sorted(SOLUTIONS.glob("*.ipynb")), args.out)] + [
+            (sorted(folder.glob("*.ipynb")), args.out / folder.name)
+            for folder in sorted(p for p in SOLUTIONS.iterdir() if p.is_dir() and list(p.glob("*.ipynb")))]
+    if not batches[0][0]:
         print(f"error: no notebooks given and none in {SOLUTIONS}", file=sys.stderr)
         return 2
-    missing = [str(p) for p in notebooks if not p.is_file()]
+    missing = [str(p) for notebooks, _ in batches for p in notebooks if not p.is_file()]
     if missing:
         print(f"error: no such notebook: {', '.join(missing)}", file=sys.stderr)
         return 2
-    try:
-        decks = export_decks(notebooks, args.out, args.theme, args.transition, args.scroll)
-    except SlidesError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-    for deck in decks:
-        print(deck)
-    print(f"{len(decks)} deck(s) in {args.out}/ with their assets in {args.out / ASSETS}/: "
-          "open any .slides.html in a browser, no network needed")
+    for notebooks, out in batches:
+        try:
+            decks = export_decks(notebooks, out, args.theme, args.transition, args.scroll)
+        except SlidesError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 2
+        for deck in decks:
+            print(deck)
+        print(f"{len(decks)} deck(s) in {out}/ with their assets in {out / ASSETS}/: "
+              "open any .slides.html in a browser, no network needed")
     return 0
 
 
