@@ -20,7 +20,8 @@ def _parser():
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     build = sub.add_parser("build", help=COMMANDS["build"], description=COMMANDS["build"])
     build.add_argument("names", nargs="*", help="notebook stems, e.g. 05_four_equations (default: all)")
-    build.add_argument("--no-execute", action="store_true", help="write the notebooks without running them")
+    build.add_argument("--no-execute", action="store_true",
+                       help="write the notebooks without running them (unchanged code cells keep their stored outputs)")
     sub.add_parser("check", help=COMMANDS["check"], description=COMMANDS["check"])
     translate = sub.add_parser("translate", help=COMMANDS["translate"], description=COMMANDS["translate"])
     translate.add_argument("--skeleton", nargs=2, metavar=("LANG", "STEM"),
