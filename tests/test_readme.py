@@ -22,3 +22,15 @@ def test_ci_runs_the_readme_commands():
     ci = (ROOT / ".ci" / "run").read_text()
     assert "python3 -m venv .venv" in ci and "pip install -q -r requirements.txt" in ci
     assert ci.rstrip().endswith("exec python -m pytest")
+
+
+def test_the_chinese_readme_has_the_english_commands_and_opens_the_chinese_course():
+    chinese = (ROOT / "README.zh.md").read_text(encoding="utf-8")
+    fence = re.compile(r"```\w*\n(.*?)```", re.S)
+    english_blocks = [block.replace("notebooks/01_start_here.ipynb", "notebooks/zh/01_start_here.ipynb")
+                      for block in fence.findall(README)]
+    assert fence.findall(chinese) == english_blocks
+    assert "jupyter lab notebooks/zh/01_start_here.ipynb" in chinese
+    assert (ROOT / "notebooks" / "zh" / "01_start_here.ipynb").exists()
+    assert "jupyterlab-language-pack-zh-CN" in chinese and "jupyterlab-language-pack-zh-CN" in README
+    assert "README.zh.md" in README
