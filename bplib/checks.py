@@ -346,6 +346,7 @@ def _changed(snapshot):
 
 def _call(function, case):
     """``function(**case)``; a problem if it changed one of its input arrays."""
+    __tracebackhide__ = True
     _bind(function, case)
     snapshot = _snapshot(case)
     output = function(**case)
@@ -355,6 +356,7 @@ def _call(function, case):
 
 def _call_float(function, case):
     """As ``_call``, with a numeric answer turned into a float (an int or numpy scalar is fine)."""
+    __tracebackhide__ = True
     output = _call(function, case)
     if isinstance(output, (int, float, np.integer, np.floating)) and not isinstance(output, (bool, np.bool_)):
         return float(output)
@@ -364,6 +366,7 @@ def _call_float(function, case):
 def _numerical_gradient(function, case):
     """Calls ``function(cost, param, eps)`` on a smooth cost of ``param`` and
     notes whether ``param`` was put back afterwards."""
+    __tracebackhide__ = True
     param, target = case["param"], case["target"]
     before = param.copy()
 
@@ -379,6 +382,7 @@ def _numerical_gradient(function, case):
 
 def _train_step(function, case):
     """Calls ``function(net, X, Y, learning_rate)``; its output is the net's ``(weights, biases)`` afterwards."""
+    __tracebackhide__ = True
     net = case["net"]
     _bind(function, {name: None for name in ("net", "X", "Y", "learning_rate")})
     snapshot = _snapshot({"X": case["X"], "Y": case["Y"]})
@@ -396,6 +400,7 @@ def _train_step(function, case):
 def _layers_at_fault(function, case):
     """Calls ``function(backprop_fn, net, X, Y)`` with a backprop that has the case's planted bug
     (or none); its output is the sorted list of ``(layer, "w" or "b")`` pairs."""
+    __tracebackhide__ = True
     from .bughunt import planted_bug
 
     net, bug = case["net"], case["bug"]
@@ -422,6 +427,7 @@ def _layers_at_fault(function, case):
 def _draw_with_rng(function, case):
     """``function(**case)`` where ``case["rng"]`` is a numpy Generator: a problem if the
     function did not draw from it, or if a second generator in the same state gives other numbers."""
+    __tracebackhide__ = True
     def fresh():
         generator = np.random.Generator(type(case["rng"].bit_generator)())
         generator.bit_generator.state = case["rng"].bit_generator.state
@@ -442,6 +448,7 @@ def _draw_with_rng(function, case):
 
 def _no_arguments(function, case):
     """Calls ``function()``; the case holds what the judge needs, not arguments."""
+    __tracebackhide__ = True
     _bind(function, {})
     return function()
 
@@ -549,6 +556,7 @@ def _graph_output(nodes):
 
 
 def _reference_backward(root):
+    __tracebackhide__ = True
     from .autograd import graph_order
 
     order = graph_order(root)
@@ -561,6 +569,7 @@ def _value_operation(function, case):
     """Builds the case's graph, making its ``case["op"]`` nodes with ``function`` (the learner's
     add, mul or tanh) and the others itself, runs a correct backward from the last node,
     and returns every node's data and grad."""
+    __tracebackhide__ = True
     cls = _value_class(function)
     nodes = []
     for spec in case["nodes"]:
@@ -587,6 +596,7 @@ def _value_operation(function, case):
 def _value_backward(function, case):
     """Builds the case's graph with correct rules, calls ``function(C)`` (the learner's
     backward) on its last node, and returns every node's data and grad."""
+    __tracebackhide__ = True
     from .autograd import Value
 
     nodes = []
