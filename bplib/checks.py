@@ -62,6 +62,7 @@ import inspect
 import json
 import math
 import os
+import re
 import warnings
 from importlib import resources
 
@@ -183,7 +184,8 @@ MESSAGES = {
     "wrong-shape": N_("wrong shape: {where} should have shape {expected}, got {got}"),
     "not-finite": N_("{where} contains NaN or infinity (an overflow, or log/division of 0?)"),
     "number-differs": N_("{where} is {got:.6g}, expected {expected:.6g}"),
-    "entry-differs": N_("entry [{index}] of {where} is {got:.6g}, expected {expected:.6g} ({count} of {size} entries differ)"),
+    "entry-differs": N_("entry [{index}] of {where} is {got:.6g}, expected {expected:.6g} "
+                        "({count} of {size} entries differ)"),
     # numerical gradient
     "gradient-shape": N_("wrong shape: expected {expected} (the shape of param), got {got}"),
     "gradient-zero": N_("your gradient is 0 everywhere: cost() reads param itself, so nudge the entries of param in "
@@ -200,7 +202,8 @@ MESSAGES = {
     "init-transposed": N_("transposed: w^l has shape (n_out, n_in) = {expected}, you returned {got}"),
     "init-shape": N_("wrong shape: expected (n_out, n_in) = {expected}, got {got}"),
     "init-mean": N_("the weights should be centred on 0; their mean is {mean:.4f}"),
-    "init-standard-normal": N_("standard deviation {std:.3f}: that is N(0, 1); scale it by 1/sqrt(n_in) = {wanted:.3f}"),
+    "init-standard-normal": N_("standard deviation {std:.3f}: that is N(0, 1); "
+                               "scale it by 1/sqrt(n_in) = {wanted:.3f}"),
     "init-variance-as-std": N_("standard deviation {std:.4f} = 1/n_in: use 1/sqrt(n_in) = {wanted:.4f} "
                                "(the variance is 1/n_in)"),
     "init-std": N_("standard deviation {std:.4f}, expected 1/sqrt(n_in) = {wanted:.4f}"),
@@ -220,9 +223,18 @@ MESSAGES = {
 }
 
 
+# Chinese templates put a space on each side of a field, as beside code and numbers; where the
+# field turns out to be Chinese text, the space between two Chinese characters goes.
+_CHINESE = "[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]"  # Han characters, CJK and full-width punctuation
+_SPACE_BETWEEN_HAN = re.compile(f"(?<={_CHINESE}) (?={_CHINESE})")
+
+
 def _say(key, **fields):
     """The learner-facing message ``key``, in the language of the feedback, with its fields filled in."""
-    return _t(MESSAGES[key]).format(**fields)
+    catalogue = _catalogue(language())
+    if catalogue is None:
+        return MESSAGES[key].format(**fields)
+    return _SPACE_BETWEEN_HAN.sub("", catalogue.gettext(MESSAGES[key]).format(**fields))
 
 
 class ExerciseFailed(AssertionError):
@@ -249,7 +261,6 @@ def check(exercise_id, function):
 def evaluate(exercise_id, function):
     """``(passed, message)`` for ``function`` on every public test case of the exercise."""
     __tracebackhide__ = True
-    language()  # a bad BPLIB_LANGUAGE is said here, not mistaken for an error of the learner's code
     data = load(exercise_id)
     name = data["function"]
     if not callable(function):

@@ -89,6 +89,7 @@ def _diagnosis_cases():
         "facts": ["fails", "r", "uneven"],
         "descriptions": dict(PLANTED_BUGS),  # English: the catalogue has them (bpcourse.messages)
         "phrases": {
+            # TRANSLATORS: {seen} and {predicted} are facts of _facts, {mistake} is "name (description)".
             "fails": N_("its gradient check fails {seen}, but {mistake} makes it fail {predicted}"),
             "r": N_("its table shows {seen}, but {mistake} gives {predicted}"),
             "uneven": N_("on the uneven network [3, 4, 2, 3] it {seen}, but with {mistake} backprop {predicted}"),
