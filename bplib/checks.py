@@ -225,8 +225,9 @@ MESSAGES = {
 
 # Chinese templates put a space on each side of a field, as beside code and numbers; where the
 # field turns out to be Chinese text, the space between two Chinese characters goes.
+# (A pattern, not a compiled one: re compiles it on first use, not at every import of the module.)
 _CHINESE = "[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]"  # Han characters, CJK and full-width punctuation
-_SPACE_BETWEEN_HAN = re.compile(f"(?<={_CHINESE}) (?={_CHINESE})")
+_SPACE_BETWEEN_HAN = f"(?<={_CHINESE}) (?={_CHINESE})"
 
 
 def _say(key, **fields):
@@ -234,7 +235,7 @@ def _say(key, **fields):
     catalogue = _catalogue(language())
     if catalogue is None:
         return MESSAGES[key].format(**fields)
-    return _SPACE_BETWEEN_HAN.sub("", catalogue.gettext(MESSAGES[key]).format(**fields))
+    return re.sub(_SPACE_BETWEEN_HAN, "", catalogue.gettext(MESSAGES[key]).format(**fields))
 
 
 class ExerciseFailed(AssertionError):
