@@ -21,15 +21,16 @@ message as a starting point), and drops the ones gone from the code.
 Stale (``--check``, and ``stale()``): a message in the code missing from the
 .pot or a .po, a message in them no longer in the code, a .pot whose comments
 or locations are out of date, an untranslated or fuzzy entry, and a .mo that is
-missing or differs from what compiling its .po gives. Only the content counts,
-not the files' times: a fresh checkout gives them any order.
+missing or says something else than what compiling its .po gives. Only the
+content counts: not the files' times (a fresh checkout gives them any order), nor
+the version of Babel that compiled it.
 """
 import io
 from pathlib import Path
 
 from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
-from babel.messages.mofile import write_mo
+from babel.messages.mofile import read_mo, write_mo
 from babel.messages.pofile import read_po, write_po
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -128,6 +129,16 @@ def compile_po(po_bytes):
     return buffer.getvalue()
 
 
+def mo_content(mo_bytes):
+    """What a .mo says: ``{msgid: msgstr}``, and under ``""`` its header's fields. Read back with
+    Babel, whose header names the Babel reading it: the bytes of a .mo differ from one Babel to
+    the next (the version it writes in), what it says does not."""
+    catalog = read_mo(io.BytesIO(mo_bytes))
+    content = {m.id: m.string for m in catalog if m.id}
+    content[""] = list(catalog.mime_headers)
+    return content
+
+
 def _entries(catalog):
     """What a catalogue says about each message, apart from its translation: (comments, files)."""
     return {m.id: (tuple(m.auto_comments), tuple(sorted({f for f, _ in m.locations}))) for m in catalog if m.id}
@@ -184,7 +195,7 @@ def _mo_problems(locale):
         return []  # said about the .po
     if not mo.exists():
         return [f"{_relative(mo)} is missing"]
-    if mo.read_bytes() != compile_po(po.read_bytes()):
+    if mo_content(mo.read_bytes()) != mo_content(compile_po(po.read_bytes())):
         older = " (and older than it)" if mo.stat().st_mtime < po.stat().st_mtime else ""
         return [f"{_relative(mo)} differs from what its .po compiles to{older}"]
     return []
@@ -229,7 +240,7 @@ def update():
             path.write_bytes(text)
             written.append(path)
         compiled = compile_po(path.read_bytes())
-        if not mo_path(locale).exists() or mo_path(locale).read_bytes() != compiled:
+        if not mo_path(locale).exists() or mo_content(mo_path(locale).read_bytes()) != mo_content(compiled):
             mo_path(locale).write_bytes(compiled)
             written.append(mo_path(locale))
     return written

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from babel.messages.mofile import write_mo
+from babel.messages.mofile import read_mo, write_mo
 from babel.messages.pofile import read_po
 
 from bpcourse import exercises, messages
@@ -80,13 +80,18 @@ def test_every_message_of_the_code_is_in_the_template_and_translated(template, z
     assert set(MESSAGES.values()) <= code
 
 
-def test_the_committed_mo_is_what_the_po_compiles_to():
+def test_the_committed_mo_is_what_the_po_compiles_to(zh):
+    """Compared by content: compiling writes Babel's version into the header."""
     compiled = io.BytesIO()
     write_mo(compiled, _catalogue(ZH_PO))
-    assert ZH_MO.read_bytes() == compiled.getvalue()
-    # and gettext finds it for Chinese, as bplib.checks asks
+    assert messages.mo_content(ZH_MO.read_bytes()) == messages.mo_content(compiled.getvalue())
+    # gettext finds it for Chinese as bplib.checks asks, and says each message as the .po does
     found = gettext.find("bplib", checks.LOCALE_FOLDER, languages=["zh_CN", "zh"])
     assert found is not None and Path(found).resolve() == ZH_MO.resolve()
+    with open(found, "rb") as file:
+        served = gettext.GNUTranslations(file)
+    assert {msgid: served.gettext(msgid) for msgid in zh} == {msgid: m.string for msgid, m in zh.items()}
+    assert len(read_mo(io.BytesIO(ZH_MO.read_bytes()))) == len(zh)
 
 
 def test_the_command_finds_nothing_stale(template, monkeypatch, capsys):
@@ -132,7 +137,13 @@ def test_the_command_names_what_is_stale_and_updates_it(template, tmp_path, monk
     assert len(left) == 2 and "untranslated: 'a message new in the code'; 'your result'" in left[0], left
     assert "fuzzy" in left[1] and "'missing the 1/2'" in left[1]
     assert "your function" not in _catalogue(messages.po_path("zh_CN"))._messages
-    assert messages.mo_path("zh_CN").read_bytes() == messages.compile_po(messages.po_path("zh_CN").read_bytes())
+    compiled = messages.compile_po(messages.po_path("zh_CN").read_bytes())
+    assert messages.mo_content(messages.mo_path("zh_CN").read_bytes()) == messages.mo_content(compiled)
+
+    po = _catalogue(messages.po_path("zh_CN"))  # a change to the header alone is a change too
+    po.last_translator = "someone else"
+    messages.po_path("zh_CN").write_bytes(messages._po_text(po))
+    assert any("bplib.mo differs from what its .po compiles to" in problem for problem in messages.stale())
 
 
 def test_every_translation_keeps_the_format_fields_of_its_message(zh):
