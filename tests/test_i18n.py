@@ -175,7 +175,9 @@ def test_every_message_says_its_fields_in_chinese(monkeypatch):
         assert all(value in said for value in fields.values() if isinstance(value, str)), (key, said)
 
 
-def test_the_wheel_is_told_to_ship_the_compiled_catalogues():
+def test_the_package_data_lists_the_compiled_catalogues():
+    """pyproject.toml's package-data (a wheel built from it, or an install of it, has them). The
+    student release builds its wheel from its own template, bpcourse.release.WHEEL_PYPROJECT."""
     package_data = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]
     shipped = ZH_MO.relative_to(ROOT / "bplib").as_posix()
     assert any(fnmatch.fnmatch(shipped, pattern) for pattern in package_data["bplib"])
