@@ -1,4 +1,4 @@
-"""python -m bpcourse build | check | translate | grade | slides | release  (--help lists them)."""
+"""python -m bpcourse build | check | translate | messages | grade | slides | release  (--help lists them)."""
 import argparse
 import sys
 
@@ -11,6 +11,7 @@ COMMANDS = {
     "grade": "grade submitted notebooks, each in its own sandboxed kernel (grade --help for its options)",
     "slides": "export slide decks that open with no network (slides --help for its options)",
     "release": "write what an instructor hands out: learner notebooks, a bplib wheel, a student README",
+    "messages": "re-extract the feedback's messages into bplib/locale, update the translations and compile them",
 }
 
 
@@ -31,6 +32,10 @@ def _parser():
         command.add_argument("args", nargs=argparse.REMAINDER)
     release = sub.add_parser("release", help=COMMANDS["release"], description=COMMANDS["release"])
     release.add_argument("--out", required=True, help="folder to write the release into")
+    messages = sub.add_parser("messages", help=COMMANDS["messages"], description=COMMANDS["messages"])
+    messages.add_argument("--check", action="store_true",
+                          help="write nothing; exit 1 naming what is stale (messages of the code missing from "
+                               "the .pot or a .po, untranslated or fuzzy entries, a .mo that differs from its .po)")
     return parser
 
 
@@ -44,6 +49,10 @@ def main(argv=None):
         from .slides import main as slides_main
         return slides_main(argv[1:])
     args = _parser().parse_args(argv)
+    if args.command == "messages":
+        from . import messages
+
+        return messages.main(check=args.check)
     from . import build
 
     if args.command == "build":

@@ -27,11 +27,42 @@ Three parts, each a table:
 - ``JUDGES``: how an output is judged against the expected one and the
   outputs of known mistakes (``judge_output``; the grader uses it too).
 - ``MESSAGES``: every learner-facing sentence, one format string with named
-  fields each, so that a translation can wrap them in one place.
+  fields each.
+
+Language
+--------
+Feedback is in English or in Simplified Chinese, chosen by ``language()``
+anew at each check (so ``%env`` or a change of folder takes effect at once):
+
+1. the environment variable ``BPLIB_LANGUAGE``, if set and not empty: ``en``
+   or ``zh`` (anything else is a ValueError); in a notebook,
+   ``%env BPLIB_LANGUAGE=zh``;
+2. otherwise ``zh`` when the working directory is a folder named ``zh``:
+   JupyterLab and nbval start a notebook's kernel in the notebook's folder,
+   so the notebooks of the Chinese edition, ``notebooks/zh/*.ipynb``, get
+   Chinese feedback;
+3. otherwise English. The locale (``LANG``, ``LC_ALL``, ``LANGUAGE``) is not
+   read: an English notebook on a machine set up for Chinese stays English,
+   like its text.
+
+Translation is the standard library's ``gettext``, from the catalogue
+``bplib/locale/zh_CN/LC_MESSAGES/bplib.mo`` (loaded on first use, once per
+language). Every string a learner can read is marked in the code with the
+no-op ``N_`` (for extraction) and translated where it is shown: a sentence
+by ``_say``, a name or phrase by ``_t``. The names of known mistakes and the
+diagnosis' evidence come in English from the exercise data (written from the
+answer key, where they are marked too) and are translated when printed.
+Notation and code stay as they are inside Chinese sentences. Errors in using
+the library itself (an unknown exercise id) stay English.
+``python -m bpcourse messages`` re-extracts the catalogue, updates the
+translation and compiles it.
 """
+import functools
 import inspect
 import json
 import math
+import os
+import re
 import warnings
 from importlib import resources
 
@@ -40,96 +71,171 @@ import numpy as np
 from ._encoding import decode
 from ._validate import choose
 
+# -- the language of the feedback ---------------------------------------------------------------------------
+LANGUAGES = ("en", "zh")
+LANGUAGE_VARIABLE = "BPLIB_LANGUAGE"
+# What gettext looks up for each language (the catalogue is in zh_CN; zh catches a plain "zh" folder).
+_GETTEXT_LANGUAGES = {"zh": ["zh_CN", "zh"]}
+LOCALE_FOLDER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "locale")
+
+
+def N_(message):
+    """Mark ``message`` for the catalogue (``python -m bpcourse messages`` extracts it); it is
+    translated where it is shown, so that the language is the one of that moment."""
+    return message
+
+
+def language():
+    """The language of the feedback, ``"en"`` or ``"zh"``: ``BPLIB_LANGUAGE`` if set, else ``"zh"``
+    in a folder named ``zh``, else ``"en"`` (the module's docstring says why)."""
+    chosen = os.environ.get(LANGUAGE_VARIABLE, "")
+    if chosen:
+        if chosen not in LANGUAGES:
+            raise ValueError(f"{LANGUAGE_VARIABLE} is {chosen!r}; expected one of {', '.join(LANGUAGES)} "
+                             f"(or leave it empty to follow the notebook's folder)")
+        return chosen
+    try:
+        folder = os.path.basename(os.getcwd())
+    except OSError:  # the working directory was removed: nothing says Chinese
+        return "en"
+    return "zh" if folder == "zh" else "en"
+
+
+@functools.lru_cache(maxsize=None)
+def _catalogue(lang):
+    """The gettext translations of ``lang``, read once; None for English, the language of the msgids."""
+    if lang == "en":
+        return None
+    import gettext
+
+    return gettext.translation("bplib", localedir=LOCALE_FOLDER, languages=_GETTEXT_LANGUAGES[lang], fallback=True)
+
+
+def _t(message):
+    """``message`` (an English msgid) in the language of the feedback."""
+    catalogue = _catalogue(language())
+    return message if catalogue is None else catalogue.gettext(message)
+
+
 # -- every sentence a learner reads ----------------------------------------------------------------------------
 MESSAGES = {
     # evaluate
-    "correct": "Correct: {name} passes all {count} test cases.",
-    "not-callable": "expected the function {name}, got {kind}",
-    "argument-names": "keep the stub's argument names: def {name}({expected}), yours is def {name}({got})",
-    "raised": "{name} raised {error_type}: {error}\non test case {number}: {case}",
-    "failed-case": "{name}, test case {number} ({case}):\n{message}",
-    "likely-mistake": "likely mistake: {mistake}",
+    "correct": N_("Correct: {name} passes all {count} test cases."),
+    "not-callable": N_("expected the function {name}, got {kind}"),
+    "argument-names": N_("keep the stub's argument names: def {name}({expected}), yours is def {name}({got})"),
+    "raised": N_("{name} raised {error_type}: {error}\non test case {number}: {case}"),
+    "failed-case": N_("{name}, test case {number} ({case}):\n{message}"),
+    "likely-mistake": N_("likely mistake: {mistake}"),
     # problems an invoker found
-    "input-changed": ("{argument} was changed in place: leave the inputs as they are and return the result as a "
-                      "new array (`new = a - b` makes a new array; `a -= b` overwrites a)"),
-    "not-restored": "the parameter array was left changed: put each entry back after nudging it",
-    "rng-unused": ("the generator rng was not used: draw the weights with rng (rng.normal(...)), "
-                   "not with np.random.* or a generator of your own, so that the seed decides them"),
-    "not-reproducible": ("two generators with the same seed gave different weights: draw them with the rng "
-                         "argument only, not with np.random.* (whose global state the seed does not set)"),
-    "repeated-draws": ("only {unique} different numbers among {size} weights: draw every entry independently "
-                       "(size=(n_out, n_in)), do not repeat one row or column"),
-    "not-pairs": "the result should be a list of (layer, 'w' or 'b') pairs, got {kind}",
-    "not-pairs-gradient-check": ("the result should be a list of (layer, 'w' or 'b') pairs, got the GradientCheck "
-                                 "itself: it has a method that lists the failing pairs"),
-    "not-a-value": ("{function} should return a Value (with .data, .grad, .parents and .backward_rule), "
-                    "got {kind}"),
-    "wrong-parents": ("the Value returned by {function} should have its inputs as parents, {expected}, so that "
-                      "backward() can reach them; its parents are {got}"),
-    "rule-not-callable": "the backward_rule of the Value returned by {function} should be a function, got {kind}",
-    "rule-ran-early": ("{function} changed the grad of its inputs while building the graph: the chain-rule "
-                       "updates belong inside the backward_rule, which backward() calls later"),
-    "not-a-dict": "the result should be a dict from each letter {letters} to a mistake's name, got {kind}",
-    "unknown-letters": "the keys should be the letters {letters} exactly, got {got}",
-    "unknown-mistake": "bug {letter}: {got!r} is not one of the mistakes' names {names}",
-    "mistake-twice": "each mistake is planted in exactly one bug, but {mistake!r} is given for {letters}",
-    "diagnosis-score": "{right} of {total} bugs matched correctly.",
-    "diagnosis-contradiction": "Bug {letter} is not {mistake}: {evidence}.",
+    "input-changed": N_("{argument} was changed in place: leave the inputs as they are and return the result as a "
+                        "new array (`new = a - b` makes a new array; `a -= b` overwrites a)"),
+    "not-restored": N_("the parameter array was left changed: put each entry back after nudging it"),
+    "rng-unused": N_("the generator rng was not used: draw the weights with rng (rng.normal(...)), "
+                     "not with np.random.* or a generator of your own, so that the seed decides them"),
+    "not-reproducible": N_("two generators with the same seed gave different weights: draw them with the rng "
+                           "argument only, not with np.random.* (whose global state the seed does not set)"),
+    "repeated-draws": N_("only {unique} different numbers among {size} weights: draw every entry independently "
+                         "(size=(n_out, n_in)), do not repeat one row or column"),
+    "not-pairs": N_("the result should be a list of (layer, 'w' or 'b') pairs, got {kind}"),
+    "not-pairs-gradient-check": N_("the result should be a list of (layer, 'w' or 'b') pairs, got the GradientCheck "
+                                   "itself: it has a method that lists the failing pairs"),
+    "not-a-value": N_("{function} should return a Value (with .data, .grad, .parents and .backward_rule), "
+                      "got {kind}"),
+    "wrong-parents": N_("the Value returned by {function} should have its inputs as parents, {expected}, so that "
+                        "backward() can reach them; its parents are {got}"),
+    "rule-not-callable": N_("the backward_rule of the Value returned by {function} should be a function, got {kind}"),
+    "rule-ran-early": N_("{function} changed the grad of its inputs while building the graph: the chain-rule "
+                         "updates belong inside the backward_rule, which backward() calls later"),
+    "not-a-dict": N_("the result should be a dict from each letter {letters} to a mistake's name, got {kind}"),
+    "unknown-letters": N_("the keys should be the letters {letters} exactly, got {got}"),
+    "unknown-mistake": N_("bug {letter}: {got!r} is not one of the mistakes' names {names}"),
+    "mistake-twice": N_("each mistake is planted in exactly one bug, but {mistake!r} is given for {letters}"),
+    "diagnosis-score": N_("{right} of {total} bugs matched correctly."),
+    "diagnosis-contradiction": N_("{score} Bug {letter} is not {mistake}: {evidence}."),
+    "bug-described": N_("{bug} ({description})"),
+    "and": N_(" and "),
+    # describing test cases and values
+    "list-separator": N_(", "),
+    "case-shape": N_("{name} shape {shape}"),
+    "case-shapes": N_("{name} shapes {shapes}"),
+    "case-network": N_("{name}: Network {sizes}"),
+    "case-type": N_("{name}: {type}"),
+    "graph-case": N_("C = {graph} at {values}"),
+    "kind-array": N_("an array of shape {shape}"),
+    "kind-sequence": N_("a {type} of length {length}"),
+    "kind-a": N_("a {type}"),
+    "kind-an": N_("an {type}"),
+    "your-function": N_("your function"),
     # comparing outputs
-    "should-be-dict": "{where} should be a dict with keys {keys}",
-    "should-be-sequence": "{where} should be a {kind} of {length} items, got {got}",
-    "string-differs": "{where} is {got!r}, expected {expected!r}",
-    "forgot-return": "{where} is None: did you forget to return it?",
-    "should-be-number": "{where} should be a single number, got {got}",
-    "should-be-array": "{where} should be a numpy array of shape {shape}, got {got}{advice}",
-    "matrix": "{where} is an np.matrix: return a plain numpy array (np.asarray or the @ operator on arrays)",
-    "not-float64": "{where} has dtype {dtype}: keep float64, the precision of the inputs{advice}",
-    "not-numeric": "{where} should be numbers with shape {shape}, got {got}",
-    "transposed": "{where} is transposed: expected shape {expected}, got {got}",
-    "wrong-shape": "wrong shape: {where} should have shape {expected}, got {got}",
-    "not-finite": "{where} contains NaN or infinity (an overflow, or log/division of 0?)",
-    "number-differs": "{where} is {got:.6g}, expected {expected:.6g}",
-    "entry-differs": "entry [{index}] of {where} is {got:.6g}, expected {expected:.6g} ({count} of {size} entries differ)",
+    "your-result": N_("your result"),
+    "item-of": N_("item {index} of {where}"),
+    "should-be-dict": N_("{where} should be a dict with keys {keys}"),
+    "should-be-sequence": N_("{where} should be a {kind} of {length} items, got {got}"),
+    "string-differs": N_("{where} is {got!r}, expected {expected!r}"),
+    "forgot-return": N_("{where} is None: did you forget to return it?"),
+    "should-be-number": N_("{where} should be a single number, got {got}"),
+    "should-be-array": N_("{where} should be a numpy array of shape {shape}, got {got}{advice}"),
+    "wrap-in-array": N_(": wrap it in np.array(...)"),
+    "matrix": N_("{where} is an np.matrix: return a plain numpy array (np.asarray or the @ operator on arrays)"),
+    "not-float64": N_("{where} has dtype {dtype}: keep float64, the precision of the inputs{advice}"),
+    "integer-zeros-like": N_(" (np.zeros_like of an integer array makes an integer array; give dtype=float)"),
+    "not-numeric": N_("{where} should be numbers with shape {shape}, got {got}"),
+    "transposed": N_("{where} is transposed: expected shape {expected}, got {got}"),
+    "wrong-shape": N_("wrong shape: {where} should have shape {expected}, got {got}"),
+    "not-finite": N_("{where} contains NaN or infinity (an overflow, or log/division of 0?)"),
+    "number-differs": N_("{where} is {got:.6g}, expected {expected:.6g}"),
+    "entry-differs": N_("entry [{index}] of {where} is {got:.6g}, expected {expected:.6g} "
+                        "({count} of {size} entries differ)"),
     # numerical gradient
-    "gradient-shape": "wrong shape: expected {expected} (the shape of param), got {got}",
-    "gradient-zero": ("your gradient is 0 everywhere: cost() reads param itself, so nudge the entries of param in "
-                      "place (param[index] = ...), not a copy of it"),
-    "gradient-twice": ("twice the true gradient: the central difference (C(p + eps) - C(p - eps)) spans 2 eps, "
-                       "so divide by 2 eps"),
-    "gradient-half": ("half the true gradient: (C(p + eps) - C(p - eps)) / (2 eps) has the step 2 eps once in the "
-                      "denominator"),
-    "gradient-sign": "the negative of the true gradient: the difference is C(p + eps) - C(p - eps), in that order",
-    "not-central": ("close but not central: off by up to {error:.1e}. A one-sided difference "
-                    "(C(p + eps) - C(p)) / eps has an O(eps) error; use (C(p + eps) - C(p - eps)) / (2 eps)"),
-    "gradient-off": "off by up to {error:.3g} from the true gradient",
+    "gradient-shape": N_("wrong shape: expected {expected} (the shape of param), got {got}"),
+    "gradient-zero": N_("your gradient is 0 everywhere: cost() reads param itself, so nudge the entries of param in "
+                        "place (param[index] = ...), not a copy of it"),
+    "gradient-twice": N_("twice the true gradient: the central difference (C(p + eps) - C(p - eps)) spans 2 eps, "
+                         "so divide by 2 eps"),
+    "gradient-half": N_("half the true gradient: (C(p + eps) - C(p - eps)) / (2 eps) has the step 2 eps once in the "
+                        "denominator"),
+    "gradient-sign": N_("the negative of the true gradient: the difference is C(p + eps) - C(p - eps), in that order"),
+    "not-central": N_("close but not central: off by up to {error:.1e}. A one-sided difference "
+                      "(C(p + eps) - C(p)) / eps has an O(eps) error; use (C(p + eps) - C(p - eps)) / (2 eps)"),
+    "gradient-off": N_("off by up to {error:.3g} from the true gradient"),
     # initialisation
-    "init-transposed": "transposed: w^l has shape (n_out, n_in) = {expected}, you returned {got}",
-    "init-shape": "wrong shape: expected (n_out, n_in) = {expected}, got {got}",
-    "init-mean": "the weights should be centred on 0; their mean is {mean:.4f}",
-    "init-standard-normal": "standard deviation {std:.3f}: that is N(0, 1); scale it by 1/sqrt(n_in) = {wanted:.3f}",
-    "init-variance-as-std": ("standard deviation {std:.4f} = 1/n_in: use 1/sqrt(n_in) = {wanted:.4f} "
-                             "(the variance is 1/n_in)"),
-    "init-std": "standard deviation {std:.4f}, expected 1/sqrt(n_in) = {wanted:.4f}",
-    "init-not-normal": ("the weights do not look normally distributed (excess kurtosis {kurtosis:.2f}, "
-                        "0 for a normal distribution{hint}): draw them with rng.normal or rng.standard_normal"),
-    "init-uniform-hint": "; about -1.2 for uniform draws",
+    "init-transposed": N_("transposed: w^l has shape (n_out, n_in) = {expected}, you returned {got}"),
+    "init-shape": N_("wrong shape: expected (n_out, n_in) = {expected}, got {got}"),
+    "init-mean": N_("the weights should be centred on 0; their mean is {mean:.4f}"),
+    "init-standard-normal": N_("standard deviation {std:.3f}: that is N(0, 1); "
+                               "scale it by 1/sqrt(n_in) = {wanted:.3f}"),
+    "init-variance-as-std": N_("standard deviation {std:.4f} = 1/n_in: use 1/sqrt(n_in) = {wanted:.4f} "
+                               "(the variance is 1/n_in)"),
+    "init-std": N_("standard deviation {std:.4f}, expected 1/sqrt(n_in) = {wanted:.4f}"),
+    "init-not-normal": N_("the weights do not look normally distributed (excess kurtosis {kurtosis:.2f}, "
+                          "0 for a normal distribution{hint}): draw them with rng.normal or rng.standard_normal"),
+    "init-uniform-hint": N_("; about -1.2 for uniform draws"),
     # layers at fault
-    "layers-differ": "expected {expected_count} failing parameters, you reported {got}",
+    "layers-differ": N_("expected {expected_count} failing parameters, you reported {got}"),
     # train step
-    "net-unchanged": ("net.weights and net.biases are exactly as they were: the step must change the net itself. "
-                      "`w = w - ...` only rebinds a name, and returned arrays are ignored; "
-                      "update in place (w -= learning_rate * grad) or assign net.weights[i] = ..."),
+    "net-unchanged": N_("net.weights and net.biases are exactly as they were: the step must change the net itself. "
+                        "`w = w - ...` only rebinds a name, and returned arrays are ignored; "
+                        "update in place (w -= learning_rate * grad) or assign net.weights[i] = ..."),
     # autograd graphs
-    "graph-value": "the value of {node} is {got:.6g}, expected {expected:.6g}",
-    "graph-grad": "dC/d({node}) is {got:.6g}, expected {expected:.6g}{hint}",
-    "graph-used-twice": " ({leaf} is used more than once: its gradients from every use must add up)",
-    "graph-shape": "the graph's result should have {count} values, got {got}",
+    "graph-value": N_("the value of {node} is {got:.6g}, expected {expected:.6g}"),
+    "graph-grad": N_("dC/d({node}) is {got:.6g}, expected {expected:.6g}{hint}"),
+    "graph-used-twice": N_(" ({leaf} is used more than once: its gradients from every use must add up)"),
 }
 
 
+# Chinese templates put a space on each side of a field, as beside code and numbers; where the
+# field turns out to be Chinese text, the space between two Chinese characters goes.
+# (A pattern, not a compiled one: re compiles it on first use, not at every import of the module.)
+_CHINESE = "[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]"  # Han characters, CJK and full-width punctuation
+_SPACE_BETWEEN_HAN = f"(?<={_CHINESE}) (?={_CHINESE})"
+
+
 def _say(key, **fields):
-    """The learner-facing message ``key`` with its fields filled in."""
-    return MESSAGES[key].format(**fields)
+    """The learner-facing message ``key``, in the language of the feedback, with its fields filled in."""
+    catalogue = _catalogue(language())
+    if catalogue is None:
+        return MESSAGES[key].format(**fields)
+    return re.sub(_SPACE_BETWEEN_HAN, "", catalogue.gettext(MESSAGES[key]).format(**fields))
 
 
 class ExerciseFailed(AssertionError):
@@ -252,6 +358,7 @@ def _changed(snapshot):
 
 def _call(function, case):
     """``function(**case)``; a problem if it changed one of its input arrays."""
+    __tracebackhide__ = True
     _bind(function, case)
     snapshot = _snapshot(case)
     output = function(**case)
@@ -261,6 +368,7 @@ def _call(function, case):
 
 def _call_float(function, case):
     """As ``_call``, with a numeric answer turned into a float (an int or numpy scalar is fine)."""
+    __tracebackhide__ = True
     output = _call(function, case)
     if isinstance(output, (int, float, np.integer, np.floating)) and not isinstance(output, (bool, np.bool_)):
         return float(output)
@@ -270,6 +378,7 @@ def _call_float(function, case):
 def _numerical_gradient(function, case):
     """Calls ``function(cost, param, eps)`` on a smooth cost of ``param`` and
     notes whether ``param`` was put back afterwards."""
+    __tracebackhide__ = True
     param, target = case["param"], case["target"]
     before = param.copy()
 
@@ -285,6 +394,7 @@ def _numerical_gradient(function, case):
 
 def _train_step(function, case):
     """Calls ``function(net, X, Y, learning_rate)``; its output is the net's ``(weights, biases)`` afterwards."""
+    __tracebackhide__ = True
     net = case["net"]
     _bind(function, {name: None for name in ("net", "X", "Y", "learning_rate")})
     snapshot = _snapshot({"X": case["X"], "Y": case["Y"]})
@@ -302,6 +412,7 @@ def _train_step(function, case):
 def _layers_at_fault(function, case):
     """Calls ``function(backprop_fn, net, X, Y)`` with a backprop that has the case's planted bug
     (or none); its output is the sorted list of ``(layer, "w" or "b")`` pairs."""
+    __tracebackhide__ = True
     from .bughunt import planted_bug
 
     net, bug = case["net"], case["bug"]
@@ -328,6 +439,7 @@ def _layers_at_fault(function, case):
 def _draw_with_rng(function, case):
     """``function(**case)`` where ``case["rng"]`` is a numpy Generator: a problem if the
     function did not draw from it, or if a second generator in the same state gives other numbers."""
+    __tracebackhide__ = True
     def fresh():
         generator = np.random.Generator(type(case["rng"].bit_generator)())
         generator.bit_generator.state = case["rng"].bit_generator.state
@@ -348,6 +460,7 @@ def _draw_with_rng(function, case):
 
 def _no_arguments(function, case):
     """Calls ``function()``; the case holds what the judge needs, not arguments."""
+    __tracebackhide__ = True
     _bind(function, {})
     return function()
 
@@ -372,6 +485,12 @@ def node_labels(nodes):
                            for i in spec[1:])
             labels.append(f"{left} {_OPERATIONS[kind]} {right}")
     return labels
+
+
+def graph_case_fields(nodes, separator=", "):
+    """The fields of ``MESSAGES["graph-case"]`` for a graph: its formula ``C = ...`` and its leaves' values."""
+    values = separator.join(f"{spec[1]} = {spec[2]:g}" for spec in nodes if spec[0] == "leaf")
+    return {"graph": node_labels(nodes)[-1], "values": values}
 
 
 def _value_class(function):
@@ -422,7 +541,7 @@ def _checker_operation(cls, kind, inputs):
 
 def _value_problem(out, inputs, function):
     """A problem if ``out`` is not a Value built from ``inputs`` with a callable rule, else None."""
-    name = getattr(function, "__name__", "your function")
+    name = getattr(function, "__name__", None) or _say("your-function")
     if not all(hasattr(out, attribute) for attribute in ("data", "grad", "parents", "backward_rule")):
         return problem("not-a-value", function=name, kind=_kind(out))
     try:
@@ -449,6 +568,7 @@ def _graph_output(nodes):
 
 
 def _reference_backward(root):
+    __tracebackhide__ = True
     from .autograd import graph_order
 
     order = graph_order(root)
@@ -461,6 +581,7 @@ def _value_operation(function, case):
     """Builds the case's graph, making its ``case["op"]`` nodes with ``function`` (the learner's
     add, mul or tanh) and the others itself, runs a correct backward from the last node,
     and returns every node's data and grad."""
+    __tracebackhide__ = True
     cls = _value_class(function)
     nodes = []
     for spec in case["nodes"]:
@@ -477,7 +598,7 @@ def _value_operation(function, case):
         if found:
             return found
         if [node.grad for node in inputs] != grads:
-            return problem("rule-ran-early", function=getattr(function, "__name__", "your function"))
+            return problem("rule-ran-early", function=getattr(function, "__name__", None) or _say("your-function"))
         out.grad = 0.0
         nodes.append(out)
     _reference_backward(nodes[-1])
@@ -487,6 +608,7 @@ def _value_operation(function, case):
 def _value_backward(function, case):
     """Builds the case's graph with correct rules, calls ``function(C)`` (the learner's
     backward) on its last node, and returns every node's data and grad."""
+    __tracebackhide__ = True
     from .autograd import Value
 
     nodes = []
@@ -551,7 +673,7 @@ def judge_output(judge, case, output, expected, mistakes, rtol=1e-6, atol=1e-9, 
 def _named_mistake(output, mistakes, rtol, atol):
     for mistake, wrong_output in mistakes:
         if problem_message(wrong_output) is None and compare(output, wrong_output, rtol, atol) is None:
-            return _say("likely-mistake", mistake=mistake)
+            return _say("likely-mistake", mistake=_t(mistake))
     return None
 
 
@@ -592,7 +714,7 @@ def _judge_init_statistics(case, output, expected, mistakes, rtol, atol, names=N
     if output.shape != (n_out, n_in):
         return _say("init-shape", expected=(n_out, n_in), got=output.shape)
     if not np.all(np.isfinite(output)):
-        return _say("not-finite", where="your result")
+        return _say("not-finite", where=_say("your-result"))
     unique = len(np.unique(output))
     if unique < output.size:
         return _say("repeated-draws", unique=unique, size=output.size)
@@ -605,7 +727,7 @@ def _judge_init_statistics(case, output, expected, mistakes, rtol, atol, names=N
     # The excess kurtosis of 50,000 normal draws is 0 +- 0.02; uniform draws give -1.2.
     kurtosis = float(np.mean((output - mean) ** 4) / std ** 4 - 3.0)
     if abs(kurtosis) > 0.25:
-        hint = MESSAGES["init-uniform-hint"] if abs(kurtosis + 1.2) < 0.25 else ""
+        hint = _say("init-uniform-hint") if abs(kurtosis + 1.2) < 0.25 else ""
         return _say("init-not-normal", kurtosis=kurtosis, hint=hint)
     if abs(std / wanted - 1) < 0.05:
         return None
@@ -623,7 +745,7 @@ def _judge_layers(case, output, expected, mistakes, rtol, atol, names=None):
         return None
     for mistake, wrong_output in mistakes:
         if problem_message(wrong_output) is None and output == sorted(tuple(pair) for pair in wrong_output):
-            return _say("likely-mistake", mistake=mistake)
+            return _say("likely-mistake", mistake=_t(mistake))
     return _say("layers-differ", expected_count=len(expected), got=output)
 
 
@@ -640,18 +762,19 @@ def _judge_diagnosis(case, output, expected, mistakes, rtol, atol, names=None):
     letter the evidence that contradicts it (never the right answer itself)."""
     letters = sorted(expected)
     evidence = case["evidence"]
+    separator = _say("list-separator")
     if not isinstance(output, dict):
-        return _say("not-a-dict", letters=", ".join(letters), kind=_kind(output))
+        return _say("not-a-dict", letters=separator.join(letters), kind=_kind(output))
     if sorted(map(str, output)) != letters:
-        return _say("unknown-letters", letters=", ".join(letters), got=", ".join(sorted(map(str, output))))
+        return _say("unknown-letters", letters=separator.join(letters), got=separator.join(sorted(map(str, output))))
     known = sorted(evidence["predicted"])
     for letter in letters:
         if output[letter] not in evidence["predicted"]:
-            return _say("unknown-mistake", letter=letter, got=output[letter], names=", ".join(known))
+            return _say("unknown-mistake", letter=letter, got=output[letter], names=separator.join(known))
     for mistake in known:
         users = [letter for letter in letters if output[letter] == mistake]
         if len(users) > 1:
-            return _say("mistake-twice", mistake=mistake, letters=" and ".join(users))
+            return _say("mistake-twice", mistake=mistake, letters=_say("and").join(users))
     right = sum(output[letter] == expected[letter] for letter in letters)
     if right == len(letters):
         return None
@@ -663,11 +786,19 @@ def _judge_diagnosis(case, output, expected, mistakes, rtol, atol, names=None):
         seen, predicted = evidence["observed"][letter], evidence["predicted"][claimed]
         for fact in evidence["facts"]:
             if seen[fact] != predicted[fact]:
-                text = evidence["phrases"][fact].format(letter=letter, seen=seen[fact], predicted=predicted[fact],
-                                                        mistake=evidence["descriptions"][claimed])
-                return message + " " + _say("diagnosis-contradiction", letter=letter,
-                                            mistake=repr(claimed), evidence=text)
+                described = _say("bug-described", bug=claimed, description=_t(evidence["descriptions"][claimed]))
+                text = _t(evidence["phrases"][fact]).format(letter=letter, seen=_phrase(seen[fact]),
+                                                            predicted=_phrase(predicted[fact]), mistake=described)
+                return _say("diagnosis-contradiction", score=message, letter=letter, mistake=repr(claimed),
+                            evidence=text)
     return message
+
+
+def _phrase(value):
+    """A phrase of the exercise data, translated: a msgid, or ``[msgid, {field: value}]`` when it holds a number."""
+    if isinstance(value, (list, tuple)) and len(value) == 2 and isinstance(value[1], dict):
+        return _t(value[0]).format(**value[1])
+    return _t(str(value))
 
 
 JUDGES = {"compare": _judge_compare, "numerical-gradient": _judge_numerical_gradient,
@@ -682,32 +813,34 @@ def _kind(value):
     if value is None:
         return "None"
     if isinstance(value, np.ndarray):
-        return f"an array of shape {value.shape}"
+        return _say("kind-array", shape=value.shape)
     if isinstance(value, (list, tuple)):
-        return f"a {type(value).__name__} of length {len(value)}"
+        return _say("kind-sequence", type=type(value).__name__, length=len(value))
     name = type(value).__name__
-    return f"{'an' if name[:1].lower() in 'aeiou' else 'a'} {name}"
+    return _say("kind-an" if name[:1].lower() in "aeiou" else "kind-a", type=name)
 
 
 def describe(case):
     """A short account of a test case's inputs: names with shapes or values."""
+    if "nodes" in case:  # an autograd graph: its formula and its leaves' values say it all
+        return _say("graph-case", **graph_case_fields(case["nodes"], _say("list-separator")))
     if "about" in case:
-        return str(case["about"])
+        return _t(str(case["about"]))
     parts = []
     for name, value in case.items():
         if isinstance(value, np.ndarray):
-            parts.append(f"{name} shape {value.shape}")
+            parts.append(_say("case-shape", name=name, shape=value.shape))
         elif isinstance(value, (list, tuple)) and value and all(isinstance(v, np.ndarray) for v in value):
-            parts.append(f"{name} shapes {[v.shape for v in value]}")
+            parts.append(_say("case-shapes", name=name, shapes=[v.shape for v in value]))
         elif isinstance(value, (int, float, np.floating)) and not isinstance(value, bool):
             parts.append(f"{name}={value:g}")
         elif value is None:
             parts.append(f"{name}=None")
         elif type(value).__name__ == "Network":
-            parts.append(f"{name}: Network {value.sizes}")
+            parts.append(_say("case-network", name=name, sizes=value.sizes))
         else:
-            parts.append(f"{name}: {type(value).__name__}")
-    return ", ".join(parts)
+            parts.append(_say("case-type", name=name, type=type(value).__name__))
+    return _say("list-separator").join(parts)
 
 
 def _item_where(where, index, names):
@@ -721,10 +854,10 @@ def _item_where(where, index, names):
             return name, None
         if isinstance(name, (list, tuple)) and len(name) == 2:  # [name of the list, template of its items]
             return name[0], name[1]
-    return f"item {index} of {where}", None
+    return _say("item-of", index=index, where=where), None
 
 
-def compare(output, expected, rtol=1e-6, atol=1e-9, where="your result", names=None):
+def compare(output, expected, rtol=1e-6, atol=1e-9, where=None, names=None):
     """None if ``output`` matches ``expected`` (nested tuples/lists/dicts of
     arrays and numbers), else a message saying where and how it differs.
 
@@ -733,7 +866,10 @@ def compare(output, expected, rtol=1e-6, atol=1e-9, where="your result", names=N
     names the items of a sequence: a list with, for each item, a string or
     ``[name, template]`` (the template names that item's own items, with
     ``{i}`` the index and ``{l}`` = index + 1), or one template for all.
+    ``where`` names ``output`` in the message (by default "your result").
     """
+    if where is None:
+        where = _say("your-result")
     if isinstance(expected, dict):
         if not isinstance(output, dict) or set(output) != set(expected):
             return _say("should-be-dict", where=where, keys=sorted(expected))
@@ -778,21 +914,22 @@ def _compare_numbers(output, expected, rtol, atol, where):
     return _say("number-differs", where=where, got=got, expected=want)
 
 
-def array_problem(output, shape, where="your result"):
+def array_problem(output, shape, where=None):
     """None if ``output`` is a float64 numpy array (any shape), else what it is instead;
-    ``shape`` is the expected shape, for the message."""
+    ``shape`` is the expected shape, for the message; ``where`` names ``output`` (by default "your result")."""
+    if where is None:
+        where = _say("your-result")
     if output is None:
         return _say("forgot-return", where=where)
     if isinstance(output, np.matrix):
         return _say("matrix", where=where)
     if not isinstance(output, np.ndarray):
-        advice = ": wrap it in np.array(...)" if isinstance(output, (list, tuple)) else ""
+        advice = _say("wrap-in-array") if isinstance(output, (list, tuple)) else ""
         return _say("should-be-array", where=where, shape=shape, got=_kind(output), advice=advice)
     if output.dtype.kind not in "iuf":
         return _say("not-numeric", where=where, shape=shape, got=f"dtype {output.dtype}")
     if output.dtype != np.float64:
-        advice = (" (np.zeros_like of an integer array makes an integer array; give dtype=float)"
-                  if output.dtype.kind in "iu" else "")
+        advice = _say("integer-zeros-like") if output.dtype.kind in "iu" else ""
         return _say("not-float64", where=where, dtype=output.dtype, advice=advice)
     return None
 

@@ -1,5 +1,13 @@
-"""Helpers the exercise modules share: seeded generators and random networks."""
+"""Helpers the exercise modules share: seeded generators, random networks, and the marker of
+learner-facing text."""
 import numpy as np
+
+
+def N_(message):
+    """Mark ``message`` (the name of a known mistake, a phrase of the diagnosis' evidence) for the
+    feedback's catalogue: ``python -m bpcourse messages`` extracts it into bplib/locale/bplib.pot.
+    The exercise data keeps the English text; ``bplib.checks`` translates it when it prints it."""
+    return message
 
 
 def rng(seed):

@@ -2,7 +2,7 @@
 import numpy as np
 
 from . import Exercise
-from ._common import rng
+from ._common import N_, rng
 
 
 def fold_bias(w, b):
@@ -18,8 +18,8 @@ EXERCISES = [
     Exercise("fold-bias", "01_start_here", "fold_bias", 1, "append b as an extra last column of w", fold_bias,
              cases=lambda: _cases(1, [(3, 2), (1, 4)]),
              hidden_cases=lambda: _cases(101, [(2, 5), (4, 1), (3, 3)]),
-             mistakes=(("the bias went in the first column; put it last, matching the 1 appended to the input",
+             mistakes=((N_("the bias went in the first column; put it last, matching the 1 appended to the input"),
                         lambda w, b: np.column_stack([b, w])),
-                       ("the column is 1s: that is the 1 appended to the input a; the column of w is b",
+                       (N_("the column is 1s: that is the 1 appended to the input a; the column of w is b"),
                         lambda w, b: np.column_stack([w, np.ones_like(b)])))),
 ]

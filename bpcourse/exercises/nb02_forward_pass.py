@@ -4,7 +4,7 @@ import numpy as np
 from bplib import activations
 
 from . import Exercise
-from ._common import net_params, rng
+from ._common import N_, net_params, rng
 
 sigmoid = activations.sigmoid
 
@@ -63,29 +63,29 @@ def _forward_wrong(kind):
 EXERCISES = [
     Exercise("sigmoid", "02_forward_pass", "sigmoid", 1, "sigma(z) = 1 / (1 + e^-z)", activations.sigmoid,
              cases=lambda: _z_cases(2), hidden_cases=_z_hidden_cases,
-             mistakes=(("sign of the exponent: sigma(z) = 1 / (1 + e^(-z))", lambda z: 1 / (1 + np.exp(z))),
-                       ("that is tanh(z), not the sigmoid 1 / (1 + e^(-z))", lambda z: np.tanh(z)),
-                       ("1 - e^(-z) in the denominator: sigma(z) = 1 / (1 + e^(-z))",
+             mistakes=((N_("sign of the exponent: sigma(z) = 1 / (1 + e^(-z))"), lambda z: 1 / (1 + np.exp(z))),
+                       (N_("that is tanh(z), not the sigmoid 1 / (1 + e^(-z))"), lambda z: np.tanh(z)),
+                       (N_("1 - e^(-z) in the denominator: sigma(z) = 1 / (1 + e^(-z))"),
                         lambda z: 1 / (1 - np.exp(-z))))),
     Exercise("sigmoid-prime", "02_forward_pass", "sigmoid_prime", 1, "sigma'(z) = sigma(z)(1 - sigma(z))",
              activations.sigmoid_prime, cases=lambda: _z_cases(2), hidden_cases=_z_hidden_cases,
-             mistakes=(("you used z(1 - z): the formula needs sigma(z)(1 - sigma(z))", lambda z: z * (1 - z)),
-                       ("that is sigma(z) itself, not its derivative", activations.sigmoid),
-                       ("1 - sigma(z)^2 is tanh's pattern; the sigmoid's is sigma(z)(1 - sigma(z))",
+             mistakes=((N_("you used z(1 - z): the formula needs sigma(z)(1 - sigma(z))"), lambda z: z * (1 - z)),
+                       (N_("that is sigma(z) itself, not its derivative"), activations.sigmoid),
+                       (N_("1 - sigma(z)^2 is tanh's pattern; the sigmoid's is sigma(z)(1 - sigma(z))"),
                         lambda z: 1 - sigmoid(z) ** 2),
-                       ("sign: sigma'(z) = sigma(z)(1 - sigma(z)) is positive",
+                       (N_("sign: sigma'(z) = sigma(z)(1 - sigma(z)) is positive"),
                         lambda z: -activations.sigmoid_prime(z)))),
     # square layers first: W for W^T and the reversed order still run there and are named
     Exercise("forward-pass", "02_forward_pass", "forward_pass", 2, "a^l = sigma(a^(l-1) w^T + b) layer by layer",
              forward_pass, cases=lambda: _forward_cases(3, [([2, 2, 2], 4), ([3, 4, 2], 5)]),
              hidden_cases=lambda: _forward_cases(103, [([4, 3, 5, 1], 6), ([1, 2], 3), ([3, 3, 3, 3], 2)]),
-             mistakes=(("W instead of W^T: with samples as rows, z = a @ w.T + b", _forward_wrong("no_transpose")),
-                       ("the bias is missing from z", _forward_wrong("no_bias")),
-                       ("the output layer needs sigma too", _forward_wrong("linear_output")),
-                       ("the bias goes inside sigma: a = sigma(a w^T + b), not sigma(a w^T) + b",
+             mistakes=((N_("W instead of W^T: with samples as rows, z = a @ w.T + b"), _forward_wrong("no_transpose")),
+                       (N_("the bias is missing from z"), _forward_wrong("no_bias")),
+                       (N_("the output layer needs sigma too"), _forward_wrong("linear_output")),
+                       (N_("the bias goes inside sigma: a = sigma(a w^T + b), not sigma(a w^T) + b"),
                         _forward_wrong("bias_outside")),
-                       ("the layers ran in reverse order: weights[0] is w^1, the first layer the input meets",
+                       (N_("the layers ran in reverse order: weights[0] is w^1, the first layer the input meets"),
                         _forward_wrong("reversed")),
-                       ("only the first layer ran: is the return inside the for loop?",
+                       (N_("only the first layer ran: is the return inside the for loop?"),
                         _forward_wrong("first_layer_only")))),
 ]

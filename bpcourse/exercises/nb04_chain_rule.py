@@ -4,7 +4,7 @@ import numpy as np
 from bplib.activations import sigmoid, sigmoid_prime
 
 from . import Exercise
-from ._common import rng
+from ._common import N_, rng
 
 
 def neuron_gradients(x, w, b, y):
@@ -51,10 +51,10 @@ EXERCISES = [
     Exercise("neuron-gradients", "04_chain_rule", "neuron_gradients", 2,
              "dC/dw and dC/db of one sigmoid neuron with C = 1/2 (a - y)^2", neuron_gradients,
              cases=lambda: _neuron_cases(7), hidden_cases=lambda: _neuron_cases(107),
-             mistakes=(("missing sigma'(z): dC/dz = (a - y) sigma'(z)", _neuron_no_sigma_prime),
-                       ("sign: dC/da = a - y, not y - a", _neuron_sign),
-                       ("dC/dw needs the factor dz/dw = x", _neuron_no_x),
-                       ("dz/dw = x, not w: z = w . x + b changes with w_k at the rate x_k", _neuron_w_for_x),
-                       ("sigma' was taken of a instead of z: dC/dz = (a - y) sigma'(z)", _neuron_sigma_prime_of_a)),
+             mistakes=((N_("missing sigma'(z): dC/dz = (a - y) sigma'(z)"), _neuron_no_sigma_prime),
+                       (N_("sign: dC/da = a - y, not y - a"), _neuron_sign),
+                       (N_("dC/dw needs the factor dz/dw = x"), _neuron_no_x),
+                       (N_("dz/dw = x, not w: z = w . x + b changes with w_k at the rate x_k"), _neuron_w_for_x),
+                       (N_("sigma' was taken of a instead of z: dC/dz = (a - y) sigma'(z)"), _neuron_sigma_prime_of_a)),
              names=["grad_w (dC/dw)", "grad_b (dC/db)"]),
 ]

@@ -5,7 +5,7 @@ from bplib.activations import sigmoid, sigmoid_prime
 from bplib.bughunt import PLANTED_BUGS, planted_bug
 
 from . import Exercise
-from ._common import net_params, rng
+from ._common import N_, net_params, rng
 
 
 def backprop(weights, biases, X, Y):
@@ -52,13 +52,14 @@ def _backprop_wrong(kind):
 
 
 _BACKPROP_MISTAKES = (
-    ("delta^L = a^L - y, without sigma'(z^L): that shortcut is right only for sigmoid outputs with the "
-     "cross-entropy cost (notebook 03); with the quadratic cost BP1 keeps sigma'(z^L)", _backprop_wrong("shortcut")),
-    ("BP4 transposed: dC/dw^l = delta^T a^(l-1) / n has the shape of w^l, (n_l, n_{l-1})",
+    (N_("delta^L = a^L - y, without sigma'(z^L): that shortcut is right only for sigmoid outputs with the "
+        "cross-entropy cost (notebook 03); with the quadratic cost BP1 keeps sigma'(z^L)"),
+     _backprop_wrong("shortcut")),
+    (N_("BP4 transposed: dC/dw^l = delta^T a^(l-1) / n has the shape of w^l, (n_l, n_{l-1})"),
      _backprop_wrong("transposed_bp4")),
-    ("BP2 with sigma'(z^(l+1)): the error of layer l is scaled by its own slope sigma'(z^l)",
+    (N_("BP2 with sigma'(z^(l+1)): the error of layer l is scaled by its own slope sigma'(z^l)"),
      _backprop_wrong("slope_of_layer_above")),
-    ("the layers are in reverse order: weight_grads[0] belongs to w^1, the first layer, not to w^L",
+    (N_("the layers are in reverse order: weight_grads[0] belongs to w^1, the first layer, not to w^L"),
      _backprop_wrong("reversed")),
 )
 
@@ -106,18 +107,18 @@ EXERCISES = [
     Exercise("relative-error", "06_the_algorithm", "relative_error", 1,
              "max over entries of |a - n| / max(|a|, |n|)", relative_error,
              cases=_relative_error_cases, hidden_cases=_relative_error_hidden_cases,
-             mistakes=(("divided by |analytic| only; divide by max(|a|, |n|)",
+             mistakes=((N_("divided by |analytic| only; divide by max(|a|, |n|)"),
                         lambda analytic, numeric: float(np.max(np.abs(analytic - numeric) / np.abs(analytic)))),
-                       ("max(a, n) without abs: for negative gradients the denominator must be max(|a|, |n|)",
+                       (N_("max(a, n) without abs: for negative gradients the denominator must be max(|a|, |n|)"),
                         lambda analytic, numeric: float(np.max(np.abs(analytic - numeric)
                                                                / np.maximum(analytic, numeric)))),
-                       ("the difference needs abs: |a - n|",
+                       (N_("the difference needs abs: |a - n|"),
                         lambda analytic, numeric: float(np.max((analytic - numeric)
                                                                / np.maximum(np.abs(analytic), np.abs(numeric))))),
-                       ("divided by |a| + |n|; the course's r divides by max(|a|, |n|)",
+                       (N_("divided by |a| + |n|; the course's r divides by max(|a|, |n|)"),
                         lambda analytic, numeric: float(np.max(np.abs(analytic - numeric)
                                                                / (np.abs(analytic) + np.abs(numeric))))),
-                       ("the mean of the entries' errors; r is the largest (max)",
+                       (N_("the mean of the entries' errors; r is the largest (max)"),
                         lambda analytic, numeric: float(np.mean(np.abs(analytic - numeric)
                                                                 / np.maximum(np.abs(analytic), np.abs(numeric))))))),
 ]

@@ -4,6 +4,7 @@ import numpy as np
 from bplib import Network
 
 from . import Exercise
+from ._common import N_
 
 
 def train_step(net, X, Y, learning_rate):
@@ -52,10 +53,11 @@ EXERCISES = [
              train_step, cases=_train_step_cases, hidden_cases=_train_step_hidden_cases, invoke="train-step",
              judge="train-step",
              names=[["net.weights", "net.weights[{i}] (w^{l})"], ["net.biases", "net.biases[{i}] (b^{l})"]],
-             mistakes=(("sign: the step went uphill (w += ...); use w -= learning_rate * grad",
+             mistakes=((N_("sign: the step went uphill (w += ...); use w -= learning_rate * grad"),
                         _train_step_wrong("sign")),
-                       ("the biases were not updated", _train_step_wrong("no_biases")),
-                       ("the learning rate is missing: the step is learning_rate * grad", _train_step_wrong("no_rate")),
-                       ("only the last layer was updated: every w^l and b^l takes a step",
+                       (N_("the biases were not updated"), _train_step_wrong("no_biases")),
+                       (N_("the learning rate is missing: the step is learning_rate * grad"),
+                        _train_step_wrong("no_rate")),
+                       (N_("only the last layer was updated: every w^l and b^l takes a step"),
                         _train_step_wrong("last_layer_only")))),
 ]

@@ -4,7 +4,7 @@ import numpy as np
 from bplib import activations
 
 from . import Exercise
-from ._common import rng
+from ._common import N_, rng
 
 
 def _z_cases(seed):
@@ -17,10 +17,10 @@ EXERCISES = [
              cases=lambda: _z_cases(2),
              hidden_cases=lambda: [dict(z=np.array([-30.0, -0.5, 0.0, 1e-4, 20.0])),
                                    dict(z=rng(115).normal(0, 2, size=(2, 3, 2)))],
-             mistakes=(("you used 1 - z^2: the formula needs 1 - tanh(z)^2", lambda z: 1 - z ** 2),
-                       ("that is the sigmoid's derivative", activations.sigmoid_prime),
-                       ("sign: tanh'(z) = 1 - tanh(z)^2 is positive, not tanh(z)^2 - 1",
+             mistakes=((N_("you used 1 - z^2: the formula needs 1 - tanh(z)^2"), lambda z: 1 - z ** 2),
+                       (N_("that is the sigmoid's derivative"), activations.sigmoid_prime),
+                       (N_("sign: tanh'(z) = 1 - tanh(z)^2 is positive, not tanh(z)^2 - 1"),
                         lambda z: np.tanh(z) ** 2 - 1),
-                       ("tanh(z) must be squared: tanh'(z) = 1 - tanh(z)^2", lambda z: 1 - np.tanh(z)),
-                       ("that is tanh(z) itself, not its derivative", lambda z: np.tanh(z)))),
+                       (N_("tanh(z) must be squared: tanh'(z) = 1 - tanh(z)^2"), lambda z: 1 - np.tanh(z)),
+                       (N_("that is tanh(z) itself, not its derivative"), lambda z: np.tanh(z)))),
 ]

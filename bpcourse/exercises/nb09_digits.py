@@ -4,7 +4,7 @@ import numpy as np
 from bplib import activations
 
 from . import Exercise
-from ._common import rng
+from ._common import N_, rng
 
 
 def softmax(Z):
@@ -65,24 +65,24 @@ def _softmax_delta_with_sigma_prime(Z, Y):
 EXERCISES = [
     Exercise("softmax", "09_digits", "softmax", 2, "row-wise softmax, stable for large z", softmax,
              cases=_softmax_cases, hidden_cases=_softmax_hidden_cases,
-             mistakes=(("normalised over columns: each row (sample) should sum to 1", _softmax_columns),
-                       ("overflow: exp(1000) is inf; subtract each row's maximum before exp",
+             mistakes=((N_("normalised over columns: each row (sample) should sum to 1"), _softmax_columns),
+                       (N_("overflow: exp(1000) is inf; subtract each row's maximum before exp"),
                         _softmax_unshifted),
-                       ("shifted by the largest entry of all Z: a row far below it underflows to 0 / 0; "
-                        "subtract each row's own maximum (axis=1, keepdims=True)", _softmax_global_max),
-                       ("divided by the sum over the whole batch: each row (sample) should sum to 1",
+                       (N_("shifted by the largest entry of all Z: a row far below it underflows to 0 / 0; "
+                           "subtract each row's own maximum (axis=1, keepdims=True)"), _softmax_global_max),
+                       (N_("divided by the sum over the whole batch: each row (sample) should sum to 1"),
                         _softmax_over_everything),
-                       ("not normalised: divide each row's exponentials by their sum",
+                       (N_("not normalised: divide each row's exponentials by their sum"),
                         lambda Z: np.exp(Z - Z.max(axis=1, keepdims=True))))),
     Exercise("softmax-delta", "09_digits", "softmax_cross_entropy_delta", 2,
              "delta^L = softmax(z) - y", softmax_cross_entropy_delta,
              cases=lambda: _softmax_delta_cases(15, [(5, 4), (3, 10)]),
              hidden_cases=lambda: _softmax_delta_cases(117, [(2, 3), (7, 2)]),
-             mistakes=(("sign: delta^L = a - y", lambda Z, Y: Y - activations.softmax(Z)),
-                       ("with softmax + cross-entropy the sigma' factor cancels: delta^L = a - y exactly",
+             mistakes=((N_("sign: delta^L = a - y"), lambda Z, Y: Y - activations.softmax(Z)),
+                       (N_("with softmax + cross-entropy the sigma' factor cancels: delta^L = a - y exactly"),
                         _softmax_delta_with_sigma_prime),
-                       ("delta^L is per sample: the 1/n of the mean enters only in BP3 and BP4",
+                       (N_("delta^L is per sample: the 1/n of the mean enters only in BP3 and BP4"),
                         lambda Z, Y: (softmax(Z) - Y) / Z.shape[0]),
-                       ("softmax over columns: each row (sample) of a^L should sum to 1",
+                       (N_("softmax over columns: each row (sample) of a^L should sum to 1"),
                         lambda Z, Y: _softmax_columns(Z) - Y))),
 ]

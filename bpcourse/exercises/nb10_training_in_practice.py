@@ -2,6 +2,7 @@
 import numpy as np
 
 from . import Exercise
+from ._common import N_
 
 
 def scaled_init(n_in, n_out, rng):
@@ -35,13 +36,14 @@ EXERCISES = [
              hidden_cases=lambda: [dict(initial_rate=0.1, epoch=e, drop=0.3, every=7) for e in (6, 7, 20, 21)]
              + [dict(initial_rate=2.0, epoch=3, drop=0.9, every=1)],
              invoke="float",
-             mistakes=(("the rate should drop in steps: use epoch // every (whole steps), not epoch / every",
+             mistakes=((N_("the rate should drop in steps: use epoch // every (whole steps), not epoch / every"),
                         _step_decay_unfloored),
-                       ("one drop too many: at epoch 0 the rate is initial_rate, the first drop comes at epoch = every",
+                       (N_("one drop too many: at epoch 0 the rate is initial_rate, the first drop comes at "
+                           "epoch = every"),
                         lambda initial_rate, epoch, drop, every: initial_rate * drop ** (epoch // every + 1)),
-                       ("drop ** epoch drops every epoch: the exponent counts the `every`-epoch periods done, "
-                        "epoch // every", lambda initial_rate, epoch, drop, every: initial_rate * drop ** epoch),
-                       ("multiplied by drop times the number of periods; each period multiplies by drop again: "
-                        "drop ** (epoch // every)",
+                       (N_("drop ** epoch drops every epoch: the exponent counts the `every`-epoch periods done, "
+                           "epoch // every"), lambda initial_rate, epoch, drop, every: initial_rate * drop ** epoch),
+                       (N_("multiplied by drop times the number of periods; each period multiplies by drop again: "
+                           "drop ** (epoch // every)"),
                         lambda initial_rate, epoch, drop, every: initial_rate * drop * (epoch // every)))),
 ]

@@ -12,6 +12,7 @@ import math
 from bplib.autograd import Value
 
 from . import Exercise
+from ._common import N_
 
 
 def add(a, b):
@@ -155,9 +156,9 @@ def _backward_wrong(kind):
     return wrong
 
 
-_OVERWRITE = ("the rule overwrites grad (=) instead of adding to it (+=): a value used more than once receives "
-              "one contribution from each use, and they add up")
-_NO_OUT_GRAD = "forgot the incoming gradient out.grad: the chain rule multiplies the local derivative by it"
+_OVERWRITE = N_("the rule overwrites grad (=) instead of adding to it (+=): a value used more than once receives "
+                "one contribution from each use, and they add up")
+_NO_OUT_GRAD = N_("forgot the incoming gradient out.grad: the chain rule multiplies the local derivative by it")
 
 
 # -- the graphs the operations are tried on ---------------------------------------------------------------------
@@ -166,10 +167,10 @@ def _leaves(**values):
 
 
 def _graph(nodes, op=None):
-    from bplib.checks import node_labels
+    from bplib.checks import MESSAGES, graph_case_fields
 
-    leaves = ", ".join(f"{spec[1]} = {spec[2]:g}" for spec in nodes if spec[0] == "leaf")
-    case = dict(about=f"C = {node_labels(nodes)[-1]} at {leaves}", nodes=nodes)
+    # the English description (bplib.checks.describe says it in the learner's language)
+    case = dict(about=MESSAGES["graph-case"].format(**graph_case_fields(nodes)), nodes=nodes)
     if op:
         case["op"] = op
     return case
@@ -205,42 +206,44 @@ EXERCISES = [
              judge="graph",
              mistakes=((_OVERWRITE, _binary("overwrite", lambda a, b: a + b)),
                        (_NO_OUT_GRAD, _binary("no_out_grad", lambda a, b: a + b)),
-                       ("only a received its gradient: d(a + b)/db = 1 too, so b.grad += out.grad",
+                       (N_("only a received its gradient: d(a + b)/db = 1 too, so b.grad += out.grad"),
                         _binary("first_only", lambda a, b: a + b)),
-                       ("sign: d(a + b)/da = +1, so a.grad += out.grad", _binary("sign", lambda a, b: a + b)))),
+                       (N_("sign: d(a + b)/da = +1, so a.grad += out.grad"), _binary("sign", lambda a, b: a + b)))),
     Exercise("value-mul", "11_autograd", "mul", 2, "out = a * b as a Value with its backward rule", mul,
              cases=_mul_cases, hidden_cases=lambda: _mul_cases(-0.7, 1.1, 2.5), invoke="value-operation",
              judge="graph",
-             mistakes=(("swapped: d(ab)/da = b and d(ab)/db = a, so a.grad += out.grad * b.data",
+             mistakes=((N_("swapped: d(ab)/da = b and d(ab)/db = a, so a.grad += out.grad * b.data"),
                         _binary("swapped", lambda a, b: a * b)),
                        (_OVERWRITE, _binary("overwrite", lambda a, b: a * b)),
                        (_NO_OUT_GRAD, _binary("no_out_grad", lambda a, b: a * b)),
-                       ("sign: a.grad += out.grad * b.data (plus, like every rule)", _binary("sign", lambda a, b: a * b)),
-                       ("out.data is the value of a * b; the rule needs out.grad = dC/dout",
+                       (N_("sign: a.grad += out.grad * b.data (plus, like every rule)"),
+                        _binary("sign", lambda a, b: a * b)),
+                       (N_("out.data is the value of a * b; the rule needs out.grad = dC/dout"),
                         _binary("out_data", lambda a, b: a * b)))),
     Exercise("value-tanh", "11_autograd", "tanh", 2, "out = tanh(x) as a Value with its backward rule", tanh,
              cases=_tanh_cases, hidden_cases=lambda: _tanh_cases(-1.2, 0.8), invoke="value-operation",
              judge="graph",
-             mistakes=(("you used 1 - x^2 with the input x: the rule needs 1 - tanh(x)^2", _tanh_wrong("input")),
+             mistakes=((N_("you used 1 - x^2 with the input x: the rule needs 1 - tanh(x)^2"), _tanh_wrong("input")),
                        (_NO_OUT_GRAD, _tanh_wrong("no_out_grad")),
                        (_OVERWRITE, _tanh_wrong("overwrite")),
-                       ("sign: tanh'(x) = 1 - tanh(x)^2 is positive", _tanh_wrong("sign")),
-                       ("tanh(x) must be squared: 1 - tanh(x)^2", _tanh_wrong("no_square")),
-                       ("tanh applied twice: t = out.data is already tanh(x), so the rule is 1 - t^2",
+                       (N_("sign: tanh'(x) = 1 - tanh(x)^2 is positive"), _tanh_wrong("sign")),
+                       (N_("tanh(x) must be squared: 1 - tanh(x)^2"), _tanh_wrong("no_square")),
+                       (N_("tanh applied twice: t = out.data is already tanh(x), so the rule is 1 - t^2"),
                         _tanh_wrong("tanh_twice")))),
     Exercise("value-backward", "11_autograd", "backward", 3,
              "topological order, dC/dC = 1, then every rule from C back to the leaves", backward,
              cases=_backward_cases, hidden_cases=lambda: _backward_cases(1.1, 0.6), invoke="value-backward",
              judge="graph",
-             mistakes=(("forgot the seed: set root.grad = 1 (dC/dC = 1) before running the rules",
+             mistakes=((N_("forgot the seed: set root.grad = 1 (dC/dC = 1) before running the rules"),
                         _backward_wrong("no_seed")),
-                       ("the rules ran from the leaves towards C: run them in the reverse of the topological order",
+                       (N_("the rules ran from the leaves towards C: run them in the reverse of the topological order"),
                         _backward_wrong("forward_order")),
-                       ("a node that is reached twice was listed twice, so its rule ran twice: keep a set of the "
-                        "nodes already visited", _backward_wrong("duplicates")),
-                       ("each rule ran as soon as the walk reached it, before every use had added its gradient: "
-                        "list all nodes in topological order first, then run the rules in reverse",
+                       (N_("a node that is reached twice was listed twice, so its rule ran twice: keep a set of the "
+                           "nodes already visited"), _backward_wrong("duplicates")),
+                       (N_("each rule ran as soon as the walk reached it, before every use had added its gradient: "
+                           "list all nodes in topological order first, then run the rules in reverse"),
                         _backward_wrong("preorder")),
-                       ("breadth-first order is not topological: a node reached early by a short path passed its "
-                        "gradient on before the longer path's contribution arrived", _backward_wrong("breadth_first")))),
+                       (N_("breadth-first order is not topological: a node reached early by a short path passed its "
+                           "gradient on before the longer path's contribution arrived"),
+                        _backward_wrong("breadth_first")))),
 ]

@@ -5,7 +5,7 @@ from bplib import Network, gradient_check
 from bplib.bughunt import PLANTED_BUGS, planted_bug
 
 from . import Exercise
-from ._common import rng
+from ._common import N_, rng
 
 
 def layers_at_fault(backprop_fn, net, X, Y):
@@ -48,7 +48,8 @@ def diagnosis():
 
 
 def _facts(bug):
-    """What the notebook's two experiments show for one planted bug."""
+    """What the notebook's two experiments show for one planted bug: for each fact a phrase, or
+    ``[phrase, {field: value}]`` where it holds a number (``bplib.checks`` translates both)."""
     net = Network([3, 3, 3, 3], "sigmoid", "sigmoid", "quadratic", seed=0)
     r = np.random.default_rng(1)
     X, Y = r.normal(size=(4, 3)), r.uniform(size=(4, 3))
@@ -57,25 +58,25 @@ def _facts(bug):
     failing = set(result.failing())
     every = {(layer, name) for layer in (1, 2, 3) for name in "wb"}
     if failing == every:
-        pattern = "every w and every b"
+        pattern = N_("every w and every b")
     elif failing == {pair for pair in every if pair[0] < 3}:
-        pattern = "w and b of layers 1 and 2 but not of layer L = 3"
+        pattern = N_("w and b of layers 1 and 2 but not of layer L = 3")
     elif failing == {pair for pair in every if pair[1] == "w"}:
-        pattern = "every w but no b"
+        pattern = N_("every w but no b")
     else:
         pattern = f"{sorted(failing)}"
     errors = [error for _, _, error in result.rows]
     if max(errors) - min(errors) < 1e-6:
-        ratio = f"the same r = {errors[0]:.2f} in every row"
+        ratio = [N_("the same r = {r} in every row"), {"r": f"{errors[0]:.2f}"}]
     else:
-        ratio = "r that varies from row to row"
+        ratio = N_("r that varies from row to row")
     uneven = Network([3, 4, 2, 3], "sigmoid", "sigmoid", "quadratic", seed=0)
     try:
         weight_grads, _ = buggy(uneven.weights, uneven.biases, X, Y)
         shapes_fit = all(g.shape == w.shape for g, w in zip(weight_grads, uneven.weights))
-        runs = "runs" if shapes_fit else "returns a dC/dw of the wrong shape"
+        runs = N_("runs") if shapes_fit else N_("returns a dC/dw of the wrong shape")
     except ValueError:
-        runs = "crashes (shapes that do not fit)"
+        runs = N_("crashes (shapes that do not fit)")
     return {"fails": pattern, "r": ratio, "uneven": runs}
 
 
@@ -86,14 +87,15 @@ def _diagnosis_cases():
         "observed": {letter: predicted[bug] for letter, bug in letters.items()},
         "predicted": predicted,
         "facts": ["fails", "r", "uneven"],
-        "descriptions": {bug: f"{bug} ({description})" for bug, description in PLANTED_BUGS.items()},
+        "descriptions": dict(PLANTED_BUGS),  # English: the catalogue has them (bpcourse.messages)
         "phrases": {
-            "fails": "its gradient check fails {seen}, but {mistake} makes it fail {predicted}",
-            "r": "its table shows {seen}, but {mistake} gives {predicted}",
-            "uneven": "on the uneven network [3, 4, 2, 3] it {seen}, but with {mistake} backprop {predicted}",
+            # TRANSLATORS: {seen} and {predicted} are facts of _facts, {mistake} is "name (description)".
+            "fails": N_("its gradient check fails {seen}, but {mistake} makes it fail {predicted}"),
+            "r": N_("its table shows {seen}, but {mistake} gives {predicted}"),
+            "uneven": N_("on the uneven network [3, 4, 2, 3] it {seen}, but with {mistake} backprop {predicted}"),
         },
     }
-    return [dict(about="the five mystery bugs A-E of this notebook", evidence=evidence)]
+    return [dict(about=N_("the five mystery bugs A-E of this notebook"), evidence=evidence)]
 
 
 EXERCISES = [
@@ -103,11 +105,11 @@ EXERCISES = [
                                                              "wrong_activation", None]),
              hidden_cases=lambda: _bug_hunt_cases(121, [2, 4, 3], ["sign", None, "missing_sigma_prime"]),
              invoke="layers-at-fault", judge="layers",
-             mistakes=(("layers are numbered l = 1..L, as in w^l: the first layer is 1, not 0",
+             mistakes=((N_("layers are numbered l = 1..L, as in w^l: the first layer is 1, not 0"),
                         _layers_counted_from_zero),
-                       ("that checked net.backprop: pass backprop_fn to gradient_check (backprop=backprop_fn)",
+                       (N_("that checked net.backprop: pass backprop_fn to gradient_check (backprop=backprop_fn)"),
                         _layers_of_net_backprop),
-                       ("those are the parameters that pass; return the ones that fail",
+                       (N_("those are the parameters that pass; return the ones that fail"),
                         _layers_that_pass))),
     Exercise("diagnosis", "12_bug_hunt", "diagnosis", 3,
              "match each mystery bug A-E to its planted mistake", diagnosis,
