@@ -457,7 +457,9 @@ def build(names=(), run=True):
 def stale():
     """Messages for every learner notebook and feedback file that differs from what
     ``build`` would make (outputs aside)."""
-    problems = exercise_data.stale()
+    from . import messages
+
+    problems = exercise_data.stale() + messages.stale()
     rise_css = (slides.VENDORED / RISE_CSS).read_text(encoding="utf-8")
     for folder in course_folders():
         target = folder / RISE_CSS

@@ -98,7 +98,7 @@ dependencies = {dependencies}
 include = ["bplib", "bplib.*"]
 
 [tool.setuptools.package-data]
-bplib = ["exercise_data/*.json"]
+bplib = ["exercise_data/*.json", "locale/*/LC_MESSAGES/*.mo"]
 """
 
 
