@@ -82,9 +82,10 @@ STUDENT_REQUIREMENTS = """# The course's library (numpy, scikit-learn, matplotli
 jupyterlab>=4.2
 """
 
+BUILD_BACKEND = "setuptools.build_meta"
 WHEEL_PYPROJECT = """[build-system]
 requires = ["setuptools>=61"]
-build-backend = "setuptools.build_meta"
+build-backend = "{backend}"
 
 [project]
 name = "bplib"
@@ -114,15 +115,22 @@ def build_wheel(out_dir):
         source = Path(tmp) / "src"
         shutil.copytree(LIBRARY, source / "bplib",
                         ignore=shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints"))
-        (source / "pyproject.toml").write_text(WHEEL_PYPROJECT.format(version=version(),
+        (source / "pyproject.toml").write_text(WHEEL_PYPROJECT.format(backend=BUILD_BACKEND, version=version(),
                                                                       dependencies=_dependencies()))
         (source / "README.md").write_text(STUDENT_README)
         wheels = Path(tmp) / "wheels"
-        command = [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--quiet",
-                   "--wheel-dir", str(wheels), str(source)]
-        done = subprocess.run(command, capture_output=True, text=True)
+        wheels.mkdir()
+        # The build backend's own PEP 517 hook, in one child process with this environment's
+        # setuptools (no build isolation, so nothing is downloaded): what `pip wheel
+        # --no-build-isolation` ends up calling, without pip's start-up (2.3 s of CPU against 0.5 s).
+        # A child process, because setuptools builds from the current directory and patches
+        # distutils and logging in the process that runs it.
+        command = [sys.executable, "-c", f"import sys, {BUILD_BACKEND} as backend; backend.build_wheel(sys.argv[1])",
+                   str(wheels)]
+        done = subprocess.run(command, cwd=source, capture_output=True, text=True)
         if done.returncode != 0:
-            raise ReleaseError(f"building the wheel failed ({' '.join(command)}):\n{done.stderr[-2000:]}")
+            raise ReleaseError(f"building the wheel failed ({' '.join(command)} in {source}):\n"
+                               f"{done.stderr[-2000:]}")
         (wheel,) = wheels.glob("bplib-*.whl")
         check_wheel(wheel)
         target = out_dir / wheel.name

@@ -1,15 +1,19 @@
 """The strict raises-exception hook of conftest.py fires on learner notebooks.
 
 A first version looked for the learner folder one level too high and never
-ran; these tests run nbval in a child pytest on small learner notebooks and
-watch the hook fail the cells it must fail.
+ran; these tests run nbval in an inner pytest session on small learner
+notebooks and watch the hook fail the cells it must fail.
 """
-import subprocess
-import sys
+import importlib.util
 from pathlib import Path
 
 import nbformat
 import pytest
+
+try:  # pytest >= 8.4 collects garbage when a session ends; the key lets an in-process run skip that
+    from _pytest.unraisableexception import gc_collect_iterations_key
+except ImportError:
+    gc_collect_iterations_key = None
 
 ROOT = Path(__file__).resolve().parent.parent
 STUB = 'raise NotImplementedError("exercise demo: replace this line with your code")'
@@ -26,11 +30,41 @@ def learner_notebook(path, tagged_sources, learner=True):
     return path
 
 
-def run_nbval(paths):
-    # -p conftest loads this repository's conftest.py as a plugin for notebooks outside it.
-    command = [sys.executable, "-m", "pytest", "-q", "-p", "conftest", "-p", "no:cacheprovider", "-o", "addopts=",
-               "--nbval-lax", "--nbval-current-env", *map(str, paths)]
-    return subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
+class Recorder:
+    """A pytest plugin that keeps the call-phase report of every test of the inner session."""
+
+    def __init__(self):
+        self.calls = {}
+
+    def pytest_configure(self, config):
+        # As pytester does for in-process runs: the inner session's closing gc.collect() walks
+        # this whole process's heap (0.7 s) to find unraisable exceptions the outer one reports anyway.
+        if gc_collect_iterations_key is not None:
+            config.stash[gc_collect_iterations_key] = 0
+
+    def pytest_runtest_logreport(self, report):
+        if report.when == "call":
+            self.calls[report.nodeid.rsplit("/", 1)[-1]] = report
+
+
+def run_nbval(paths, folder):
+    """Run nbval on ``paths`` with this repository's conftest.py as a plugin; the call reports by test name.
+
+    The inner session runs in this process (pytest.main, as pytester's in-process runs do): a child
+    pytest spent 5 s of CPU importing its plugins before starting the two kernels that are the test.
+    """
+    spec = importlib.util.spec_from_file_location("bp_course_root_conftest", ROOT / "conftest.py")
+    hook = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(hook)
+    recorder = Recorder()
+    # An empty ini of its own, so that the repository's addopts (xdist, strict nbval) stay out.
+    (folder / "pytest.ini").write_text("[pytest]\n")
+    # Without hypothesis' plugin, whose end-of-session summary imports all of hypothesis (3 s of
+    # CPU in a process that has not, as pytest rewrites the asserts of a plugin's whole package).
+    pytest.main(["-q", "-c", str(folder / "pytest.ini"), "--rootdir", str(folder), "-p", "no:cacheprovider",
+                          "-p", "no:xdist", "-p", "no:hypothesispytest", "--nbval-lax", "--nbval-current-env",
+                          *map(str, paths)], plugins=[hook, recorder])
+    return recorder.calls
 
 
 @pytest.fixture(scope="module")
@@ -38,23 +72,25 @@ def outcome(tmp_path_factory):
     folder = tmp_path_factory.mktemp("hook")
     learner = learner_notebook(folder / "learner.ipynb", [STUB, "x = 1", "raise ValueError('a bug in a check')"])
     other = learner_notebook(folder / "not_learner.ipynb", ["x = 1"], learner=False)
-    done = run_nbval([learner, other])
-    return done.stdout + done.stderr
+    return run_nbval([learner, other], folder)
 
 
 def test_a_stub_error_passes(outcome):
-    assert "learner.ipynb::Cell 0" not in outcome.split("short test summary")[-1]
+    assert outcome["learner.ipynb::Cell 0"].passed
 
 
 def test_a_tagged_cell_that_raises_nothing_fails(outcome):
-    assert "FAILED" in outcome and "learner.ipynb::Cell 1" in outcome
-    assert "is tagged raises-exception but raised nothing" in outcome
+    report = outcome["learner.ipynb::Cell 1"]
+    assert report.failed and "is tagged raises-exception but raised nothing" in report.longreprtext
 
 
 def test_a_tagged_cell_that_raises_the_wrong_error_fails(outcome):
-    assert "learner.ipynb::Cell 2" in outcome and "raised ValueError: a bug in a check" in outcome
+    report = outcome["learner.ipynb::Cell 2"]
+    assert report.failed and "raised ValueError: a bug in a check" in report.longreprtext
 
 
 def test_notebooks_that_are_not_learner_copies_are_left_to_nbval(outcome):
-    assert "not_learner.ipynb::Cell 0" not in outcome.split("short test summary")[-1]
-    assert "2 failed, 2 passed" in outcome
+    assert outcome["not_learner.ipynb::Cell 0"].passed
+    assert sorted(outcome) == ["learner.ipynb::Cell 0", "learner.ipynb::Cell 1", "learner.ipynb::Cell 2",
+                               "not_learner.ipynb::Cell 0"]
+    assert sorted(report.outcome for report in outcome.values()) == ["failed", "failed", "passed", "passed"]

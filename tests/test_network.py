@@ -189,7 +189,9 @@ def test_xor_is_learned_by_a_hidden_layer_for_most_seeds():
     separated = 0
     for seed in range(10):
         net = Network([2, 4, 1], "sigmoid", "sigmoid", "cross_entropy", seed=seed)
-        net.fit(X, Y, epochs=2000, learning_rate=2.0, batch_size=None)
+        # Every one of these seeds is within 0.1 of the labels by epoch 350 (and stays there):
+        # 600 epochs show it with a margin, at a third of the cost of 2000.
+        net.fit(X, Y, epochs=600, learning_rate=2.0, batch_size=None)
         separated += np.all(np.abs(net.forward(X) - Y) < 0.1)
     assert separated >= 8
 

@@ -6,6 +6,8 @@ environment through a .pth line, so that nothing is downloaded), and the check
 cells of the released learner notebooks are run there against a right and a
 wrong answer.
 """
+import contextlib
+import io
 import json
 import os
 import subprocess
@@ -19,16 +21,20 @@ import nbformat
 import pytest
 
 from bpcourse import release
+from bpcourse.__main__ import main as bpcourse_main
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="module")
 def released(tmp_path_factory):
+    # `python -m bpcourse release` through its main(), in this process: a child process would
+    # spend 3 s of CPU importing nbformat and bplib again before doing the same thing.
     out = tmp_path_factory.mktemp("release")
-    done = subprocess.run([sys.executable, "-m", "bpcourse", "release", "--out", str(out)], cwd=ROOT,
-                          capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr
+    errors = io.StringIO()
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(errors):
+        status = bpcourse_main(["release", "--out", str(out)])
+    assert status == 0, errors.getvalue()
     return out
 
 
@@ -38,11 +44,12 @@ def student_python(released, tmp_path_factory):
     env_dir = tmp_path_factory.mktemp("student") / "venv"
     venv.EnvBuilder(with_pip=False, symlinks=True).create(env_dir)
     python = env_dir / "bin" / "python"
-    site = Path(subprocess.check_output(
-        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"], text=True).strip())
+    # The venv's own site-packages (the interpreter is this one's, so its scheme is too).
+    site = Path(sysconfig.get_path("purelib", vars={"base": str(env_dir), "platbase": str(env_dir)}))
+    assert site.is_dir(), site
     (wheel,) = released.glob("bplib-*.whl")
-    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-compile",
-                    "--target", str(site), str(wheel)], check=True)
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-compile", "--no-index",
+                    "--disable-pip-version-check", "--target", str(site), str(wheel)], check=True)
     # numpy, scikit-learn, ... from this environment; a plain path line, so the editable
     # install of this repository (activated by a .pth inside that folder) stays out.
     (site / "third_party.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
