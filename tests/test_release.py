@@ -70,7 +70,13 @@ def test_the_release_holds_notebooks_wheel_readme_and_requirements(released):
     assert f"./{wheel.name}" in (released / "requirements.txt").read_text()
     readme = (released / "README.md").read_text()
     assert "pip install -r requirements.txt" in readme and "jupyter lab notebooks/01_start_here.ipynb" in readme
-    for path in (released / "notebooks").glob("*.ipynb"):
+    chinese = sorted(p.name for p in (released / "notebooks" / "zh").glob("*.ipynb"))
+    assert chinese == names and (released / "notebooks" / "zh" / "rise.css").exists()
+    assert (released / "notebooks" / "rise.css").read_text() == (ROOT / "notebooks" / "rise.css").read_text()
+    readme_zh = (released / "README.zh.md").read_text(encoding="utf-8")
+    assert "jupyter lab notebooks/zh/01_start_here.ipynb" in readme_zh
+    assert "jupyterlab-language-pack-zh-CN" in readme_zh
+    for path in [*(released / "notebooks").glob("*.ipynb"), *(released / "notebooks" / "zh").glob("*.ipynb")]:
         nb = nbformat.read(path, as_version=4)
         assert "### BEGIN SOLUTION" not in json.dumps([c.source for c in nb.cells]), path.name
 
@@ -80,6 +86,7 @@ def test_the_wheel_holds_bplib_and_its_feedback_data_but_no_answer_key(released)
     names = zipfile.ZipFile(wheel).namelist()
     assert {name.split("/")[0] for name in names} == {"bplib", wheel.name.split("-py3")[0] + ".dist-info"}
     assert "bplib/exercise_data/hidden-error.json" in names
+    assert "bplib/locale/zh_CN/LC_MESSAGES/bplib.mo" in names   # the Chinese feedback
     assert "bplib/playground/__init__.py" in names or "bplib/playground.py" in names
     text = b"".join(zipfile.ZipFile(wheel).read(name) for name in names if name.endswith((".py", ".json")))
     assert b"bpcourse.exercises" not in text and b"hidden_cases" not in text
@@ -119,6 +126,9 @@ try:
     print("failed:", error)
 """
     out = run_student(student_python, code, tmp_path)
+    (tmp_path / "zh").mkdir()   # a notebook in notebooks/zh/ runs there: its feedback is Chinese
+    out_zh = run_student(student_python, code, tmp_path / "zh")
+    assert "正确：sigmoid 通过了全部" in out_zh and "可能的错误" in out_zh
     assert "not importable: bpcourse\nnot importable: bpcourse.exercises\nnot importable: bplib.exercises" in out
     assert "Correct: sigmoid passes all" in out
     assert "failed: sigmoid, test case 1" in out and "likely mistake: sign of the exponent" in out
