@@ -20,6 +20,7 @@ written. Nothing a submission does can stop the batch: a grader failure on one
 submission becomes its row's status ``error``, and a kernel that fails to start
 is tried again (START_ATTEMPTS times).
 """
+import re
 import shutil
 import sys
 import threading
@@ -82,6 +83,7 @@ class Environment:
             sandbox.Cgroup.remove_stale(self.bases)
         self.python_dirs = sandbox.python_paths(self.hidden)
         self._cases, self._cells, self._sources, self.lock = {}, {}, {}, threading.Lock()
+        self._fonts, self._fonts_lock = None, threading.Lock()
 
     def add_hidden(self, paths):
         """Folders the kernels must not see (the submissions', the reports')."""
@@ -90,10 +92,20 @@ class Environment:
 
     def launcher(self, submission):
         limits = self.settings.limits
+        files = self.home_files(submission)
         if self.settings.sandbox:
             return sandbox.Sandbox(self.bwrap, limits, cgroups=self.bases, python_dirs=self.python_dirs,
-                                   hidden=self.hidden, name=submission.id, data=submission.data, extra=self.extra)
-        return sandbox.Unsandboxed(limits, name=submission.id, data=submission.data)
+                                   hidden=self.hidden, name=submission.id, data=submission.data, extra=self.extra,
+                                   home_files=files)
+        return sandbox.Unsandboxed(limits, name=submission.id, data=submission.data, home_files=files)
+
+    def home_files(self, submission):
+        """What a kernel's home starts with: matplotlib's font list (sandbox.font_cache), built the
+        first time a submission mentions matplotlib or bplib's plotting, then given to every kernel."""
+        with self._fonts_lock:
+            if self._fonts is None and re.search(rb"matplotlib|plotting", submission.data or b""):
+                self._fonts = sandbox.font_cache()
+            return self._fonts or {}
 
     def cases(self, exercise):
         with self.lock:
