@@ -1,7 +1,8 @@
 """The grader (bpcourse.grade) on a class of honest, broken and hostile submissions.
 
-One module-scoped batch, graded once through the command line with --jobs 2 in bubblewrap
-sandboxes, holds every attack; the tests then assert each row, and that the others' rows, the
+One module-scoped batch, graded once through the command line with --jobs 3 in bubblewrap
+sandboxes, holds every attack (the ones that wait out their timeouts first, so that the others
+keep both cores busy meanwhile); the tests then assert each row, and that the others' rows, the
 reports and the grader's machine are untouched. A second, small batch runs --no-sandbox: the same
 spy notebook that finds nothing in the sandbox finds the answer key there, which shows the probes
 work. Submissions are built from the real solutions/05_four_equations.ipynb (perfect) or are small
@@ -23,13 +24,14 @@ import csv
 import io
 import json
 import os
+import runpy
 import secrets
 import shutil
 import socket
 import subprocess
 import sys
 import tempfile
-from contextlib import redirect_stderr
+from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
 import nbformat
@@ -45,8 +47,11 @@ SECOND = "02_forward_pass"
 IDS = [e.id for e in EXERCISES if e.notebook == STEM]
 POINTS = {e.id: e.points for e in EXERCISES if e.notebook == STEM}
 FULL = sum(POINTS.values())
-CELL_TIMEOUT, TIMEOUT, EXERCISE_TIMEOUT = 5, 12, 2
-MEMORY, PROCESSES, DISK = 1024, 96, 32
+# The sleeper's cells cost CELL_TIMEOUT, then the rest of TIMEOUT; the perfect notebook's cells
+# (matplotlib's import the longest) must fit in both on a loaded machine.
+CELL_TIMEOUT, TIMEOUT, EXERCISE_TIMEOUT = 5, 10, 2
+INTERRUPT_GRACE = 1.5   # for a cell to stop after SIGINT (an interrupted sleep stops at once)
+MEMORY, PROCESSES, DISK = 512, 96, 32   # MB: the perfect kernel peaks under 100 (its address space at 430)
 TOKEN = secrets.token_hex(6)          # marks this run's daemon processes and canary
 CANARY = f"canary-{TOKEN}"
 
@@ -178,23 +183,47 @@ def spin():
 threading.Thread(target=spin, daemon=True).start()
 """
 
-HOG = """import subprocess, sys
-code = "import time\\nx = bytearray(400 * 2**20)\\ntime.sleep(3)"   # 400 MB, every page written
-children = [subprocess.Popen([sys.executable, "-c", code]) for _ in range(4)]
-for child in children:
-    child.wait()
+# Four processes of 200 MB each (every page written), held for a second: together past --memory.
+HOG = """import os, time
+children = []
+for _ in range(4):
+    pid = os.fork()
+    if pid == 0:
+        x = bytearray(200 * 2**20)
+        time.sleep(1)
+        os._exit(0)
+    children.append(pid)
+for pid in children:
+    os.waitpid(pid, 0)
 """
 
-FORK_BOMB = """import os, time
+# The bomb forks from a small process (a fresh interpreter: quick to copy) up to the process
+# limit; the cell waits until its own fork is refused too, so that the exercises are collected
+# with every process slot taken.
+FORK_BOMB = """import os, sys, time
+BOMB = '''import os, time
+for _ in range(10_000):
+    try:
+        os.fork()
+    except OSError:   # the process limit: every copy waits, costing no CPU
+        time.sleep(1000)
+'''
 if os.fork() == 0:
-    os.setsid()
-    for _ in range(10_000):
-        try:
-            os.fork()
-        except OSError:   # the process limit: every copy waits, costing no CPU
-            time.sleep(1000)
-    os._exit(0)
-time.sleep(2)
+    try:
+        os.setsid()
+        os.execv(sys.executable, [sys.executable, "-S", "-c", BOMB])
+    finally:
+        os._exit(0)
+deadline = time.monotonic() + 3
+while time.monotonic() < deadline:
+    time.sleep(0.05)
+    try:
+        pid = os.fork()
+    except OSError:
+        break
+    if pid == 0:
+        os._exit(0)
+    os.waitpid(pid, 0)
 """
 
 FILLER = """written = {}
@@ -297,13 +326,16 @@ def build_batch(base, port):
     add("hog.ipynb", small("import os\nos._exit(3)\n", after=[HOG]))
     add("bomb.ipynb", small(after=[FORK_BOMB]))
 
-    # Time: a cell interrupted, the run going on, the time cap, a function that hangs; a cell
-    # that ignores the interrupt; a kernel that fails to start once.
+    # Time: a cell interrupted, the run going on to the next, interrupted by the time cap, the
+    # rest not run; a function that hangs; a cell that ignores the interrupt; a kernel that fails
+    # to start once.
     add("sleeper.ipynb", small(functions={"bias-gradient": (
         "import signal, time\ndef bias_gradient(delta):\n    signal.signal(signal.SIGALRM, signal.SIG_IGN)\n"
-        "    time.sleep(1000)\n")}, checks=False, after=[SLEEP, SLEEP, SLEEP, "late = 1\n"]))
-    add("stubborn.ipynb", small(after=["import signal, time\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\n"
-                                       "time.sleep(1000)\n"]))
+        "    time.sleep(1000)\n")}, checks=False, after=[SLEEP, SLEEP, "late = 1\n"]))
+    nb = small()   # the stubborn cell first: its rerun must fit in what it leaves of the time cap
+    nb.cells.insert(0, nbformat.v4.new_code_cell("import signal, time\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\n"
+                                                 "time.sleep(1000)\n"))
+    add("stubborn.ipynb", nb)
     nb = small()
     nb.metadata["bp_course"] = {"notebook": SECOND}
     add("flaky.ipynb", nb)
@@ -311,7 +343,10 @@ def build_batch(base, port):
     # Files that are not course notebooks.
     add("invalid.ipynb", b'{"cells": [ this is not JSON')
     add("not-a-notebook.ipynb", json.dumps({"hello": "world"}).encode())
-    add("many-cells.ipynb", nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1") for _ in range(10_000)]))
+    # Written as JSON: nbformat validates every cell it makes (10,000 times: seconds of CPU).
+    many, cell = nbformat.v4.new_notebook(), nbformat.v4.new_code_cell("x = 1")
+    many.cells = [dict(cell, id=f"cell-{i}") for i in range(10_000)]
+    add("many-cells.ipynb", json.dumps(many).encode())
     add("json-bomb.ipynb", b'{"cells": ' + b"[" * 100_000 + b"]" * 100_000 + b"}")
 
     # nbgrader's layout: a student with a formula for a name, one submitting twice, a link to the solutions.
@@ -383,8 +418,9 @@ def graded(tmp_path_factory, monkeypatch_module):
     stderr = io.StringIO()
     with redirect_stderr(stderr), pytest.MonkeyPatch.context() as patch:
         patch.setattr(sandbox.Kernel, "start", flaky_start)
-        patch.setattr(batch, "INTERRUPT_GRACE", 2.0)   # the stubborn cell's wait before its kernel is killed
-        code = cli.main([str(flat), str(submitted), "--out", str(out), "--json", "--jobs", "2",
+        patch.setattr(batch, "INTERRUPT_GRACE", INTERRUPT_GRACE)   # before the stubborn cell's kernel is killed
+        waiting = [str(flat / name) for name in ("sleeper.ipynb", "stubborn.ipynb")]
+        code = cli.main([*waiting, str(flat), str(submitted), "--out", str(out), "--json", "--jobs", "3",
                          "--timeout", str(TIMEOUT), "--cell-timeout", str(CELL_TIMEOUT),
                          "--exercise-timeout", str(EXERCISE_TIMEOUT), "--memory", str(MEMORY),
                          "--processes", str(PROCESSES), "--disk", str(DISK)])
@@ -587,7 +623,10 @@ def test_a_fork_bomb_is_capped_and_grading_falls_back_to_the_kernel(graded):
 def test_cells_that_sleep_under_the_grader_are_interrupted_and_the_run_goes_on(graded):
     row, report = graded["rows"]["sleeper.ipynb"], graded["report"]["sleeper.ipynb"]
     assert row["status"] == "timeout" and report["kernels"] == 1
-    assert sum("interrupted" in note for note in report["notes"]) == 3
+    cells = len(small(checks=False).cells)   # the sleeping cells come next
+    assert [note for note in report["notes"] if "interrupted" in note] == [
+        f"cell {cells + 1} interrupted (--cell-timeout {CELL_TIMEOUT} s); the run went on in the same kernel",
+        f"cell {cells + 2} interrupted (the time cap of {TIMEOUT} s); the run went on in the same kernel"]
     assert points(row) == {**POINTS, "bias-gradient": 0}
 
 
@@ -702,12 +741,18 @@ def test_without_bubblewrap_the_grader_refuses_and_says_how_to_install_it(tmp_pa
     assert not (tmp_path / "g.csv").exists()
 
 
-def test_help_lists_the_options_and_bplib_grade_is_an_alias():
-    result = subprocess.run([sys.executable, "-m", "bpcourse", "grade", "--help"], capture_output=True, text=True,
-                            timeout=60, cwd=ROOT)
+def test_help_lists_the_options_and_bplib_grade_is_an_alias(monkeypatch):
+    # The alias in a fresh interpreter (it imports the whole grader); ``python -m bpcourse`` in this
+    # one, the way -m runs it. The same width for both: argparse wraps to the terminal.
+    monkeypatch.setenv("COLUMNS", "100")
     alias = subprocess.run([sys.executable, "-m", "bplib.grade", "--help"], capture_output=True, text=True,
                            timeout=60, cwd=ROOT)
-    assert result.returncode == alias.returncode == 0 and alias.stdout == result.stdout
+    monkeypatch.setattr(sys, "argv", ["bpcourse", "grade", "--help"])
+    stdout = io.StringIO()
+    with redirect_stdout(stdout), pytest.raises(SystemExit) as ended:
+        runpy.run_module("bpcourse", run_name="__main__", alter_sys=True)
+    text = stdout.getvalue()
+    assert ended.value.code == alias.returncode == 0 and alias.stdout == text
     for option in ("--out", "--json", "--jobs", "--timeout", "--cell-timeout", "--exercise-timeout", "--memory",
                    "--processes", "--disk", "--notebook", "--no-sandbox", "--resume", "--shard", "--merge"):
-        assert option in result.stdout
+        assert option in text

@@ -676,6 +676,50 @@ def test_the_bwrap_command_mounts_nothing_of_the_grader():
     assert not any(sandbox._inside(str(ROOT / "tests"), d) for d in dirs)   # nothing else of sys.path
 
 
+def test_kernels_get_matplotlibs_font_list_built_once_by_the_grader(tmp_path, monkeypatch):
+    # A stand-in for the interpreter: it writes a font list where matplotlib would (MPLCONFIGDIR).
+    python = tmp_path / "python"
+    python.write_text('#!/bin/sh\nmkdir "$MPLCONFIGDIR" && printf "{}" > "$MPLCONFIGDIR/fontlist-v9.json"\n')
+    python.chmod(0o755)
+    assert sandbox.font_cache(str(python)) == {".matplotlib/fontlist-v9.json": b"{}"}
+    assert sandbox.font_cache("/bin/false") == {}
+    built = []
+    monkeypatch.setattr(sandbox, "font_cache", lambda: built.append(1) or {".matplotlib/fontlist-v9.json": b"{}"})
+    env = batch.Environment(batch.Settings(sandbox=False))
+    plain = submissions.Submission("a.ipynb", data=b'{"cells": []}')
+    plots = submissions.Submission("b.ipynb", data=b'{"cells": [{"source": "import matplotlib.pyplot"}]}')
+    assert batch.plots(plots) and not batch.plots(plain)
+    env.plotting = batch.FONT_LIST_MIN - 1   # too few to pay for it: each kernel builds its own
+    assert env.home_files(plots) == {} and built == []
+    env.plotting = batch.FONT_LIST_MIN
+    assert env.home_files(plain) == {} and built == []        # built once a notebook that plots starts
+    assert env.home_files(plots) == env.home_files(plain) == {".matplotlib/fontlist-v9.json": b"{}"}
+    assert built == [1]
+    launcher = env.launcher(plain)
+    assert (Path(launcher.work) / ".matplotlib" / "fontlist-v9.json").read_bytes() == b"{}"
+    launcher.kill()
+    for name, text in (("a.ipynb", "x"), ("b.ipynb", "import matplotlib"), ("c.ipynb", "from bplib import plotting")):
+        (tmp_path / name).write_text(text)
+    counted = []
+    monkeypatch.setattr(batch, "grade_submission", lambda submission, env, *args: counted.append(env.plotting)
+                        or reports.Result(submission.id))
+    batch.grade([str(tmp_path / n) for n in ("a.ipynb", "b.ipynb", "c.ipynb")], batch.Settings(sandbox=False))
+    assert counted == [2, 2, 2]
+    fds = {"connection": 3, "submission": 4, "info": 5, "block": 6}
+    command = sandbox.bwrap_command("bwrap", sandbox.Limits(), python_dirs=[], hidden=[], fds=fds,
+                                    submission_name="s.ipynb", home_files={".matplotlib/fontlist-v9.json": 7})
+    assert " ".join(command).endswith("--dir /tmp/student/.matplotlib --file 7 /tmp/student/.matplotlib/fontlist-v9.json "
+                                      "--chdir /tmp/student --remount-ro / --info-fd 5 --block-fd 6 --clearenv")
+
+
+def test_kernels_start_without_the_debugger_and_notebooks_may_still_import_it():
+    launcher = sandbox._LAUNCHER.replace("\nlaunch_new_instance()", "\nimport debugpy, ipykernel.debugger\n"
+                                         "print(ipykernel.debugger._is_debugpy_available, debugpy.__name__)")
+    result = subprocess.run([sys.executable, "-c", launcher, "-1", "-1", "-1", "-1", "0"], capture_output=True,
+                            text=True, timeout=60)
+    assert result.stdout.split() == ["False", "debugpy"], result.stderr[-1000:]
+
+
 def test_own_cgroups_are_found_from_mountinfo(tmp_path):
     (tmp_path / "cgroup").write_text("12:pids:/user/1\n4:memory:/box/a\n3:cpu,cpuacct:/\n0::/x\n")
     (tmp_path / "mountinfo").write_text(

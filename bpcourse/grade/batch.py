@@ -20,6 +20,7 @@ written. Nothing a submission does can stop the batch: a grader failure on one
 submission becomes its row's status ``error``, and a kernel that fails to start
 is tried again (START_ATTEMPTS times).
 """
+import re
 import shutil
 import sys
 import threading
@@ -47,6 +48,7 @@ MAX_REPLY_BYTES = 64 * 2**20     # larger kernel replies are dropped by zmq (the
 MAX_TEXT = 300
 MAX_CELL_ERRORS = 50
 MAX_NOTES = 20
+FONT_LIST_MIN = 3                # submissions that plot, for the grader to build matplotlib's font list for them
 
 
 @dataclass
@@ -82,6 +84,8 @@ class Environment:
             sandbox.Cgroup.remove_stale(self.bases)
         self.python_dirs = sandbox.python_paths(self.hidden)
         self._cases, self._cells, self._sources, self.lock = {}, {}, {}, threading.Lock()
+        self._fonts, self._fonts_lock = None, threading.Lock()
+        self.plotting = 0   # submissions of the batch that plot (set by ``grade``)
 
     def add_hidden(self, paths):
         """Folders the kernels must not see (the submissions', the reports')."""
@@ -90,10 +94,22 @@ class Environment:
 
     def launcher(self, submission):
         limits = self.settings.limits
+        files = self.home_files(submission)
         if self.settings.sandbox:
             return sandbox.Sandbox(self.bwrap, limits, cgroups=self.bases, python_dirs=self.python_dirs,
-                                   hidden=self.hidden, name=submission.id, data=submission.data, extra=self.extra)
-        return sandbox.Unsandboxed(limits, name=submission.id, data=submission.data)
+                                   hidden=self.hidden, name=submission.id, data=submission.data, extra=self.extra,
+                                   home_files=files)
+        return sandbox.Unsandboxed(limits, name=submission.id, data=submission.data, home_files=files)
+
+    def home_files(self, submission):
+        """What a kernel's home starts with: matplotlib's font list (sandbox.font_cache), built the
+        first time a submission that plots starts, where at least FONT_LIST_MIN of the batch plot
+        (building it costs about what two kernels spend on it), then given to every kernel."""
+        if self._fonts is None and self.plotting >= FONT_LIST_MIN and plots(submission):
+            with self._fonts_lock:
+                if self._fonts is None:
+                    self._fonts = sandbox.font_cache()
+        return self._fonts or {}
 
     def cases(self, exercise):
         with self.lock:
@@ -117,6 +133,11 @@ class Environment:
             if notebook not in self._sources:
                 self._sources[notebook] = _course_sources(notebook)
             return self._sources[notebook]
+
+
+def plots(submission):
+    """Whether a submission mentions matplotlib or bplib's plotting (its kernel will build a font list)."""
+    return re.search(rb"matplotlib|plotting", submission.data or b"") is not None
 
 
 def _course_sources(notebook):
@@ -445,6 +466,7 @@ def grade(paths, settings=None, jobs=1, progress=True, stream=None, journal=None
     if journal and resume and Path(journal).exists():
         done = reports.read_journal(journal)[1]
     todo = [s for s in submissions if not (s.id in done and done[s.id].sha256 == s.sha256)]
+    env.plotting = sum(plots(s) for s in todo)
     writer = reports.Journal(journal, settings.to_dict(), resume=resume) if journal else None
     default = batch_notebook(submissions, settings)
     bar = Progress(len(todo), stream, enabled=progress)
