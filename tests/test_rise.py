@@ -107,20 +107,35 @@ def served(jupyterlab):
 
 # RISE builds one <section> per sub-slide, id "slide-H-V"; reveal.js follows the URL's
 # #/H/V (RISE turns its history option on), and RISE's own reveal.js object is not exposed.
+# Each slide is measured as soon as reveal.js has made it the present one. The first
+# time it moves, reveal.js writes the URL of the slide it showed a few times over, and
+# can overwrite the #/H/V asked for next before any hashchange event says so: when
+# the URL changes to another slide's while the one asked for is not shown, it is
+# asked for again. A slide not shown within SHOW_TIMEOUT ms has present: false.
+SHOW_TIMEOUT = 5000
 MEASURE_RISE = """async () => {
   %s
+  const show = (section, hash) => new Promise(resolve => {
+    const shown = () => section.classList.contains('present');
+    if (shown()) { resolve(true); return; }
+    const done = ok => {
+      observer.disconnect(); removeEventListener('hashchange', again); clearTimeout(timer); resolve(ok);
+    };
+    const observer = new MutationObserver(() => { if (shown()) { done(true); } });
+    const again = () => { if (!shown() && location.hash !== hash) { location.hash = hash; } };
+    observer.observe(section, {attributes: true, attributeFilter: ['class']});
+    addEventListener('hashchange', again);
+    const timer = setTimeout(() => done(shown()), %d);
+    location.hash = hash;
+  });
   const out = [];
   for (const section of document.querySelectorAll('.reveal .slides > section > section')) {
     const [h, v] = section.id.split('-').slice(1).map(Number);
-    if (!section.classList.contains('present')) {
-      const shown = new Promise(resolve => addEventListener('hashchange', resolve, {once: true}));
-      location.hash = '#/' + h + '/' + v;
-      await shown;
-    }
-    out.push(Object.assign({h, v, present: section.classList.contains('present')}, measureSlide(section)));
+    const present = await show(section, '#/' + h + '/' + v);
+    out.push(Object.assign({h, v, present}, measureSlide(section)));
   }
   return out;
-}""" % MEASURE_SLIDE
+}""" % (MEASURE_SLIDE, SHOW_TIMEOUT)
 
 FONT_SIZES = """() => {
   const size = selector => { const e = document.querySelector(selector); return e && getComputedStyle(e).fontSize; };
