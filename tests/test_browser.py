@@ -1,33 +1,29 @@
 """The playground in a real browser: JupyterLab 4 + ipywidgets 8 in headless Chromium.
 
-Writes a small notebook of its own (the playground cell of notebook 07),
-starts JupyterLab on 127.0.0.1 (a free port, no token) serving it from a
-temporary folder, opens it with Playwright, runs all cells and then, on one
-page: presses ArrowRight on the "hidden units" slider (the pictures and the
-loss change, and the status said "training..." in between), presses play
-(the replay slider moves and the data picture follows), scrubs the replay
-slider by keyboard (the epoch label and the pictures follow), and picks
-another neuron (the neuron view changes). Needs /usr/bin/chromium
-(``apt-get install -y chromium``) and the ``playwright`` Python package;
-never ``playwright install``.
+Writes a small notebook of its own (the playground cell of notebook 07) into a
+folder of the JupyterLab server that tests/test_rise.py uses too (127.0.0.1, a
+free port, no token; see tests/conftest.py), opens it with Playwright in the
+shared headless Chromium, runs all cells and then, on one page: presses
+ArrowRight on the "hidden units" slider (the pictures and the loss change, and
+the status said "training..." in between), presses play (the replay slider
+moves and the data picture follows), scrubs the replay slider by keyboard (the
+epoch label and the pictures follow), and picks another neuron (the neuron view
+changes). Needs /usr/bin/chromium (``apt-get install -y chromium``) and the
+``playwright`` Python package; never ``playwright install``.
 
-On failure, screenshots of the page (at the failure, and after each step
-that passed) are kept in ``test-artifacts/browser/`` under the repository
-(or the folder named by ``BPLIB_TEST_ARTIFACTS``), and the path is printed;
+On failure, screenshots of the page (at the failure, and after each step that
+passed) are kept in ``test-artifacts/browser/`` under the repository (or the
+folder named by ``BPLIB_TEST_ARTIFACTS``), and the path is printed;
 ``BPLIB_KEEP_SCREENSHOTS=1`` keeps them after a pass too.
 """
-import json
 import os
 import shutil
-import signal
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
+
+from labserver import CHROMIUM
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = Path(os.environ.get("BPLIB_TEST_ARTIFACTS", ROOT / "test-artifacts")) / "browser"
@@ -38,15 +34,12 @@ CELL = "\n".join([
     "playground.show()",
 ])
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
-SERVER_START_TIMEOUT = 60  # s
+PAGE_LOAD_TIMEOUT = 60  # s: the JupyterLab page and its kernel
 RUN_ALL_TIMEOUT = 180  # s
 UPDATE_TIMEOUT = 30  # s
 
 pytestmark = [
-    pytest.mark.skipif(not os.path.exists(CHROMIUM),
+    pytest.mark.skipif(not CHROMIUM.exists(),
                        reason=f"{CHROMIUM} not found: install it with `apt-get install -y chromium` "
                               "to run the real-browser test"),
 ]
@@ -61,92 +54,6 @@ def _write_notebook(folder):
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
     nbformat.write(nb, folder / NOTEBOOK_NAME)
     return NOTEBOOK_NAME
-
-
-def _free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _descendants(pid):
-    try:
-        import psutil
-
-        return psutil.Process(pid).children(recursive=True)
-    except Exception:  # noqa: BLE001 - psutil absent or the process already gone
-        return []
-
-
-class _JupyterLab:
-    """A JupyterLab server in its own process group, with every setting and
-    runtime file in a temporary directory."""
-
-    def __init__(self, root, home):
-        self.port = _free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        env = dict(os.environ, JUPYTER_RUNTIME_DIR=str(home / "runtime"),
-                   JUPYTERLAB_SETTINGS_DIR=str(home / "settings"),
-                   JUPYTERLAB_WORKSPACES_DIR=str(home / "workspaces"),
-                   JUPYTER_CONFIG_DIR=str(home / "config"), IPYTHONDIR=str(home / "ipython"),
-                   MPLBACKEND="module://matplotlib_inline.backend_inline")
-        env.pop("JUPYTER_TOKEN", None)
-        # No news or update toasts (they ask to fetch from the internet and can cover the page).
-        settings = home / "settings" / "@jupyterlab" / "apputils-extension"
-        settings.mkdir(parents=True)
-        (settings / "notification.jupyterlab-settings").write_text(
-            json.dumps({"fetchNews": "false", "checkForUpdates": False, "doNotDisturbMode": True}))
-        self.log = open(home / "jupyterlab.log", "wb")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root", "--ip=127.0.0.1",
-             f"--port={self.port}", "--port-retries=0", "--IdentityProvider.token=", "--ServerApp.password=",
-             "--expose-app-in-browser", f"--ServerApp.root_dir={root}", "--LabApp.news_url=",
-             "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-             "--ServerApp.open_browser=False"],
-            cwd=root, env=env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
-        self.log_path = home / "jupyterlab.log"
-
-    def wait_ready(self):
-        deadline = time.monotonic() + SERVER_START_TIMEOUT
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"JupyterLab exited with {self.process.returncode}:\n{self.tail()}")
-            try:
-                with urllib.request.urlopen(f"{self.url}/api/status", timeout=2) as response:
-                    if response.status == 200:
-                        return
-            except OSError:
-                time.sleep(0.2)
-        raise RuntimeError(f"JupyterLab did not answer within {SERVER_START_TIMEOUT} s:\n{self.tail()}")
-
-    def tail(self, n=3000):
-        try:
-            return self.log_path.read_text(errors="replace")[-n:]
-        except OSError:
-            return ""
-
-    def stop(self):
-        """SIGTERM (the server then shuts its kernels down), then SIGKILL whatever is left."""
-        children = _descendants(self.process.pid)
-        if self.process.poll() is None:
-            try:
-                os.killpg(self.process.pid, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(timeout=5)
-        for child in children:  # kernels live in their own sessions: end them by pid
-            try:
-                child.wait(timeout=5)
-            except Exception:  # noqa: BLE001
-                try:
-                    child.kill()
-                except Exception:  # noqa: BLE001 - already gone
-                    pass
-        self.log.close()
 
 
 _KERNEL_IDLE = """() => {
@@ -207,127 +114,115 @@ class _Shots:
         self.taken.append(path)
 
 
-def test_playground_in_jupyterlab(tmp_path):
-    try:
-        import playwright.sync_api as playwright_api
-    except ImportError:  # chromium is there, so the browser test must run: say what is missing
-        pytest.fail("the playwright Python package is needed for the browser test: pip install playwright "
-                    "(do not run `playwright install`; the test uses /usr/bin/chromium)")
-    served, home = tmp_path / "served", tmp_path / "home"
-    served.mkdir()
-    home.mkdir()
-    name = _write_notebook(served)
+def test_playground_in_jupyterlab(jupyterlab, lab_browser, tmp_path):
+    served = jupyterlab.root / "playground"
+    served.mkdir(exist_ok=True)
+    name = f"{served.name}/{_write_notebook(served)}"
     shots_folder = tmp_path / "screenshots"
     start = time.monotonic()
     timings = {}
-    server = _JupyterLab(served, home)
     failed = True
+    page = lab_browser.new_page(viewport={"width": 1400, "height": 1300})
+    shots = _Shots(page, shots_folder)
     try:
-        server.wait_ready()
-        timings["server up"] = time.monotonic() - start
-        with playwright_api.sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-            page = None
-            try:
-                page = browser.new_page(viewport={"width": 1400, "height": 1300})
-                shots = _Shots(page, shots_folder)
-                page.set_default_timeout(UPDATE_TIMEOUT * 1000)
-                page.goto(f"{server.url}/lab/tree/{name}", wait_until="domcontentloaded",
-                          timeout=SERVER_START_TIMEOUT * 1000)
-                page.wait_for_function(_KERNEL_IDLE, timeout=SERVER_START_TIMEOUT * 1000, polling=200)
-                timings["kernel idle"] = time.monotonic() - start
-                page.set_default_timeout(RUN_ALL_TIMEOUT * 1000)
-                counts = page.evaluate(_RUN_ALL)
-                page.wait_for_function(_KERNEL_IDLE, timeout=RUN_ALL_TIMEOUT * 1000, polling=200)
-                assert all(c is not None for c in counts), (
-                    f"run-all stopped early (execution counts {counts}); errors: {page.evaluate(_ERRORS)}")
-                page.set_default_timeout(UPDATE_TIMEOUT * 1000)
+        page.set_default_timeout(UPDATE_TIMEOUT * 1000)
+        page.goto(f"{jupyterlab.url}/lab/tree/{name}", wait_until="domcontentloaded",
+                  timeout=PAGE_LOAD_TIMEOUT * 1000)
+        page.wait_for_function(_KERNEL_IDLE, timeout=PAGE_LOAD_TIMEOUT * 1000, polling=200)
+        timings["kernel idle"] = time.monotonic() - start
+        page.set_default_timeout(RUN_ALL_TIMEOUT * 1000)
+        counts = page.evaluate(_RUN_ALL)
+        page.wait_for_function(_KERNEL_IDLE, timeout=RUN_ALL_TIMEOUT * 1000, polling=200)
+        assert all(c is not None for c in counts), (
+            f"run-all stopped early (execution counts {counts}); errors: {page.evaluate(_ERRORS)}")
+        page.set_default_timeout(UPDATE_TIMEOUT * 1000)
 
-                playground = page.locator(".bplib-playground")
-                playground.first.wait_for(state="visible")
-                assert playground.count() == 1, "expected the playground to be shown exactly once"
-                images = {part: playground.locator(f".bplib-image-{part} img, img.bplib-image-{part}")
-                          for part in ("data", "network", "loss", "delta", "weight", "neuron")}
-                for part, image in images.items():
-                    image.wait_for(state="visible")
-                    assert _image_bytes(page, image).startswith(b"\x89PNG"), f"the {part} picture is no PNG"
-                status = playground.locator(".bplib-status")
-                replay = playground.locator(".bplib-replay")
-                label = playground.locator(".bplib-replay-label")
-                timings["run all"] = time.monotonic() - start
-                errors_before = page.evaluate(_ERRORS)
-                shots("shown")
+        playground = page.locator(".bplib-playground")
+        playground.first.wait_for(state="visible")
+        assert playground.count() == 1, "expected the playground to be shown exactly once"
+        images = {part: playground.locator(f".bplib-image-{part} img, img.bplib-image-{part}")
+                  for part in ("data", "network", "loss", "delta", "weight", "neuron")}
+        for part, image in images.items():
+            image.wait_for(state="visible")
+            assert _image_bytes(page, image).startswith(b"\x89PNG"), f"the {part} picture is no PNG"
+        status = playground.locator(".bplib-status")
+        replay = playground.locator(".bplib-replay")
+        label = playground.locator(".bplib-replay-label")
+        timings["run all"] = time.monotonic() - start
+        errors_before = page.evaluate(_ERRORS)
+        shots("shown")
 
-                # 1. a control: hidden units + 1 retrains; the status was busy in between
-                slider = playground.locator(".widget-slider").filter(has_text="hidden units")
-                assert slider.count() == 1, "expected exactly one 'hidden units' slider in the playground"
-                readout = slider.locator(".widget-readout")
-                units_before = int(readout.inner_text().strip())
-                status_before = status.inner_text()
-                src = {part: image.get_attribute("src") for part, image in images.items()}
-                page.evaluate(_WATCH_STATUS, [status.element_handle(), playground.element_handle()])
-                slider.locator(".noUi-handle").focus()
-                page.keyboard.press("ArrowRight")
-                for part in ("data", "network", "loss"):
-                    src[part] = _wait_src_change(page, images[part], src[part])
-                page.wait_for_function(
-                    """([el, before]) => el.innerText !== before && /train loss/.test(el.innerText)""",
-                    arg=[status.element_handle(), status_before], polling=50)
-                assert int(readout.inner_text().strip()) == units_before + 1
-                seen = page.evaluate("() => window.__statusTexts")
-                assert any("training..." in text and "[busy]" in text for text in seen), \
-                    f"no busy status was shown: {seen}"
-                assert "[busy]" not in seen[-1], f"still busy after the run: {seen}"
-                assert "epoch 300 of 300" in label.inner_text()
-                timings["slider update"] = time.monotonic() - start
-                shots("hidden-units")
+        # 1. a control: hidden units + 1 retrains; the status was busy in between
+        slider = playground.locator(".widget-slider").filter(has_text="hidden units")
+        assert slider.count() == 1, "expected exactly one 'hidden units' slider in the playground"
+        readout = slider.locator(".widget-readout")
+        units_before = int(readout.inner_text().strip())
+        status_before = status.inner_text()
+        src = {part: image.get_attribute("src") for part, image in images.items()}
+        page.evaluate(_WATCH_STATUS, [status.element_handle(), playground.element_handle()])
+        slider.locator(".noUi-handle").focus()
+        page.keyboard.press("ArrowRight")
+        for part in ("data", "network", "loss"):
+            src[part] = _wait_src_change(page, images[part], src[part])
+        page.wait_for_function(
+            """([el, before]) => el.innerText !== before && /train loss/.test(el.innerText)""",
+            arg=[status.element_handle(), status_before], polling=50)
+        assert int(readout.inner_text().strip()) == units_before + 1
+        seen = page.evaluate("() => window.__statusTexts")
+        assert any("training..." in text and "[busy]" in text for text in seen), \
+            f"no busy status was shown: {seen}"
+        assert "[busy]" not in seen[-1], f"still busy after the run: {seen}"
+        assert "epoch 300 of 300" in label.inner_text()
+        timings["slider update"] = time.monotonic() - start
+        shots("hidden-units")
 
-                # 2. play: the replay slider runs from the start, the data picture follows; then pause
-                data_src = images["data"].get_attribute("src")
-                playground.locator(".bplib-play button").first.click()
-                page.wait_for_function("(el) => /epoch ([1-9]\\d?|[12]\\d\\d) of 300/.test(el.innerText)",
-                                       arg=label.element_handle(), polling=50)  # epoch 1 to 299
-                _wait_src_change(page, images["data"], data_src)
-                playground.locator(".bplib-play button").first.click()  # the same button pauses
-                timings["play"] = time.monotonic() - start
-                shots("played")
+        # 2. play: the replay slider runs from the start, the data picture follows; then pause
+        data_src = images["data"].get_attribute("src")
+        playground.locator(".bplib-play button").first.click()
+        page.wait_for_function("(el) => /epoch ([1-9]\\d?|[12]\\d\\d) of 300/.test(el.innerText)",
+                               arg=label.element_handle(), polling=50)  # epoch 1 to 299
+        _wait_src_change(page, images["data"], data_src)
+        playground.locator(".bplib-play button").first.click()  # the same button pauses
+        timings["play"] = time.monotonic() - start
+        shots("played")
 
-                # 3. scrub: keys on the replay slider move the epoch back, every picture follows
-                src = {part: image.get_attribute("src") for part, image in images.items()}
-                replay.locator(".noUi-handle").focus()
-                page.keyboard.press("Home")
-                page.wait_for_function("(el) => /epoch 0 of 300/.test(el.innerText)",
-                                       arg=label.element_handle(), polling=50)
-                for part, image in images.items():
-                    src[part] = _wait_src_change(page, image, src[part])
-                page.keyboard.press("ArrowRight")
-                page.wait_for_function("(el) => /epoch 3 of 300/.test(el.innerText)",
-                                       arg=label.element_handle(), polling=50)
-                _wait_src_change(page, images["data"], src["data"])
-                timings["scrub"] = time.monotonic() - start
-                shots("scrubbed")
+        # 3. scrub: keys on the replay slider move the epoch back, every picture follows
+        src = {part: image.get_attribute("src") for part, image in images.items()}
+        replay.locator(".noUi-handle").focus()
+        page.keyboard.press("Home")
+        page.wait_for_function("(el) => /epoch 0 of 300/.test(el.innerText)",
+                               arg=label.element_handle(), polling=50)
+        for part, image in images.items():
+            src[part] = _wait_src_change(page, image, src[part])
+        page.keyboard.press("ArrowRight")
+        page.wait_for_function("(el) => /epoch 3 of 300/.test(el.innerText)",
+                               arg=label.element_handle(), polling=50)
+        _wait_src_change(page, images["data"], src["data"])
+        timings["scrub"] = time.monotonic() - start
+        shots("scrubbed")
 
-                # 4. the neuron view: pick neuron 2 of layer 1
-                neuron_src, network_src = images["neuron"].get_attribute("src"), images["network"].get_attribute("src")
-                playground.locator(".bplib-neuron select").select_option(label="layer 1, neuron 2")
-                _wait_src_change(page, images["neuron"], neuron_src)
-                _wait_src_change(page, images["network"], network_src)
-                timings["neuron"] = time.monotonic() - start
-                shots("neuron")
-                assert page.evaluate(_ERRORS) == errors_before, "an error was shown in the notebook"
-                failed = False
-            finally:
-                if failed and page is not None:
-                    shots("failure")
-                browser.close()
+        # 4. the neuron view: pick neuron 2 of layer 1
+        neuron_src, network_src = images["neuron"].get_attribute("src"), images["network"].get_attribute("src")
+        playground.locator(".bplib-neuron select").select_option(label="layer 1, neuron 2")
+        _wait_src_change(page, images["neuron"], neuron_src)
+        _wait_src_change(page, images["network"], network_src)
+        timings["neuron"] = time.monotonic() - start
+        shots("neuron")
+        assert page.evaluate(_ERRORS) == errors_before, "an error was shown in the notebook"
+        failed = False
     except Exception:
-        print("JupyterLab log (tail):\n" + server.tail())
+        print("JupyterLab log (tail):\n" + jupyterlab.tail())
         raise
     finally:
-        server.stop()
+        if failed:
+            try:
+                shots("failure")
+            except Exception as error:  # noqa: BLE001 - the test's own error says more
+                print(f"no screenshot at the failure: {error}")
+        page.close()
         if (failed or os.environ.get("BPLIB_KEEP_SCREENSHOTS")) and shots_folder.exists():
             kept = ARTIFACTS / time.strftime("%Y%m%d-%H%M%S")
             shutil.copytree(shots_folder, kept)
             print(f"screenshots of the page kept in {kept}")
     print("browser test, seconds since start: " + ", ".join(f"{k} {v:.1f}" for k, v in timings.items())
-          + f", shut down {time.monotonic() - start:.1f}")
+          + f", page closed {time.monotonic() - start:.1f}")

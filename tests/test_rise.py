@@ -1,9 +1,10 @@
 """Presenting live with RISE (jupyterlab-rise), and opening the notebooks in JupyterLab.
 
-One JupyterLab server (on 127.0.0.1, a free port, no token, every setting and
-runtime file in a temporary folder) serves copies of the notebooks with the
-``rise.css`` the course build writes beside them. One headless Chromium at
-1280x720 presents, with RISE, a sampler notebook made of real cells: from each
+The JupyterLab server that tests/test_browser.py uses too (on 127.0.0.1, a free
+port, no token, every setting and runtime file in a temporary folder; see
+tests/labserver.py) serves copies of the notebooks with the ``rise.css`` the
+course build writes beside them. A page of the shared headless Chromium, at
+1280x720, presents with RISE a sampler notebook made of real cells: from each
 solution notebook the sub-slides most likely to overflow (the fullest one of
 several cells by the build's estimate, the one with the longest code line, and
 the tallest), and from each learner copy the fullest one (where an unfinished
@@ -15,8 +16,8 @@ solution notebook with the same sizes and rule. RISE must show lecture sizes
 (``test_slides.overflow_problems``).
 
 RISE's settings for the run (transition "none", no automatic cell selection,
-start at the first slide) only let each slide be measured as soon as it is
-shown; the notebooks' own ``rise`` metadata still applies.
+start at the first slide; tests/labserver.py) only let each slide be measured
+as soon as it is shown; the notebooks' own ``rise`` metadata still applies.
 
 Opening must not rewrite a notebook: each notebook, as JupyterLab's front end
 sends it back when saving, goes through the server's save path byte for byte,
@@ -25,29 +26,22 @@ kernel starts.
 """
 import copy
 import json
-import os
 import shutil
-import signal
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import nbformat
 import pytest
 
 from bpcourse import slides
-from test_slides import CHROMIUM, CHROMIUM_ARGS, MEASURE_SLIDE, SCREEN, overflow_problems, scrolling
+from labserver import CHROMIUM
+from test_slides import MEASURE_SLIDE, SCREEN, overflow_problems, scrolling
 
 ROOT = Path(__file__).resolve().parents[1]
 SOLUTIONS = sorted((ROOT / "solutions").glob("*.ipynb"))
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 SAMPLER = "rise_sampler.ipynb"
-SERVER_START_TIMEOUT = 90  # s, on a slow machine under load
 PAGE_TIMEOUT = 120  # s
-RISE_SETTINGS = {"transition": "none", "auto_select": "none", "start_slideshow_at": "beginning"}
+TYPESET_TIMEOUT = 30  # s for MathJax, once the notebook is rendered
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason=f"{CHROMIUM} is absent: apt-get install -y chromium")
 
@@ -97,75 +91,10 @@ def sampler_notebook(solutions, learner_copies):
     return sampler
 
 
-def _free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class JupyterLab:
-    """A JupyterLab server in its own process group, its settings and runtime files in ``home``."""
-
-    def __init__(self, root, home):
-        self.port = _free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        settings = home / "settings"
-        (settings / "jupyterlab-rise").mkdir(parents=True)
-        (settings / "jupyterlab-rise" / "plugin.jupyterlab-settings").write_text(json.dumps(RISE_SETTINGS))
-        (settings / "@jupyterlab" / "apputils-extension").mkdir(parents=True)
-        (settings / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings").write_text(
-            json.dumps({"fetchNews": "false", "checkForUpdates": False, "doNotDisturbMode": True}))
-        env = dict(os.environ, JUPYTER_RUNTIME_DIR=str(home / "runtime"), JUPYTERLAB_SETTINGS_DIR=str(settings),
-                   JUPYTERLAB_WORKSPACES_DIR=str(home / "workspaces"), JUPYTER_CONFIG_DIR=str(home / "config"),
-                   IPYTHONDIR=str(home / "ipython"))
-        env.pop("JUPYTER_TOKEN", None)
-        self.log_path = home / "jupyterlab.log"
-        self.log = open(self.log_path, "wb")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root", "--ip=127.0.0.1",
-             f"--port={self.port}", "--port-retries=0", "--IdentityProvider.token=", "--ServerApp.password=",
-             f"--ServerApp.root_dir={root}", "--LabApp.news_url=", "--ServerApp.disable_check_xsrf=True",
-             "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"],
-            cwd=root, env=env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
-
-    def wait_ready(self):
-        deadline = time.monotonic() + SERVER_START_TIMEOUT
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"JupyterLab exited with {self.process.returncode}:\n{self.tail()}")
-            try:
-                with urllib.request.urlopen(f"{self.url}/api/status", timeout=2):
-                    return
-            except OSError:
-                time.sleep(0.2)
-        raise RuntimeError(f"JupyterLab did not answer within {SERVER_START_TIMEOUT} s:\n{self.tail()}")
-
-    def api(self, path, body=None):
-        request = urllib.request.Request(f"{self.url}/api/{path}", method="GET" if body is None else "PUT",
-                                         data=None if body is None else json.dumps(body).encode(),
-                                         headers={"Content-Type": "application/json"})
-        with urllib.request.urlopen(request, timeout=30) as response:
-            return json.load(response)
-
-    def tail(self, n=3000):
-        return self.log_path.read_text(errors="replace")[-n:]
-
-    def stop(self):
-        """SIGTERM to the server's process group (it shuts its kernels down), SIGKILL if it lingers."""
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(timeout=5)
-        self.log.close()
-
-
 @pytest.fixture(scope="module")
-def served(tmp_path_factory):
-    """A folder with copies of both folders' notebooks, rise.css and the sampler notebook."""
-    root = tmp_path_factory.mktemp("served")
+def served(jupyterlab):
+    """The server's folder, with copies of both folders' notebooks, rise.css and the sampler notebook."""
+    root = jupyterlab.root
     for path in SOLUTIONS:
         shutil.copy2(path, root / path.name)
     (root / "notebooks").mkdir()
@@ -176,35 +105,37 @@ def served(tmp_path_factory):
     return root
 
 
-@pytest.fixture(scope="module")
-def jupyterlab(served, tmp_path_factory):
-    server = JupyterLab(served, tmp_path_factory.mktemp("home"))
-    try:
-        server.wait_ready()
-        yield server
-    except Exception:
-        print("JupyterLab log (tail):\n" + server.tail())
-        raise
-    finally:
-        server.stop()
-
-
 # RISE builds one <section> per sub-slide, id "slide-H-V"; reveal.js follows the URL's
 # #/H/V (RISE turns its history option on), and RISE's own reveal.js object is not exposed.
+# Each slide is measured as soon as reveal.js has made it the present one. The first
+# time it moves, reveal.js writes the URL of the slide it showed a few times over, and
+# can overwrite the #/H/V asked for next before any hashchange event says so: when
+# the URL changes to another slide's while the one asked for is not shown, it is
+# asked for again. A slide not shown within SHOW_TIMEOUT ms has present: false.
+SHOW_TIMEOUT = 5000
 MEASURE_RISE = """async () => {
   %s
+  const show = (section, hash) => new Promise(resolve => {
+    const shown = () => section.classList.contains('present');
+    if (shown()) { resolve(true); return; }
+    const done = ok => {
+      observer.disconnect(); removeEventListener('hashchange', again); clearTimeout(timer); resolve(ok);
+    };
+    const observer = new MutationObserver(() => { if (shown()) { done(true); } });
+    const again = () => { if (!shown() && location.hash !== hash) { location.hash = hash; } };
+    observer.observe(section, {attributes: true, attributeFilter: ['class']});
+    addEventListener('hashchange', again);
+    const timer = setTimeout(() => done(shown()), %d);
+    location.hash = hash;
+  });
   const out = [];
   for (const section of document.querySelectorAll('.reveal .slides > section > section')) {
     const [h, v] = section.id.split('-').slice(1).map(Number);
-    if (!section.classList.contains('present')) {
-      const shown = new Promise(resolve => addEventListener('hashchange', resolve, {once: true}));
-      location.hash = '#/' + h + '/' + v;
-      await shown;
-    }
-    out.push(Object.assign({h, v, present: section.classList.contains('present')}, measureSlide(section)));
+    const present = await show(section, '#/' + h + '/' + v);
+    out.push(Object.assign({h, v, present}, measureSlide(section)));
   }
   return out;
-}""" % MEASURE_SLIDE
+}""" % (MEASURE_SLIDE, SHOW_TIMEOUT)
 
 FONT_SIZES = """() => {
   const size = selector => { const e = document.querySelector(selector); return e && getComputedStyle(e).fontSize; };
@@ -212,36 +143,49 @@ FONT_SIZES = """() => {
           output: size('.jp-OutputArea-output pre')};
 }"""
 
-# Markdown rendered, and MathJax done: the number of typeset formulas stops changing.
+# Markdown rendered: RISE has built its slides and no Markdown cell is left unrendered.
 RENDERED = """() => document.querySelector('.reveal.ready')
   && document.querySelectorAll('.reveal .slides > section > section').length > 0
   && !document.querySelector('.jp-MarkdownCell:not(.jp-mod-rendered)')"""
 
+# MathJax done: it has typeset a formula (JupyterLab typesets every cell as soon as MathJax
+# has loaded), and the number of typeset formulas holds while the page goes idle twice.
+# Resolves to that number; rejects after ``ms``.
+TYPESET = """async (ms) => {
+  const count = () => document.querySelectorAll('mjx-container').length;
+  const idle = () => new Promise(resolve => requestIdleCallback(resolve, {timeout: 1000}));
+  const settled = async () => {
+    while (count() === 0) { await idle(); }
+    let before;
+    do { before = count(); await idle(); await idle(); } while (before !== count());
+    return before;
+  };
+  let timer;
+  const late = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`MathJax still typesetting after ${ms} ms: ${count()} formulas`)), ms);
+  });
+  try { return await Promise.race([settled(), late]); } finally { clearTimeout(timer); }
+}"""
+
 
 @pytest.fixture(scope="module")
-def rise_run(jupyterlab):
+def rise_run(served, jupyterlab, lab_browser):
     """The sampler presented with RISE at 1280x720: font sizes, every slide measured, page errors."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport=SCREEN)
-        errors = []
-        page.on("pageerror", lambda error: errors.append(str(error)))
-        try:
-            page.goto(f"{jupyterlab.url}/rise/{SAMPLER}", timeout=PAGE_TIMEOUT * 1000)
-            page.wait_for_function(RENDERED, timeout=PAGE_TIMEOUT * 1000, polling=250)
-            formulas = -1
-            while formulas != page.evaluate("document.querySelectorAll('mjx-container').length"):
-                formulas = page.evaluate("document.querySelectorAll('mjx-container').length")
-                page.wait_for_timeout(500)
-            run = {"fonts": page.evaluate(FONT_SIZES), "slides": page.evaluate(MEASURE_RISE),
-                   "formulas": formulas, "errors": errors}
-        except Exception:
-            page.screenshot(path=str(jupyterlab.log_path.with_name("rise-failure.png")))
-            raise
-        finally:
-            browser.close()
+    page = lab_browser.new_page(viewport=SCREEN)
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    try:
+        page.goto(f"{jupyterlab.url}/rise/{SAMPLER}", timeout=PAGE_TIMEOUT * 1000)
+        page.wait_for_function(RENDERED, timeout=PAGE_TIMEOUT * 1000, polling=250)
+        formulas = page.evaluate(TYPESET, TYPESET_TIMEOUT * 1000)
+        run = {"fonts": page.evaluate(FONT_SIZES), "slides": page.evaluate(MEASURE_RISE),
+               "formulas": formulas, "errors": errors}
+    except Exception:
+        page.screenshot(path=str(jupyterlab.log_path.with_name("rise-failure.png")))
+        print("JupyterLab log (tail):\n" + jupyterlab.tail())
+        raise
+    finally:
+        page.close()
     return run
 
 

@@ -15,9 +15,12 @@ notebook's title. Then one headless Chromium opens each deck once, at
 1280x720, with every request that is not ``file://`` aborted: reveal.js must
 start with the right number of slides, MathJax must typeset the formulas
 without a TeX error, and no slide may overflow (see ``test_no_slide_overflows``).
+Two pages (one per core) open the decks in turn, each waiting on the deck's own
+events (load, reveal.js ready, MathJax's first typesetting), not on a timer.
 """
 import base64
 import copy
+import functools
 import io
 import re
 import shutil
@@ -30,14 +33,12 @@ import pytest
 
 from bpcourse import build as course, slides
 from bpcourse.build import BEGIN
+from labserver import CHROMIUM, CHROMIUM_ARGS
 
 SOLUTION_NOTEBOOKS = sorted(slides.SOLUTIONS.glob("*.ipynb"))
 SYNTHETIC = "00_synthetic_slides"
 SYNTHETIC_TITLE = "Synthetic deck: backpropagation in four equations"
 NAMES = [SYNTHETIC] + [p.stem for p in SOLUTION_NOTEBOOKS]
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 REMOTE = re.compile(r"^(?:[a-zA-Z][a-zA-Z0-9+.-]*:|//)")          # any scheme, or protocol-relative
 REMOTE_IN_CODE = re.compile(r"""(?:src|href)\s*=\s*["']?(?:https?:)?//|import\s*\(?\s*["'](?:https?:)?//"""
                             r"""|url\(\s*["']?(?:https?:)?//|@import\s+["'](?:https?:)?//""")
@@ -327,7 +328,9 @@ class DeckParser(HTMLParser):
             self.inline.append(data)
 
 
+@functools.lru_cache(maxsize=None)
 def parse(deck):
+    """The deck parsed once (three tests read each deck; none changes the parser)."""
     parser = DeckParser()
     parser.feed(deck.read_text(encoding="utf-8"))
     parser.close()
@@ -393,6 +396,42 @@ def test_synthetic_deck_skips_shows_notes_and_embeds_the_plot(exported):
     assert 'src="data:image/png;base64,' in html
 
 
+def test_decks_carry_alt_text_and_focusable_cells(exported):
+    """What nbconvert's HTMLExporter adds to a page: every image has alt text, and every
+    cell's input and output takes the keyboard focus."""
+    html = exported[SYNTHETIC][1].read_text(encoding="utf-8")
+    images = re.findall(r"<img\b[^>]*>", html)
+    assert images and all(re.search(r"\salt=", tag) for tag in images), images
+    wrappers = re.findall(r'<div class="(?:[^"]* )?(?:jp-Cell-inputWrapper|jp-OutputArea-output)\b[^>]*>', html)
+    assert len(wrappers) >= 9 and all('tabindex="0"' in tag for tag in wrappers), wrappers
+
+
+ACCESSIBILITY_CASES = (
+    '<html><head><title>t</title><style>div.jp-Cell-inputWrapper {color: red}</style>'
+    '<script>const markup = "<div class=\'jp-Cell-inputWrapper\'><img src=x.png>";</script></head>'
+    '<body class="theme jp-Notebook" data-jp-theme-light="true"><!-- <img src="old.png"> -->'
+    '<div class="jp-Cell-inputWrapper">input</div>'
+    '<div class="jp-OutputArea-child"><div class="jp-RenderedImage jp-OutputArea-output " data-mime-type=image/png>'
+    '<img src="data:image/png;base64,iVBORw0KGgo="></div></div>'
+    '<div class=jp-OutputArea-output tabindex="-1">output</div>'
+    '<img alt="a plot" src="plot.png"/><IMG SRC="shouted.png" width=3/>'
+    '<div class="jp-Cell-inputWrapper-like">not a wrapper</div><p>x > y</p></body></html>')
+
+
+def test_the_fast_accessibility_pass_gives_the_page_beautifulsoup_gives():
+    """``slides.accessible_html`` stands in for HTMLExporter's BeautifulSoup pass (two thirds
+    of the export's time): the page it writes parses to the very page that pass writes."""
+    from bs4 import BeautifulSoup
+
+    fast = slides.accessible_html(ACCESSIBILITY_CASES)
+    assert str(BeautifulSoup(fast, features="html.parser")) == slides._accessible_html_by_soup(ACCESSIBILITY_CASES)
+    assert fast.count('tabindex="0"') == 3 and fast.count(f'alt="{slides.MISSING_ALT}"') == 2
+    assert 'const markup = "<div class=\'jp-Cell-inputWrapper\'><img src=x.png>";' in fast   # script text untouched
+    # A page whose <body> is not .jp-Notebook gets none of the tabindex: the selectors ask for it.
+    plain = ACCESSIBILITY_CASES.replace("theme jp-Notebook", "theme")
+    assert slides.accessible_html(plain).count('tabindex="0"') == 0
+
+
 def test_the_cli_exports_into_a_folder_with_its_assets(tmp_path, capsys):
     notebook = tmp_path / "nb" / "tiny.ipynb"
     notebook.parent.mkdir()
@@ -416,9 +455,13 @@ SCREEN = {"width": 1280, "height": 720}
 # is wider than its box (MathJax's own inner elements aside: their parents show it).
 MEASURE_SLIDE = """function measureSlide(section) {
   const box = section.getBoundingClientRect();
-  const cells = [...section.querySelectorAll('.jp-Cell')];
   // A formula counts as one box: what MathJax draws inside it is its own business.
-  const inside = [...section.querySelectorAll('*:not(mjx-container *)')];
+  // (A tree walk that skips a formula's inside: the selector '*:not(mjx-container *)'
+  // checks every ancestor of every element, and cost a quarter of the measuring.)
+  const inside = [];
+  const walker = document.createTreeWalker(section, NodeFilter.SHOW_ELEMENT, {acceptNode: e =>
+    e.parentElement.localName === 'mjx-container' ? NodeFilter.FILTER_REJECT : NodeFilter.FILTER_ACCEPT});
+  for (let e = walker.nextNode(); e; e = walker.nextNode()) { inside.push(e); }
   const name = e => e.tagName.toLowerCase() + '.' + String(e.className).split(' ')[0];
   // Cut off or scrolling sideways: content wider than a box that does not show overflow.
   const clipped = [section, ...inside]
@@ -427,16 +470,19 @@ MEASURE_SLIDE = """function measureSlide(section) {
     .map(e => name(e) + ' holds ' + e.scrollWidth + ' px in ' + e.clientWidth + ' px');
   // Drawn past the slide's right edge. A run of text may end in a space that hangs
   // over the edge where a wrapped code line breaks (CSS pre-wrap keeps it): allow one.
-  const past = e => e.getBoundingClientRect().right - box.right;
-  const beyond = inside
-    .filter(e => e.getBoundingClientRect().width > 0
-                 && past(e) > (getComputedStyle(e).display === 'inline' ? 12 : 1))
-    .map(e => name(e) + ' ends ' + Math.round(past(e)) + ' px right of the slide');
+  const beyond = [];
+  for (const e of inside) {
+    const edge = e.getBoundingClientRect();
+    const past = edge.right - box.right;
+    if (edge.width > 0 && (past > 12 || (past > 1 && getComputedStyle(e).display !== 'inline'))) {
+      beyond.push(name(e) + ' ends ' + Math.round(past) + ' px right of the slide');
+    }
+  }
   const heading = section.querySelector('h1, h2, h3') || section;
   return {title: heading.innerText.trim().split('\\n')[0].slice(0, 50),
           top: box.top, bottom: box.bottom, left: box.left, right: box.right,
           scrollHeight: section.scrollHeight, clientHeight: section.clientHeight,
-          overflowY: getComputedStyle(section).overflowY, cells: cells.length,
+          overflowY: getComputedStyle(section).overflowY, cells: section.querySelectorAll('.jp-Cell').length,
           wide: clipped.concat(beyond).slice(0, 3)};
 }"""
 # Every slide of a deck laid out at once (reveal.js lays out the slides near the
@@ -508,44 +554,107 @@ def browser():
         browser.close()
 
 
-def open_deck(browser, deck, viewport=SCREEN):
-    """Open ``deck`` with the network off; return what it requested and logged, its
-    counts and its slides measured."""
-    out = deck.parent.resolve()
-    context = browser.new_context(offline=True, viewport=viewport)   # any http(s) request fails
-    page = context.new_page()
-    run = {"remote": [], "outside": [], "problems": []}
+DECK_TIMEOUT = 20_000   # ms for a deck to load, start reveal.js and typeset its formulas
 
-    def record(request):     # a listener, not a route: requests are not held up on their way
+# Resolves once the page has loaded, reveal.js is ready and MathJax has done its first
+# typesetting (the deck's pageReady then lays the slides out again); rejects after ``ms``.
+DECK_READY = """async (ms) => {
+  const ready = async () => {
+    if (document.readyState !== 'complete') {
+      await new Promise(resolve => addEventListener('load', resolve, {once: true}));
+    }
+    if (!window.Reveal || !window.MathJax || !MathJax.startup) {
+      throw new Error('reveal.js or MathJax did not load');
+    }
+    if (!Reveal.isReady()) { await new Promise(resolve => Reveal.on('ready', resolve)); }
+    await MathJax.startup.promise;
+  };
+  let timer;
+  const late = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`not ready within ${ms} ms: reveal.js ready ${
+      !!(window.Reveal && Reveal.isReady())}, MathJax loaded ${!!window.MathJax}`)), ms);
+  });
+  try { await Promise.race([ready(), late]); } finally { clearTimeout(timer); }
+}"""
+
+# What a started deck shows: reveal.js's counts, the typeset formulas, and every slide measured.
+DECK_STATE = """() => ({
+  total: Reveal.getTotalSlides(),
+  formulas: document.querySelectorAll('.reveal .slides mjx-container svg').length,
+  sections: document.querySelectorAll('.reveal .slides section').length,
+  scale: Reveal.getScale(),
+  slides: (%s)(),
+})""" % MEASURE_DECK
+
+
+class DeckPage:
+    """One browser page that opens decks one after another, recording for each what it
+    requested and logged, its counts and its slides measured.
+
+    A page is one renderer process: opening each deck in a page (or context) of its
+    own cost a second of CPU more per deck than navigating the same page to it.
+    Each deck is still a new document: reveal.js, MathJax and the page's state start
+    afresh, and the context is offline, so any http(s) request fails.
+    """
+
+    def __init__(self, context):
+        self.page = context.new_page()
+        self.run = None
+        self.page.on("request", self._request)
+        self.page.on("pageerror", lambda error: self.run["problems"].append(f"page error: {error}"))
+        self.page.on("console", lambda m: self.run["problems"].append(f"console {m.type}: {m.text}")
+                     if m.type in ("error", "warning") else None)
+
+    def _request(self, request):   # a listener, not a route: requests are not held up on their way
         url = request.url
         if not url.startswith("file://"):
-            run["remote"].append(url)
-        elif not Path(unquote(urlsplit(url).path)).resolve().is_relative_to(out):
-            run["outside"].append(url)
+            self.run["remote"].append(url)
+        elif not Path(unquote(urlsplit(url).path)).resolve().is_relative_to(self.out):
+            self.run["outside"].append(url)
 
-    page.on("request", record)
-    page.on("pageerror", lambda error: run["problems"].append(f"page error: {error}"))
-    page.on("console", lambda m: run["problems"].append(f"console {m.type}: {m.text}")
-            if m.type in ("error", "warning") else None)
-    try:
-        page.goto(deck.resolve().as_uri())
-        page.wait_for_function("window.Reveal && Reveal.isReady() && window.MathJax && MathJax.startup"
-                               " && MathJax.startup.promise", timeout=20_000)
-        page.evaluate("MathJax.startup.promise")      # resolves when the first typesetting is done
-        run["total"] = page.evaluate("Reveal.getTotalSlides()")
-        run["formulas"] = page.evaluate("document.querySelectorAll('.reveal .slides mjx-container svg').length")
-        run["sections"] = page.evaluate("document.querySelectorAll('.reveal .slides section').length")
-        run["scale"] = page.evaluate("Reveal.getScale()")
-        run["slides"] = page.evaluate(MEASURE_DECK)
-    finally:
-        context.close()
-    return run
+    def open(self, deck):
+        """Start loading ``deck``; returns as soon as the page has committed to it."""
+        self.out = deck.parent.resolve()
+        self.run = {"remote": [], "outside": [], "problems": []}
+        self.page.goto(deck.resolve().as_uri(), wait_until="commit")
+
+    def result(self):
+        """Wait for the deck opened last to start, and measure it."""
+        run = self.run
+        self.page.evaluate(DECK_READY, DECK_TIMEOUT)
+        run.update(self.page.evaluate(DECK_STATE))
+        return run
 
 
 @pytest.fixture(scope="module")
-def deck_runs(exported, browser):
-    """Each deck opened once at 1280x720: ``{name: open_deck(...)}``."""
-    return {name: open_deck(browser, deck) for name, (_, deck) in exported.items()}
+def deck_pages(browser):
+    """Two pages (one per core) in an offline context at 1280x720."""
+    context = browser.new_context(offline=True, viewport=SCREEN)   # any http(s) request fails
+    yield [DeckPage(context), DeckPage(context)]
+    context.close()
+
+
+def open_decks(pages, decks):
+    """``{name: run}`` for every deck in ``{name: path}``, the pages opening them in turn."""
+    waiting, runs, busy = list(decks.items()), {}, {}
+    for page in pages:
+        if waiting:
+            busy[page] = waiting.pop(0)
+            page.open(busy[page][1])
+    while busy:
+        for page in list(busy):
+            name, _ = busy.pop(page)
+            runs[name] = page.result()
+            if waiting:
+                busy[page] = waiting.pop(0)
+                page.open(busy[page][1])
+    return runs
+
+
+@pytest.fixture(scope="module")
+def deck_runs(exported, deck_pages):
+    """Each deck opened once at 1280x720: ``{name: run}`` (see ``DeckPage``)."""
+    return open_decks(deck_pages, {name: deck for name, (_, deck) in exported.items()})
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -583,12 +692,18 @@ def test_the_synthetic_deck_wraps_the_long_line_and_scrolls_the_tall_cell(deck_r
     assert with_long_line["wide"] == [] and with_long_line["cells"] == 2
 
 
-def test_a_deck_at_1920x1080_is_the_1280x720_deck_larger(exported, browser, deck_runs):
+def test_a_deck_at_1920x1080_is_the_1280x720_deck_larger(exported, deck_pages, deck_runs):
     """reveal.js lays a deck out on a 1280x720 canvas and scales it to the screen, so a
     1920x1080 screen shows the same slides half as large again, overflowing nowhere."""
     large = {"width": 1920, "height": 1080}
-    run = open_deck(browser, exported[SYNTHETIC][1], viewport=large)
+    page = deck_pages[0]
+    page.page.set_viewport_size(large)
+    try:
+        run = open_decks([page], {SYNTHETIC: exported[SYNTHETIC][1]})[SYNTHETIC]
+    finally:
+        page.page.set_viewport_size(SCREEN)
     small = deck_runs[SYNTHETIC]
+    assert run["problems"] == [] and run["remote"] == []
     assert run["scale"] == pytest.approx(1.5 * small["scale"], rel=1e-3)
     layout = [(s["scrollHeight"], s["clientHeight"], s["cells"]) for s in run["slides"]]
     assert layout == [(s["scrollHeight"], s["clientHeight"], s["cells"]) for s in small["slides"]]
