@@ -72,9 +72,14 @@ def test_links_into_a_translation_find_their_heading():
         headings = {}
         for stem in STEMS:
             nb = read(SOLUTIONS / lang / f"{stem}.ipynb")
+            # JupyterLab's anchors: a heading's text with spaces as dashes, and an HTML id. Links
+            # into the Chinese text use ASCII ids (<a id="Sources">): JupyterLab does not follow
+            # the percent-encoded link a Chinese heading's anchor becomes.
+            sources = [c.source for c in nb.cells if c.cell_type == "markdown"]
             headings[f"{stem}.ipynb"] = {line.lstrip("#").strip().replace(" ", "-")
-                                         for c in nb.cells if c.cell_type == "markdown"
-                                         for line in c.source.split("\n") if line.startswith("#")}
+                                         for source in sources for line in source.split("\n")
+                                         if line.startswith("#") and line.isascii()}
+            headings[f"{stem}.ipynb"] |= {m for source in sources for m in re.findall(r'<a id="([\w-]+)">', source)}
         for stem in STEMS:
             for cell in read(SOLUTIONS / lang / f"{stem}.ipynb").cells:
                 for target, anchor in re.findall(r"\]\(([\w.]*)#([^)\s]+)\)", cell.source):
