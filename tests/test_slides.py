@@ -38,7 +38,11 @@ from labserver import CHROMIUM, CHROMIUM_ARGS
 SOLUTION_NOTEBOOKS = sorted(slides.SOLUTIONS.glob("*.ipynb"))
 SYNTHETIC = "00_synthetic_slides"
 SYNTHETIC_TITLE = "Synthetic deck: backpropagation in four equations"
-NAMES = [SYNTHETIC] + [p.stem for p in SOLUTION_NOTEBOOKS]
+# One deck of the Chinese edition too (its longest text: the glossary and the sources), exported
+# under its own name beside the English decks.
+TRANSLATED = slides.SOLUTIONS / "zh" / "01_start_here.ipynb"
+TRANSLATED_NAME = "zh_01_start_here"
+NAMES = [SYNTHETIC] + [p.stem for p in SOLUTION_NOTEBOOKS] + [TRANSLATED_NAME]
 REMOTE = re.compile(r"^(?:[a-zA-Z][a-zA-Z0-9+.-]*:|//)")          # any scheme, or protocol-relative
 REMOTE_IN_CODE = re.compile(r"""(?:src|href)\s*=\s*["']?(?:https?:)?//|import\s*\(?\s*["'](?:https?:)?//"""
                             r"""|url\(\s*["']?(?:https?:)?//|@import\s+["'](?:https?:)?//""")
@@ -264,7 +268,9 @@ def exported(tmp_path_factory):
     source = tmp_path_factory.mktemp("notebooks")
     synthetic = source / f"{SYNTHETIC}.ipynb"
     nbformat.write(synthetic_notebook(), synthetic)
-    notebooks = [synthetic] + SOLUTION_NOTEBOOKS
+    translated = source / f"{TRANSLATED_NAME}.ipynb"
+    shutil.copy(TRANSLATED, translated)
+    notebooks = [synthetic] + SOLUTION_NOTEBOOKS + [translated]
     decks = slides.export_decks(notebooks, tmp_path_factory.mktemp("decks"))
     return {nb.stem: (nb, deck) for nb, deck in zip(notebooks, decks)}
 
@@ -444,6 +450,18 @@ def test_the_cli_exports_into_a_folder_with_its_assets(tmp_path, capsys):
     assert (out / "slide_assets" / "mathjax" / "LICENSE").is_file()
     assert "1 deck(s)" in capsys.readouterr().out
     assert slides.main([str(tmp_path / "missing.ipynb"), "--out", str(out)]) == 2
+
+
+def test_the_cli_exports_every_edition_by_default(tmp_path, monkeypatch, capsys):
+    solutions = tmp_path / "solutions"
+    (solutions / "zh").mkdir(parents=True)
+    nbformat.write(synthetic_notebook(), solutions / "tiny.ipynb")
+    nbformat.write(synthetic_notebook(), solutions / "zh" / "tiny.ipynb")
+    monkeypatch.setattr(slides, "SOLUTIONS", solutions)
+    assert slides.main(["--out", str(tmp_path / "decks")]) == 0
+    assert (tmp_path / "decks" / "tiny.slides.html").is_file()
+    assert (tmp_path / "decks" / "zh" / "tiny.slides.html").is_file()
+    assert (tmp_path / "decks" / "zh" / "slide_assets" / "reveal.js" / "LICENSE").is_file()
 
 
 # --- In Chromium: one browser, one page per deck --------------------------------
