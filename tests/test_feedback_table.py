@@ -705,3 +705,10 @@ def test_right_answers_pass_the_hidden_cases_too(exercise_id):
             output = exercise.run(answer, case)
             assert judge_output(exercise.judge, case, output, expected, [], exercise.rtol, exercise.atol,
                                 names=exercise.names) is None, (exercise_id, answer)
+
+
+def test_chinese_feedback_says_batch_as_the_course_does(monkeypatch):
+    """The course text and glossary write 批量 for a batch; the feedback says it the same way."""
+    monkeypatch.setenv("BPLIB_LANGUAGE", "zh")
+    passed, message = evaluate("bias-gradient", lambda delta: delta.sum(axis=0))
+    assert not passed and "批量" in message and "批次" not in message, message
