@@ -424,6 +424,8 @@ def _layers_at_fault(function, case):
         def backprop_fn(X, Y):
             return planted(net.weights, net.biases, X, Y)
     found = function(backprop_fn, net, case["X"], case["Y"])
+    if found is None:
+        return problem("forgot-return", where=_say("your-result"))
     if type(found).__name__ == "GradientCheck":
         return problem("not-pairs-gradient-check")
     try:
@@ -548,7 +550,7 @@ def _value_problem(out, inputs, function):
         parents = list(out.parents)
     except TypeError:
         parents = None
-    wanted = "(" + ", ".join("a b".split()[:len(inputs)] if len(inputs) > 1 else ["x"]) + ")"
+    wanted = "(a, b)" if len(inputs) > 1 else "(x,)"  # as Python writes the tuple: (x) is x itself
     if parents is None or len(parents) != len(inputs) or not all(
             sum(p is x for p in parents) == sum(y is x for y in inputs) for x in inputs):
         return problem("wrong-parents", function=name, expected=wanted, got=_kind(out.parents))
@@ -763,6 +765,8 @@ def _judge_diagnosis(case, output, expected, mistakes, rtol, atol, names=None):
     letters = sorted(expected)
     evidence = case["evidence"]
     separator = _say("list-separator")
+    if output is None:
+        return _say("forgot-return", where=_say("your-result"))
     if not isinstance(output, dict):
         return _say("not-a-dict", letters=separator.join(letters), kind=_kind(output))
     if sorted(map(str, output)) != letters:
@@ -870,6 +874,8 @@ def compare(output, expected, rtol=1e-6, atol=1e-9, where=None, names=None):
     """
     if where is None:
         where = _say("your-result")
+    if output is None and isinstance(expected, (dict, tuple, list)):
+        return _say("forgot-return", where=where)
     if isinstance(expected, dict):
         if not isinstance(output, dict) or set(output) != set(expected):
             return _say("should-be-dict", where=where, keys=sorted(expected))

@@ -319,6 +319,15 @@ def mul_wrong_value(a, b):
     return out
 
 
+def tanh_parents_not_a_tuple(x):
+    out = Value(math.tanh(x.data), (x), "tanh")     # (x) is x itself, not a tuple
+
+    def rule():
+        x.grad += (1 - out.data ** 2) * out.grad
+    out.backward_rule = rule
+    return out
+
+
 def tanh_by_exp(x):
     e = math.exp(2 * x.data)
     out = Value((e - 1) / (e + 1), (x,), "tanh")
@@ -516,6 +525,7 @@ TABLE = [
     ("neuron-gradients", neuron_gradients_by_hand, RIGHT),
     ("neuron-gradients", lambda x, w, b, y: tuple(np.array(exercises.get("neuron-gradients").reference(x, w, b, y),
                                                            dtype=object)), RIGHT),
+    ("neuron-gradients", lambda x, w, b, y: None, "your result is None: did you forget to return it?"),
     ("neuron-gradients", neuron_gradients_grad_b_as_array, "grad_b (dC/db) should be a single number"),
     ("neuron-gradients", lambda x, w, b, y: (bp_sigmoid(w @ x + b) - y) * x, "should be a tuple of 2 items"),
     ("neuron-gradients", lambda x, w, b, y: tuple(-g for g in exercises.get("neuron-gradients").reference(x, w, b, y)),
@@ -641,6 +651,7 @@ TABLE = [
     ("value-tanh", tanh_by_exp, RIGHT),
     ("value-tanh", tanh_recomputed_in_rule, RIGHT),
     ("value-tanh", tanh_sigmoid_rule, "dC/d(x * y) is"),
+    ("value-tanh", tanh_parents_not_a_tuple, "should have its inputs as parents, (x,),"),
     ("value-tanh", exercises.get("value-tanh").mistakes[0][1], "likely mistake: you used 1 - x^2"),
     ("value-tanh", exercises.get("value-tanh").mistakes[3][1], "likely mistake: sign"),
     ("value-backward", backward_iterative, RIGHT),
@@ -666,6 +677,9 @@ TABLE = [
     ("diagnosis", diagnosis_with(A="sign"), "given for A and D"),
     ("diagnosis", diagnosis_with(A="missing 1/n"), "is not one of the mistakes' names"),
     ("diagnosis", lambda: [("A", "missing_mean")], "should be a dict"),
+    ("diagnosis", lambda: None, "did you forget to return it?"),
+    ("layers-at-fault", lambda backprop_fn, net, X, Y: None, "did you forget to return it?"),
+    ("backprop", lambda weights, biases, X, Y: None, "your result is None: did you forget to return it?"),
 ]
 
 
