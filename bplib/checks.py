@@ -613,14 +613,27 @@ def _value_backward(function, case):
     __tracebackhide__ = True
     from .autograd import Value
 
-    nodes = []
+    nodes, rules_ran = [], []
     for spec in case["nodes"]:
+        rules_ran.append(0)
         if spec[0] == "leaf":
             nodes.append(Value(spec[2]))
-        else:
-            nodes.append(_checker_operation(Value, spec[0], [nodes[i] for i in spec[1:]]))
+            continue
+        node = _checker_operation(Value, spec[0], [nodes[i] for i in spec[1:]])
+        node.backward_rule = _counted(node.backward_rule, rules_ran, len(nodes))
+        nodes.append(node)
     function(nodes[-1])
-    return _graph_output(nodes)
+    # Which rules ran tells mistakes apart that leave the same gradients: running the rules from
+    # the leaves up and running only C's rule both leave every node but C's parents at 0.
+    return dict(_graph_output(nodes), rules_ran=np.array(rules_ran, dtype=float))
+
+
+def _counted(rule, counts, index):
+    """``rule``, counting its runs in ``counts[index]`` (a leaf's rule, which does nothing, is not counted)."""
+    def counted_rule():
+        counts[index] += 1
+        rule()
+    return counted_rule
 
 
 def _judge_graph(case, output, expected, mistakes, rtol, atol, names=None):
@@ -628,10 +641,14 @@ def _judge_graph(case, output, expected, mistakes, rtol, atol, names=None):
     for i, (got, want) in enumerate(zip(output["data"], expected["data"])):
         if not math.isclose(got, want, rel_tol=rtol, abs_tol=atol):
             return _say("graph-value", node=labels[i], got=got, expected=want)
-    difference = compare(output, expected, rtol, atol)
+    judged = ("data", "grad")  # which rules ran is evidence for naming a mistake, not part of being right
+    difference = compare({key: output[key] for key in judged}, {key: expected[key] for key in judged}, rtol, atol)
     if difference is None:
         return None
-    named = _named_mistake(output, mistakes, rtol, atol)
+    # a mistake that matches with the rules that ran too, else one that leaves the same numbers
+    named = _named_mistake(output, mistakes, rtol, atol) or _named_mistake(
+        {key: output[key] for key in judged}, [(mistake, {key: wrong[key] for key in judged if key in wrong})
+                                               for mistake, wrong in mistakes if isinstance(wrong, dict)], rtol, atol)
     if named:
         return named
     uses = [sum(i in spec[1:] for spec in case["nodes"] if spec[0] != "leaf") for i in range(len(labels))]

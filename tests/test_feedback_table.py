@@ -426,6 +426,27 @@ def backward_leaves_only_seeded(root):
         node.backward_rule()
 
 
+def backward_root_only(root):
+    root.grad = 1.0
+    root.backward_rule()
+
+
+def backward_skipping_leaves(root):
+    """Runs only the operations' rules (a leaf's rule does nothing): right."""
+    order = []
+
+    def visit(node):
+        if all(node is not seen for seen in order):
+            for parent in node.parents:
+                visit(parent)
+            order.append(node)
+    visit(root)
+    root.grad = 1.0
+    for node in reversed(order):
+        if node.parents:
+            node.backward_rule()
+
+
 # -- 12 ----------------------------------------------------------------------------------------------------------
 def layers_at_fault_by_rows(backprop_fn, net, X, Y):
     result = gradient_check(net, X, Y, backprop=backprop_fn)
@@ -662,6 +683,8 @@ TABLE = [
     ("value-backward", exercises.get("value-backward").mistakes[2][1], "likely mistake: a node that is reached twice"),
     ("value-backward", exercises.get("value-backward").mistakes[4][1], "likely mistake: breadth-first"),
     ("value-backward", lambda node: None, "likely mistake: forgot the seed"),
+    ("value-backward", backward_root_only, "likely mistake: only the root's rule ran"),
+    ("value-backward", backward_skipping_leaves, RIGHT),
     # 12
     ("layers-at-fault", layers_at_fault_by_rows, RIGHT),
     ("layers-at-fault", layers_at_fault_as_set, RIGHT),
