@@ -219,6 +219,8 @@ MESSAGES = {
     # autograd graphs
     "graph-value": N_("the value of {node} is {got:.6g}, expected {expected:.6g}"),
     "graph-grad": N_("dC/d({node}) is {got:.6g}, expected {expected:.6g}{hint}"),
+    "no-gradient": N_("no gradient reached the inputs of {function}: does the Value you return have a "
+                      "backward_rule that adds to its inputs' grad?"),
     "graph-used-twice": N_(" ({leaf} is used more than once: its gradients from every use must add up)"),
 }
 
@@ -651,6 +653,10 @@ def _judge_graph(case, output, expected, mistakes, rtol, atol, names=None):
                                                for mistake, wrong in mistakes if isinstance(wrong, dict)], rtol, atol)
     if named:
         return named
+    if "op" in case:  # the learner's operation: did any gradient get through it at all?
+        inputs = sorted({i for spec in case["nodes"] if spec[0] == case["op"] for i in spec[1:]})
+        if all(output["grad"][i] == 0 for i in inputs) and any(expected["grad"][i] != 0 for i in inputs):
+            return _say("no-gradient", function=case["op"])
     uses = [sum(i in spec[1:] for spec in case["nodes"] if spec[0] != "leaf") for i in range(len(labels))]
     for i in reversed(range(len(labels))):  # from C back: the first wrong gradient is where it starts
         got, want = output["grad"][i], expected["grad"][i]

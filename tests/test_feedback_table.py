@@ -291,6 +291,17 @@ def add_updating_at_once(a, b):
     return out
 
 
+def add_without_rule(a, b):
+    return Value(a.data + b.data, (a, b), "+")       # the class's default rule does nothing
+
+
+def mul_updating_with_out_grad_at_once(a, b):
+    out = Value(a.data * b.data, (a, b), "*")
+    a.grad += out.grad * b.data                      # out.grad is still 0 here: adds nothing, now or later
+    b.grad += out.grad * a.data
+    return out
+
+
 def mul_reading_parents(a, b):
     out = Value(a.data * b.data, (a, b), "*")
 
@@ -663,6 +674,9 @@ TABLE = [
     ("value-add", add_updating_at_once, "the chain-rule updates belong inside the backward_rule"),
     ("value-add", exercises.get("value-add").mistakes[0][1], "likely mistake: the rule overwrites grad (=)"),
     ("value-add", exercises.get("value-add").mistakes[1][1], "likely mistake: forgot the incoming gradient"),
+    ("value-add", add_without_rule, "no gradient reached the inputs of add: does the Value you return have a "
+                                    "backward_rule that adds to its inputs' grad?"),
+    ("value-mul", mul_updating_with_out_grad_at_once, "no gradient reached the inputs of mul"),
     ("value-mul", mul_reading_parents, RIGHT),
     ("value-mul", mul_with_lambda, RIGHT),
     ("value-mul", mul_wrong_value, "the value of x * y is -1, expected -0.75"),
