@@ -204,6 +204,14 @@ def train_step_weights_first_then_gradients_again(net, X, Y, learning_rate):
         net.biases[i] -= learning_rate * bias_grads[i]
 
 
+def train_step_summed(net, X, Y, learning_rate):
+    weight_grads, bias_grads = net.backprop(X, Y)
+    n = len(X)
+    for w, b, gw, gb in zip(net.weights, net.biases, weight_grads, bias_grads):
+        w -= learning_rate * n * gw          # the sum over the batch, as if backprop had not divided by n
+        b -= learning_rate * n * gb
+
+
 def train_step_scaling_X(net, X, Y, learning_rate):
     X /= X.std()                             # changes the caller's data
     train_step_assigning(net, X, Y, learning_rate)
@@ -605,6 +613,8 @@ TABLE = [
     ("backprop", lambda weights, biases, X, Y: (backprop_loop(weights, biases, X, Y)[0],
                                                 [2 * g for g in backprop_loop(weights, biases, X, Y)[1]]),
      "entry [0] of bias_grads[0] (dC/db^1)"),
+    ("backprop", lambda weights, biases, X, Y: backprop_loop(weights, biases, X, Y)[::-1],
+     "likely mistake: returned in the order (bias_grads, weight_grads)"),
     ("relative-error", relative_error_loop, RIGHT),
     ("relative-error", lambda analytic, numeric: np.max(np.abs(analytic - numeric)
                                                         / np.max([np.abs(analytic), np.abs(numeric)], axis=0)), RIGHT),
@@ -626,6 +636,7 @@ TABLE = [
     ("train-step", exercises.get("train-step").mistakes[1][1], "likely mistake: the biases were not updated"),
     ("train-step", train_step_weights_first_then_gradients_again, "of net.weights[1] (w^2) is"),
     ("train-step", train_step_scaling_X, "X was changed in place"),
+    ("train-step", train_step_summed, "likely mistake: the gradients were summed over the batch, not averaged"),
     # 08
     ("tanh-prime", lambda z: 1 / np.cosh(z) ** 2, RIGHT),
     ("tanh-prime", lambda z: (1 - np.tanh(z)) * (1 + np.tanh(z)), RIGHT),
