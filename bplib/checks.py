@@ -124,6 +124,8 @@ MESSAGES = {
     "not-callable": N_("expected the function {name}, got {kind}"),
     "argument-names": N_("keep the stub's argument names: def {name}({expected}), yours is def {name}({got})"),
     "raised": N_("{name} raised {error_type}: {error}\non test case {number}: {case}"),
+    "raised-in-line": N_("{name} raised {error_type}: {error}\nin line {line} of {function}{code}\n"
+                         "on test case {number}: {case}"),
     "failed-case": N_("{name}, test case {number} ({case}):\n{message}"),
     "likely-mistake": N_("likely mistake: {mistake}"),
     # problems an invoker found
@@ -278,15 +280,42 @@ def evaluate(exercise_id, function):
             raise
         except ArgumentNamesDiffer as error:  # the checker could not call it: not an error of the learner's code
             return False, _say("argument-names", name=name, expected=error.expected, got=error.got)
-        except Exception as error:  # the learner's code failed: say how, on which input
-            return False, _say("raised", name=name, error_type=type(error).__name__, error=error,
-                               number=index + 1, case=described)
+        except Exception as error:  # the learner's code failed: say how, where, on which input
+            where = _where_raised(error, function)
+            if where is None:
+                return False, _say("raised", name=name, error_type=type(error).__name__, error=error,
+                                   number=index + 1, case=described)
+            return False, _say("raised-in-line", name=name, error_type=type(error).__name__, error=error,
+                               number=index + 1, case=described, **where)
         mistakes = [(mistake["name"], decode(mistake["output"])) for mistake in case["mistakes"]]
         message = judge_output(data["judge"], decode(case["inputs"]), output, decode(case["expected"]), mistakes,
                                data["rtol"], data["atol"], names=data.get("names"))
         if message is not None:
             return False, _say("failed-case", name=name, number=index + 1, case=described, message=message)
     return True, _say("correct", name=name, count=len(cases))
+
+
+def _where_raised(error, function):
+    """The fields of ``MESSAGES["raised-in-line"]`` for the last frame of ``error``'s traceback that
+    runs code from the file (or notebook cell) of the learner's ``function``, else None."""
+    import linecache
+
+    code = getattr(function, "__code__", None)
+    if code is None:  # a builtin or a callable object: no source of the learner's to point into
+        return None
+    found = None
+    traceback = error.__traceback__
+    while traceback is not None:
+        if traceback.tb_frame.f_code.co_filename == code.co_filename:
+            found = traceback
+        traceback = traceback.tb_next
+    if found is None:
+        return None
+    frame_code, line = found.tb_frame.f_code, found.tb_lineno
+    text = linecache.getline(frame_code.co_filename, line).strip()
+    # counted from the def line, as the learner reads the function (a cell's own numbering differs)
+    return {"line": line - frame_code.co_firstlineno + 1, "function": frame_code.co_name,
+            "code": f": {text}" if text else ""}
 
 
 def exercise_ids():

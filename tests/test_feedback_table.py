@@ -157,6 +157,21 @@ def backprop_loop(weights, biases, X, Y):
     return tuple(s / n for s in weight_sums), tuple(s / n for s in bias_sums)
 
 
+def backprop_misspelled_name(weights, biases, X, Y):
+    a = X
+    for w, b in zip(weights, biases):
+        a = bp_sigmoid(a @ w.T + b)
+    return sigmoid_prim(a)                   # noqa: F821 (the mistake: a misspelled name)
+
+
+def backprop_helper_fails(weights, biases, X, Y):
+    return _helper_with_a_typo(X)
+
+
+def _helper_with_a_typo(X):
+    return X.shpe                            # the mistake: a typo, raised inside the learner's helper
+
+
 def backprop_bp4_transposed(weights, biases, X, Y):
     weight_grads, bias_grads = exercises.get("backprop").reference(weights, biases, X, Y)
     return [g.T for g in weight_grads], bias_grads
@@ -606,6 +621,9 @@ TABLE = [
     ("backprop", backprop_loop, RIGHT),
     ("backprop", lambda weights, biases, X, Y: tuple(exercises.get("backprop").reference(weights, biases, X, Y)), RIGHT),
     ("backprop", backprop_bp4_transposed, "likely mistake: BP4 transposed"),
+    ("backprop", backprop_misspelled_name, "raised NameError: name 'sigmoid_prim' is not defined\n"
+                                           "in line 5 of backprop_misspelled_name: return sigmoid_prim(a)"),
+    ("backprop", backprop_helper_fails, "in line 2 of _helper_with_a_typo: return X.shpe"),
     ("backprop", exercises.get("backprop").mistakes[5][1], "likely mistake: delta^L = a^L - y, without sigma'(z^L)"),
     ("backprop", exercises.get("backprop").mistakes[7][1], "likely mistake: BP2 with sigma'(z^(l+1))"),
     ("backprop", lambda weights, biases, X, Y: tuple(g[::-1] for g in backprop_loop(weights, biases, X, Y)),
