@@ -162,6 +162,8 @@ MESSAGES = {
     "case-shapes": N_("{name} shapes {shapes}"),
     "case-network": N_("{name}: Network {sizes}"),
     "case-type": N_("{name}: {type}"),
+    "case-backprop-fn": N_("backprop_fn: net.backprop"),
+    "case-backprop-fn-bug": N_("backprop_fn: a backprop with a planted bug"),
     "graph-case": N_("C = {graph} at {values}"),
     "kind-array": N_("an array of shape {shape}"),
     "kind-sequence": N_("a {type} of length {length}"),
@@ -884,7 +886,9 @@ def describe(case):
         return _t(str(case["about"]))
     parts = []
     for name, value in case.items():
-        if isinstance(value, np.ndarray):
+        if name == "bug":  # layers_at_fault gets a backprop_fn made from it: named as its parameter
+            parts.append(_say("case-backprop-fn" if value is None else "case-backprop-fn-bug"))
+        elif isinstance(value, np.ndarray):
             parts.append(_say("case-shape", name=name, shape=value.shape))
         elif isinstance(value, (list, tuple)) and value and all(isinstance(v, np.ndarray) for v in value):
             parts.append(_say("case-shapes", name=name, shapes=[v.shape for v in value]))

@@ -733,6 +733,8 @@ TABLE = [
     ("layers-at-fault", layers_at_fault_as_set, RIGHT),
     ("layers-at-fault", layers_at_fault_object, "got the GradientCheck itself"),
     ("layers-at-fault", layers_at_fault_names, "should be a list of (layer, 'w' or 'b') pairs"),
+    ("layers-at-fault", lambda backprop_fn, net, X, Y: 3,
+     "test case 1 (backprop_fn: a backprop with a planted bug, net: Network [3, 3, 3, 3], X shape (4, 3)"),
     ("layers-at-fault", exercises.get("layers-at-fault").mistakes[0][1], "likely mistake: layers are numbered"),
     ("layers-at-fault", exercises.get("layers-at-fault").mistakes[1][1], "likely mistake: that checked net.backprop"),
     ("diagnosis", lambda: dict(RIGHT_DIAGNOSIS), RIGHT),
