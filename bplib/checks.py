@@ -124,6 +124,8 @@ MESSAGES = {
     "not-callable": N_("expected the function {name}, got {kind}"),
     "argument-names": N_("keep the stub's argument names: def {name}({expected}), yours is def {name}({got})"),
     "raised": N_("{name} raised {error_type}: {error}\non test case {number}: {case}"),
+    "raised-in-line": N_("{name} raised {error_type}: {error}\nin line {line} of {function}{code}\n"
+                         "on test case {number}: {case}"),
     "failed-case": N_("{name}, test case {number} ({case}):\n{message}"),
     "likely-mistake": N_("likely mistake: {mistake}"),
     # problems an invoker found
@@ -160,6 +162,8 @@ MESSAGES = {
     "case-shapes": N_("{name} shapes {shapes}"),
     "case-network": N_("{name}: Network {sizes}"),
     "case-type": N_("{name}: {type}"),
+    "case-backprop-fn": N_("backprop_fn: net.backprop"),
+    "case-backprop-fn-bug": N_("backprop_fn: a backprop with a planted bug"),
     "graph-case": N_("C = {graph} at {values}"),
     "kind-array": N_("an array of shape {shape}"),
     "kind-sequence": N_("a {type} of length {length}"),
@@ -219,6 +223,8 @@ MESSAGES = {
     # autograd graphs
     "graph-value": N_("the value of {node} is {got:.6g}, expected {expected:.6g}"),
     "graph-grad": N_("dC/d({node}) is {got:.6g}, expected {expected:.6g}{hint}"),
+    "no-gradient": N_("no gradient reached the inputs of {function}: does the Value you return have a "
+                      "backward_rule that adds to its inputs' grad?"),
     "graph-used-twice": N_(" ({leaf} is used more than once: its gradients from every use must add up)"),
 }
 
@@ -276,15 +282,42 @@ def evaluate(exercise_id, function):
             raise
         except ArgumentNamesDiffer as error:  # the checker could not call it: not an error of the learner's code
             return False, _say("argument-names", name=name, expected=error.expected, got=error.got)
-        except Exception as error:  # the learner's code failed: say how, on which input
-            return False, _say("raised", name=name, error_type=type(error).__name__, error=error,
-                               number=index + 1, case=described)
+        except Exception as error:  # the learner's code failed: say how, where, on which input
+            where = _where_raised(error, function)
+            if where is None:
+                return False, _say("raised", name=name, error_type=type(error).__name__, error=error,
+                                   number=index + 1, case=described)
+            return False, _say("raised-in-line", name=name, error_type=type(error).__name__, error=error,
+                               number=index + 1, case=described, **where)
         mistakes = [(mistake["name"], decode(mistake["output"])) for mistake in case["mistakes"]]
         message = judge_output(data["judge"], decode(case["inputs"]), output, decode(case["expected"]), mistakes,
                                data["rtol"], data["atol"], names=data.get("names"))
         if message is not None:
             return False, _say("failed-case", name=name, number=index + 1, case=described, message=message)
     return True, _say("correct", name=name, count=len(cases))
+
+
+def _where_raised(error, function):
+    """The fields of ``MESSAGES["raised-in-line"]`` for the last frame of ``error``'s traceback that
+    runs code from the file (or notebook cell) of the learner's ``function``, else None."""
+    import linecache
+
+    code = getattr(function, "__code__", None)
+    if code is None:  # a builtin or a callable object: no source of the learner's to point into
+        return None
+    found = None
+    traceback = error.__traceback__
+    while traceback is not None:
+        if traceback.tb_frame.f_code.co_filename == code.co_filename:
+            found = traceback
+        traceback = traceback.tb_next
+    if found is None:
+        return None
+    frame_code, line = found.tb_frame.f_code, found.tb_lineno
+    text = linecache.getline(frame_code.co_filename, line).strip()
+    # counted from the def line, as the learner reads the function (a cell's own numbering differs)
+    return {"line": line - frame_code.co_firstlineno + 1, "function": frame_code.co_name,
+            "code": f": {text}" if text else ""}
 
 
 def exercise_ids():
@@ -424,6 +457,8 @@ def _layers_at_fault(function, case):
         def backprop_fn(X, Y):
             return planted(net.weights, net.biases, X, Y)
     found = function(backprop_fn, net, case["X"], case["Y"])
+    if found is None:
+        return problem("forgot-return", where=_say("your-result"))
     if type(found).__name__ == "GradientCheck":
         return problem("not-pairs-gradient-check")
     try:
@@ -548,7 +583,7 @@ def _value_problem(out, inputs, function):
         parents = list(out.parents)
     except TypeError:
         parents = None
-    wanted = "(" + ", ".join("a b".split()[:len(inputs)] if len(inputs) > 1 else ["x"]) + ")"
+    wanted = "(a, b)" if len(inputs) > 1 else "(x,)"  # as Python writes the tuple: (x) is x itself
     if parents is None or len(parents) != len(inputs) or not all(
             sum(p is x for p in parents) == sum(y is x for y in inputs) for x in inputs):
         return problem("wrong-parents", function=name, expected=wanted, got=_kind(out.parents))
@@ -611,14 +646,27 @@ def _value_backward(function, case):
     __tracebackhide__ = True
     from .autograd import Value
 
-    nodes = []
+    nodes, rules_ran = [], []
     for spec in case["nodes"]:
+        rules_ran.append(0)
         if spec[0] == "leaf":
             nodes.append(Value(spec[2]))
-        else:
-            nodes.append(_checker_operation(Value, spec[0], [nodes[i] for i in spec[1:]]))
+            continue
+        node = _checker_operation(Value, spec[0], [nodes[i] for i in spec[1:]])
+        node.backward_rule = _counted(node.backward_rule, rules_ran, len(nodes))
+        nodes.append(node)
     function(nodes[-1])
-    return _graph_output(nodes)
+    # Which rules ran tells mistakes apart that leave the same gradients: running the rules from
+    # the leaves up and running only C's rule both leave every node but C's parents at 0.
+    return dict(_graph_output(nodes), rules_ran=np.array(rules_ran, dtype=float))
+
+
+def _counted(rule, counts, index):
+    """``rule``, counting its runs in ``counts[index]`` (a leaf's rule, which does nothing, is not counted)."""
+    def counted_rule():
+        counts[index] += 1
+        rule()
+    return counted_rule
 
 
 def _judge_graph(case, output, expected, mistakes, rtol, atol, names=None):
@@ -626,12 +674,20 @@ def _judge_graph(case, output, expected, mistakes, rtol, atol, names=None):
     for i, (got, want) in enumerate(zip(output["data"], expected["data"])):
         if not math.isclose(got, want, rel_tol=rtol, abs_tol=atol):
             return _say("graph-value", node=labels[i], got=got, expected=want)
-    difference = compare(output, expected, rtol, atol)
+    judged = ("data", "grad")  # which rules ran is evidence for naming a mistake, not part of being right
+    difference = compare({key: output[key] for key in judged}, {key: expected[key] for key in judged}, rtol, atol)
     if difference is None:
         return None
-    named = _named_mistake(output, mistakes, rtol, atol)
+    # a mistake that matches with the rules that ran too, else one that leaves the same numbers
+    named = _named_mistake(output, mistakes, rtol, atol) or _named_mistake(
+        {key: output[key] for key in judged}, [(mistake, {key: wrong[key] for key in judged if key in wrong})
+                                               for mistake, wrong in mistakes if isinstance(wrong, dict)], rtol, atol)
     if named:
         return named
+    if "op" in case:  # the learner's operation: did any gradient get through it at all?
+        inputs = sorted({i for spec in case["nodes"] if spec[0] == case["op"] for i in spec[1:]})
+        if all(output["grad"][i] == 0 for i in inputs) and any(expected["grad"][i] != 0 for i in inputs):
+            return _say("no-gradient", function=case["op"])
     uses = [sum(i in spec[1:] for spec in case["nodes"] if spec[0] != "leaf") for i in range(len(labels))]
     for i in reversed(range(len(labels))):  # from C back: the first wrong gradient is where it starts
         got, want = output["grad"][i], expected["grad"][i]
@@ -763,6 +819,8 @@ def _judge_diagnosis(case, output, expected, mistakes, rtol, atol, names=None):
     letters = sorted(expected)
     evidence = case["evidence"]
     separator = _say("list-separator")
+    if output is None:
+        return _say("forgot-return", where=_say("your-result"))
     if not isinstance(output, dict):
         return _say("not-a-dict", letters=separator.join(letters), kind=_kind(output))
     if sorted(map(str, output)) != letters:
@@ -828,7 +886,9 @@ def describe(case):
         return _t(str(case["about"]))
     parts = []
     for name, value in case.items():
-        if isinstance(value, np.ndarray):
+        if name == "bug":  # layers_at_fault gets a backprop_fn made from it: named as its parameter
+            parts.append(_say("case-backprop-fn" if value is None else "case-backprop-fn-bug"))
+        elif isinstance(value, np.ndarray):
             parts.append(_say("case-shape", name=name, shape=value.shape))
         elif isinstance(value, (list, tuple)) and value and all(isinstance(v, np.ndarray) for v in value):
             parts.append(_say("case-shapes", name=name, shapes=[v.shape for v in value]))
@@ -870,6 +930,8 @@ def compare(output, expected, rtol=1e-6, atol=1e-9, where=None, names=None):
     """
     if where is None:
         where = _say("your-result")
+    if output is None and isinstance(expected, (dict, tuple, list)):
+        return _say("forgot-return", where=where)
     if isinstance(expected, dict):
         if not isinstance(output, dict) or set(output) != set(expected):
             return _say("should-be-dict", where=where, keys=sorted(expected))

@@ -157,6 +157,21 @@ def backprop_loop(weights, biases, X, Y):
     return tuple(s / n for s in weight_sums), tuple(s / n for s in bias_sums)
 
 
+def backprop_misspelled_name(weights, biases, X, Y):
+    a = X
+    for w, b in zip(weights, biases):
+        a = bp_sigmoid(a @ w.T + b)
+    return sigmoid_prim(a)                   # noqa: F821 (the mistake: a misspelled name)
+
+
+def backprop_helper_fails(weights, biases, X, Y):
+    return _helper_with_a_typo(X)
+
+
+def _helper_with_a_typo(X):
+    return X.shpe                            # the mistake: a typo, raised inside the learner's helper
+
+
 def backprop_bp4_transposed(weights, biases, X, Y):
     weight_grads, bias_grads = exercises.get("backprop").reference(weights, biases, X, Y)
     return [g.T for g in weight_grads], bias_grads
@@ -202,6 +217,14 @@ def train_step_weights_first_then_gradients_again(net, X, Y, learning_rate):
         weight_grads, bias_grads = net.backprop(X, Y)
         net.weights[i] -= learning_rate * weight_grads[i]
         net.biases[i] -= learning_rate * bias_grads[i]
+
+
+def train_step_summed(net, X, Y, learning_rate):
+    weight_grads, bias_grads = net.backprop(X, Y)
+    n = len(X)
+    for w, b, gw, gb in zip(net.weights, net.biases, weight_grads, bias_grads):
+        w -= learning_rate * n * gw          # the sum over the batch, as if backprop had not divided by n
+        b -= learning_rate * n * gb
 
 
 def train_step_scaling_X(net, X, Y, learning_rate):
@@ -291,6 +314,17 @@ def add_updating_at_once(a, b):
     return out
 
 
+def add_without_rule(a, b):
+    return Value(a.data + b.data, (a, b), "+")       # the class's default rule does nothing
+
+
+def mul_updating_with_out_grad_at_once(a, b):
+    out = Value(a.data * b.data, (a, b), "*")
+    a.grad += out.grad * b.data                      # out.grad is still 0 here: adds nothing, now or later
+    b.grad += out.grad * a.data
+    return out
+
+
 def mul_reading_parents(a, b):
     out = Value(a.data * b.data, (a, b), "*")
 
@@ -315,6 +349,15 @@ def mul_wrong_value(a, b):
     def rule():
         a.grad += out.grad * b.data
         b.grad += out.grad * a.data
+    out.backward_rule = rule
+    return out
+
+
+def tanh_parents_not_a_tuple(x):
+    out = Value(math.tanh(x.data), (x), "tanh")     # (x) is x itself, not a tuple
+
+    def rule():
+        x.grad += (1 - out.data ** 2) * out.grad
     out.backward_rule = rule
     return out
 
@@ -417,6 +460,27 @@ def backward_leaves_only_seeded(root):
         node.backward_rule()
 
 
+def backward_root_only(root):
+    root.grad = 1.0
+    root.backward_rule()
+
+
+def backward_skipping_leaves(root):
+    """Runs only the operations' rules (a leaf's rule does nothing): right."""
+    order = []
+
+    def visit(node):
+        if all(node is not seen for seen in order):
+            for parent in node.parents:
+                visit(parent)
+            order.append(node)
+    visit(root)
+    root.grad = 1.0
+    for node in reversed(order):
+        if node.parents:
+            node.backward_rule()
+
+
 # -- 12 ----------------------------------------------------------------------------------------------------------
 def layers_at_fault_by_rows(backprop_fn, net, X, Y):
     result = gradient_check(net, X, Y, backprop=backprop_fn)
@@ -516,6 +580,7 @@ TABLE = [
     ("neuron-gradients", neuron_gradients_by_hand, RIGHT),
     ("neuron-gradients", lambda x, w, b, y: tuple(np.array(exercises.get("neuron-gradients").reference(x, w, b, y),
                                                            dtype=object)), RIGHT),
+    ("neuron-gradients", lambda x, w, b, y: None, "your result is None: did you forget to return it?"),
     ("neuron-gradients", neuron_gradients_grad_b_as_array, "grad_b (dC/db) should be a single number"),
     ("neuron-gradients", lambda x, w, b, y: (bp_sigmoid(w @ x + b) - y) * x, "should be a tuple of 2 items"),
     ("neuron-gradients", lambda x, w, b, y: tuple(-g for g in exercises.get("neuron-gradients").reference(x, w, b, y)),
@@ -556,6 +621,9 @@ TABLE = [
     ("backprop", backprop_loop, RIGHT),
     ("backprop", lambda weights, biases, X, Y: tuple(exercises.get("backprop").reference(weights, biases, X, Y)), RIGHT),
     ("backprop", backprop_bp4_transposed, "likely mistake: BP4 transposed"),
+    ("backprop", backprop_misspelled_name, "raised NameError: name 'sigmoid_prim' is not defined\n"
+                                           "in line 5 of backprop_misspelled_name: return sigmoid_prim(a)"),
+    ("backprop", backprop_helper_fails, "in line 2 of _helper_with_a_typo: return X.shpe"),
     ("backprop", exercises.get("backprop").mistakes[5][1], "likely mistake: delta^L = a^L - y, without sigma'(z^L)"),
     ("backprop", exercises.get("backprop").mistakes[7][1], "likely mistake: BP2 with sigma'(z^(l+1))"),
     ("backprop", lambda weights, biases, X, Y: tuple(g[::-1] for g in backprop_loop(weights, biases, X, Y)),
@@ -563,6 +631,8 @@ TABLE = [
     ("backprop", lambda weights, biases, X, Y: (backprop_loop(weights, biases, X, Y)[0],
                                                 [2 * g for g in backprop_loop(weights, biases, X, Y)[1]]),
      "entry [0] of bias_grads[0] (dC/db^1)"),
+    ("backprop", lambda weights, biases, X, Y: backprop_loop(weights, biases, X, Y)[::-1],
+     "likely mistake: returned in the order (bias_grads, weight_grads)"),
     ("relative-error", relative_error_loop, RIGHT),
     ("relative-error", lambda analytic, numeric: np.max(np.abs(analytic - numeric)
                                                         / np.max([np.abs(analytic), np.abs(numeric)], axis=0)), RIGHT),
@@ -584,6 +654,7 @@ TABLE = [
     ("train-step", exercises.get("train-step").mistakes[1][1], "likely mistake: the biases were not updated"),
     ("train-step", train_step_weights_first_then_gradients_again, "of net.weights[1] (w^2) is"),
     ("train-step", train_step_scaling_X, "X was changed in place"),
+    ("train-step", train_step_summed, "likely mistake: the gradients were summed over the batch, not averaged"),
     # 08
     ("tanh-prime", lambda z: 1 / np.cosh(z) ** 2, RIGHT),
     ("tanh-prime", lambda z: (1 - np.tanh(z)) * (1 + np.tanh(z)), RIGHT),
@@ -632,6 +703,9 @@ TABLE = [
     ("value-add", add_updating_at_once, "the chain-rule updates belong inside the backward_rule"),
     ("value-add", exercises.get("value-add").mistakes[0][1], "likely mistake: the rule overwrites grad (=)"),
     ("value-add", exercises.get("value-add").mistakes[1][1], "likely mistake: forgot the incoming gradient"),
+    ("value-add", add_without_rule, "no gradient reached the inputs of add: does the Value you return have a "
+                                    "backward_rule that adds to its inputs' grad?"),
+    ("value-mul", mul_updating_with_out_grad_at_once, "no gradient reached the inputs of mul"),
     ("value-mul", mul_reading_parents, RIGHT),
     ("value-mul", mul_with_lambda, RIGHT),
     ("value-mul", mul_wrong_value, "the value of x * y is -1, expected -0.75"),
@@ -641,6 +715,7 @@ TABLE = [
     ("value-tanh", tanh_by_exp, RIGHT),
     ("value-tanh", tanh_recomputed_in_rule, RIGHT),
     ("value-tanh", tanh_sigmoid_rule, "dC/d(x * y) is"),
+    ("value-tanh", tanh_parents_not_a_tuple, "should have its inputs as parents, (x,),"),
     ("value-tanh", exercises.get("value-tanh").mistakes[0][1], "likely mistake: you used 1 - x^2"),
     ("value-tanh", exercises.get("value-tanh").mistakes[3][1], "likely mistake: sign"),
     ("value-backward", backward_iterative, RIGHT),
@@ -651,11 +726,15 @@ TABLE = [
     ("value-backward", exercises.get("value-backward").mistakes[2][1], "likely mistake: a node that is reached twice"),
     ("value-backward", exercises.get("value-backward").mistakes[4][1], "likely mistake: breadth-first"),
     ("value-backward", lambda node: None, "likely mistake: forgot the seed"),
+    ("value-backward", backward_root_only, "likely mistake: only the root's rule ran"),
+    ("value-backward", backward_skipping_leaves, RIGHT),
     # 12
     ("layers-at-fault", layers_at_fault_by_rows, RIGHT),
     ("layers-at-fault", layers_at_fault_as_set, RIGHT),
     ("layers-at-fault", layers_at_fault_object, "got the GradientCheck itself"),
     ("layers-at-fault", layers_at_fault_names, "should be a list of (layer, 'w' or 'b') pairs"),
+    ("layers-at-fault", lambda backprop_fn, net, X, Y: 3,
+     "test case 1 (backprop_fn: a backprop with a planted bug, net: Network [3, 3, 3, 3], X shape (4, 3)"),
     ("layers-at-fault", exercises.get("layers-at-fault").mistakes[0][1], "likely mistake: layers are numbered"),
     ("layers-at-fault", exercises.get("layers-at-fault").mistakes[1][1], "likely mistake: that checked net.backprop"),
     ("diagnosis", lambda: dict(RIGHT_DIAGNOSIS), RIGHT),
@@ -666,6 +745,9 @@ TABLE = [
     ("diagnosis", diagnosis_with(A="sign"), "given for A and D"),
     ("diagnosis", diagnosis_with(A="missing 1/n"), "is not one of the mistakes' names"),
     ("diagnosis", lambda: [("A", "missing_mean")], "should be a dict"),
+    ("diagnosis", lambda: None, "did you forget to return it?"),
+    ("layers-at-fault", lambda backprop_fn, net, X, Y: None, "did you forget to return it?"),
+    ("backprop", lambda weights, biases, X, Y: None, "your result is None: did you forget to return it?"),
 ]
 
 
@@ -705,3 +787,10 @@ def test_right_answers_pass_the_hidden_cases_too(exercise_id):
             output = exercise.run(answer, case)
             assert judge_output(exercise.judge, case, output, expected, [], exercise.rtol, exercise.atol,
                                 names=exercise.names) is None, (exercise_id, answer)
+
+
+def test_chinese_feedback_says_batch_as_the_course_does(monkeypatch):
+    """The course text and glossary write 批量 for a batch; the feedback says it the same way."""
+    monkeypatch.setenv("BPLIB_LANGUAGE", "zh")
+    passed, message = evaluate("bias-gradient", lambda delta: delta.sum(axis=0))
+    assert not passed and "批量" in message and "批次" not in message, message

@@ -47,6 +47,8 @@ def _backprop_wrong(kind):
                 delta = (delta @ weights[i]) * slope
         if kind == "reversed":
             return weight_grads[::-1], bias_grads[::-1]
+        if kind == "biases_first":  # network.py's order
+            return bias_grads, weight_grads
         return weight_grads, bias_grads
     return wrong
 
@@ -61,6 +63,8 @@ _BACKPROP_MISTAKES = (
      _backprop_wrong("slope_of_layer_above")),
     (N_("the layers are in reverse order: weight_grads[0] belongs to w^1, the first layer, not to w^L"),
      _backprop_wrong("reversed")),
+    (N_("returned in the order (bias_grads, weight_grads), as Nielsen's network.py does: "
+        "return (weight_grads, bias_grads)"), _backprop_wrong("biases_first")),
 )
 
 

@@ -38,6 +38,8 @@ def _train_step_wrong(kind):
         weight_grads, bias_grads = net.backprop(X, Y)
         sign = -1.0 if kind == "sign" else 1.0
         rate = 1.0 if kind == "no_rate" else learning_rate
+        if kind == "summed":
+            rate *= X.shape[0]
         layers = range(len(net.weights))
         if kind == "last_layer_only":
             layers = [len(net.weights) - 1]
@@ -59,5 +61,8 @@ EXERCISES = [
                        (N_("the learning rate is missing: the step is learning_rate * grad"),
                         _train_step_wrong("no_rate")),
                        (N_("only the last layer was updated: every w^l and b^l takes a step"),
-                        _train_step_wrong("last_layer_only")))),
+                        _train_step_wrong("last_layer_only")),
+                       (N_("the gradients were summed over the batch, not averaged: the step is n times too long; "
+                           "divide by n (net.backprop's gradients are already means over the n rows)"),
+                        _train_step_wrong("summed")))),
 ]

@@ -148,6 +148,10 @@ def _backward_wrong(kind):
                         seen.add(parent)
                         queue.append(parent)
             return
+        if kind == "root_only":
+            root.grad = 1.0
+            root.backward_rule()
+            return
         order = _topological(root, deduplicate=kind != "duplicates")
         if kind != "no_seed":
             root.grad = 1.0
@@ -245,5 +249,7 @@ EXERCISES = [
                         _backward_wrong("preorder")),
                        (N_("breadth-first order is not topological: a node reached early by a short path passed its "
                            "gradient on before the longer path's contribution arrived"),
-                        _backward_wrong("breadth_first")))),
+                        _backward_wrong("breadth_first")),
+                       (N_("only the root's rule ran: visit every node of the topological order, from C back to "
+                           "the leaves, and call each node's backward_rule"), _backward_wrong("root_only")))),
 ]
