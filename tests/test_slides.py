@@ -33,12 +33,14 @@ import pytest
 
 from bpcourse import build as course, slides
 from bpcourse.build import BEGIN
-from labserver import CHROMIUM, CHROMIUM_ARGS
 
 SOLUTION_NOTEBOOKS = sorted(slides.SOLUTIONS.glob("*.ipynb"))
 SYNTHETIC = "00_synthetic_slides"
 SYNTHETIC_TITLE = "Synthetic deck: backpropagation in four equations"
 NAMES = [SYNTHETIC] + [p.stem for p in SOLUTION_NOTEBOOKS]
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 REMOTE = re.compile(r"^(?:[a-zA-Z][a-zA-Z0-9+.-]*:|//)")          # any scheme, or protocol-relative
 REMOTE_IN_CODE = re.compile(r"""(?:src|href)\s*=\s*["']?(?:https?:)?//|import\s*\(?\s*["'](?:https?:)?//"""
                             r"""|url\(\s*["']?(?:https?:)?//|@import\s+["'](?:https?:)?//""")
