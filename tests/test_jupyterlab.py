@@ -180,10 +180,11 @@ class JupyterLab:
 
 
 @pytest.fixture(scope="module")
-def jupyterlab(tmp_path_factory):
+def jupyterlab(tmp_path_factory, request):
     """The server, serving an empty folder (``jupyterlab.root``) that the tests fill."""
     server = JupyterLab(tmp_path_factory.mktemp("served"), tmp_path_factory.mktemp("home"))
     try:
+        request.getfixturevalue("browser")   # Chromium starts while the server does
         server.wait_ready()
         yield server
     finally:
