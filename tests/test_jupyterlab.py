@@ -270,8 +270,8 @@ def served(jupyterlab):
 def rise_page(served, jupyterlab, browser):
     """RISE's page for the sampler at 1280x720, still loading: ``(page, uncaught errors)``.
 
-    The playground test asks for it first, so that RISE loads while the playground
-    runs (``rise_run`` waits for it and measures it).
+    The playground test asks for it first (``rise_loading``), so that RISE loads
+    while the playground runs; ``rise_run`` waits for it and measures it.
     """
     page = browser.new_page(viewport=SCREEN)
     errors = []
@@ -279,6 +279,14 @@ def rise_page(served, jupyterlab, browser):
     page.goto(f"{jupyterlab.url}/rise/{SAMPLER}", wait_until="commit", timeout=PAGE_TIMEOUT * 1000)
     yield page, errors
     page.close()
+
+
+@pytest.fixture
+def rise_loading(request):
+    """Starts loading RISE's page (``rise_page``) now, if a selected test will measure it."""
+    here = [item for item in request.session.items if item.module is request.module]
+    if any("rise_run" in item.fixturenames for item in here):
+        request.getfixturevalue("rise_page")
 
 
 # --- The playground in JupyterLab --------------------------------------------------
@@ -350,8 +358,8 @@ class _Shots:
         self.taken.append(path)
 
 
-def test_playground_in_jupyterlab(jupyterlab, browser, rise_page, tmp_path):
-    # rise_page: RISE's page loads meanwhile (see rise_page); this test does not use it.
+def test_playground_in_jupyterlab(jupyterlab, browser, rise_loading, tmp_path):
+    # rise_loading: RISE's page loads meanwhile, on the other core; this test does not use it.
     _write_notebook(jupyterlab.root / PLAYGROUND)
     shots_folder = tmp_path / "screenshots"
     start = time.monotonic()

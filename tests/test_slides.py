@@ -586,7 +586,9 @@ class DeckPage:
     A page is one renderer process: opening each deck in a page (or context) of its
     own cost a second of CPU more per deck than navigating the same page to it.
     Each deck is still a new document: reveal.js, MathJax and the page's state start
-    afresh, and the context is offline, so any http(s) request fails.
+    afresh, and the context is offline, so any http(s) request fails. (An error a
+    deck would log after it was measured, from a timer, would be counted against the
+    next deck the page opens: it still fails a test.)
     """
 
     def __init__(self, context):
