@@ -24,6 +24,7 @@ import functools
 import io
 import re
 import shutil
+import threading
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -33,7 +34,6 @@ import pytest
 
 from bpcourse import build as course, slides
 from bpcourse.build import BEGIN
-from labserver import CHROMIUM, CHROMIUM_ARGS
 
 SOLUTION_NOTEBOOKS = sorted(slides.SOLUTIONS.glob("*.ipynb"))
 SYNTHETIC = "00_synthetic_slides"
@@ -43,6 +43,9 @@ SYNTHETIC_TITLE = "Synthetic deck: backpropagation in four equations"
 TRANSLATED = slides.SOLUTIONS / "zh" / "01_start_here.ipynb"
 TRANSLATED_NAME = "zh_01_start_here"
 NAMES = [SYNTHETIC] + [p.stem for p in SOLUTION_NOTEBOOKS] + [TRANSLATED_NAME]
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 REMOTE = re.compile(r"^(?:[a-zA-Z][a-zA-Z0-9+.-]*:|//)")          # any scheme, or protocol-relative
 REMOTE_IN_CODE = re.compile(r"""(?:src|href)\s*=\s*["']?(?:https?:)?//|import\s*\(?\s*["'](?:https?:)?//"""
                             r"""|url\(\s*["']?(?:https?:)?//|@import\s+["'](?:https?:)?//""")
@@ -562,17 +565,6 @@ def scrolling(measured):
     return [s for s in measured if s["scrollHeight"] > s["clientHeight"] + 1]
 
 
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is absent: apt-get install -y chromium to run the offline browser check")
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
 DECK_TIMEOUT = 20_000   # ms for a deck to load, start reveal.js and typeset its formulas
 
 # Resolves once the page has loaded, reveal.js is ready and MathJax has done its first
@@ -613,7 +605,9 @@ class DeckPage:
     A page is one renderer process: opening each deck in a page (or context) of its
     own cost a second of CPU more per deck than navigating the same page to it.
     Each deck is still a new document: reveal.js, MathJax and the page's state start
-    afresh, and the context is offline, so any http(s) request fails.
+    afresh, and the context is offline, so any http(s) request fails. (An error a
+    deck would log after it was measured, from a timer, would be counted against the
+    next deck the page opens: it still fails a test.)
     """
 
     def __init__(self, context):
@@ -645,14 +639,6 @@ class DeckPage:
         return run
 
 
-@pytest.fixture(scope="module")
-def deck_pages(browser):
-    """Two pages (one per core) in an offline context at 1280x720."""
-    context = browser.new_context(offline=True, viewport=SCREEN)   # any http(s) request fails
-    yield [DeckPage(context), DeckPage(context)]
-    context.close()
-
-
 def open_decks(pages, decks):
     """``{name: run}`` for every deck in ``{name: path}``, the pages opening them in turn."""
     waiting, runs, busy = list(decks.items()), {}, {}
@@ -670,10 +656,77 @@ def open_decks(pages, decks):
     return runs
 
 
+LARGE = {"width": 1920, "height": 1080}
+DECKS_TIMEOUT = 600  # s for Chromium to open every deck
+
+
+class DecksInChromium:
+    """Every deck opened in headless Chromium at 1280x720 (two pages, one per core), and
+    the synthetic deck again at 1920x1080, in a thread of its own: the tests that only
+    read the exported decks run meanwhile. Playwright's objects stay in that thread."""
+
+    def __init__(self, decks):
+        self.decks, self.runs, self.large, self.error = decks, None, None, None
+        self.thread = threading.Thread(target=self._run, name="decks in Chromium", daemon=True)
+        self.thread.start()
+
+    def _run(self):
+        from playwright.sync_api import sync_playwright
+
+        try:
+            with sync_playwright() as playwright:
+                browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+                try:
+                    context = browser.new_context(offline=True, viewport=SCREEN)   # any http(s) request fails
+                    pages = [DeckPage(context), DeckPage(context)]
+                    self.runs = open_decks(pages, self.decks)
+                    pages[0].page.set_viewport_size(LARGE)
+                    self.large = open_decks(pages[:1], {SYNTHETIC: self.decks[SYNTHETIC]})[SYNTHETIC]
+                finally:
+                    browser.close()
+        except BaseException as error:  # noqa: BLE001 - raised again in the test's thread by wait()
+            self.error = error
+
+    def wait(self):
+        self.thread.join(DECKS_TIMEOUT)
+        if self.thread.is_alive():
+            raise TimeoutError(f"Chromium did not open the decks within {DECKS_TIMEOUT} s")
+        if self.error is not None:
+            raise self.error
+        return self
+
+
+def _chromium_is_there():
+    if not CHROMIUM.exists():
+        return f"{CHROMIUM} is absent: apt-get install -y chromium to run the offline browser check"
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "playwright is not installed"
+    return None
+
+
+@pytest.fixture(scope="module", autouse=True)
+def decks_in_chromium(request):
+    """Starts Chromium on the decks before this module's first test, if a selected test
+    here needs it (``deck_runs``): the decks are measured while the other tests run."""
+    here = [item for item in request.session.items if item.module is request.module]
+    if _chromium_is_there() is not None or not any("deck_runs" in item.fixturenames for item in here):
+        yield None
+        return
+    exported = request.getfixturevalue("exported")
+    runner = DecksInChromium({name: deck for name, (_, deck) in exported.items()})
+    yield runner
+    runner.thread.join(DECKS_TIMEOUT)
+
+
 @pytest.fixture(scope="module")
-def deck_runs(exported, deck_pages):
+def deck_runs(decks_in_chromium):
     """Each deck opened once at 1280x720: ``{name: run}`` (see ``DeckPage``)."""
-    return open_decks(deck_pages, {name: deck for name, (_, deck) in exported.items()})
+    missing = _chromium_is_there()
+    if missing:
+        pytest.skip(missing)
+    return decks_in_chromium.wait().runs
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -711,19 +764,13 @@ def test_the_synthetic_deck_wraps_the_long_line_and_scrolls_the_tall_cell(deck_r
     assert with_long_line["wide"] == [] and with_long_line["cells"] == 2
 
 
-def test_a_deck_at_1920x1080_is_the_1280x720_deck_larger(exported, deck_pages, deck_runs):
+def test_a_deck_at_1920x1080_is_the_1280x720_deck_larger(decks_in_chromium, deck_runs):
     """reveal.js lays a deck out on a 1280x720 canvas and scales it to the screen, so a
     1920x1080 screen shows the same slides half as large again, overflowing nowhere."""
-    large = {"width": 1920, "height": 1080}
-    page = deck_pages[0]
-    page.page.set_viewport_size(large)
-    try:
-        run = open_decks([page], {SYNTHETIC: exported[SYNTHETIC][1]})[SYNTHETIC]
-    finally:
-        page.page.set_viewport_size(SCREEN)
+    run = decks_in_chromium.wait().large
     small = deck_runs[SYNTHETIC]
     assert run["problems"] == [] and run["remote"] == []
     assert run["scale"] == pytest.approx(1.5 * small["scale"], rel=1e-3)
     layout = [(s["scrollHeight"], s["clientHeight"], s["cells"]) for s in run["slides"]]
     assert layout == [(s["scrollHeight"], s["clientHeight"], s["cells"]) for s in small["slides"]]
-    assert overflow_problems(run["slides"], large["width"], large["height"]) == []
+    assert overflow_problems(run["slides"], LARGE["width"], LARGE["height"]) == []
