@@ -324,7 +324,6 @@ def build_batch(base, port):
                                      "for _ in range(100):\n    print('x' * 100_000)\n",
                                      "huge = np.ones((200_000, 200_000))\n", KILLER]))
     add("hog.ipynb", small("import os\nos._exit(3)\n", after=[HOG]))
-    add("bomb.ipynb", small(after=[FORK_BOMB]))
 
     # Time: a cell interrupted, the run going on to the next, interrupted by the time cap, the
     # rest not run; a function that hangs; a cell that ignores the interrupt; a kernel that fails
@@ -352,7 +351,8 @@ def build_batch(base, port):
     # nbgrader's layout: a student with a formula for a name, one submitting twice, a link to the solutions.
     add("=HYPERLINK(evil)/ps05/05_four_equations.ipynb", b"not a notebook", submitted)
     add("carol/ps05/05_four_equations.ipynb", b"not a notebook either", submitted)
-    add("carol/ps05-late/05_four_equations.ipynb", small(), submitted)
+    # Carol's late submission, honest, ends with a fork bomb (a submission of its own costs a kernel).
+    add("carol/ps05-late/05_four_equations.ipynb", small(after=[FORK_BOMB]), submitted)
     (submitted / "mallory" / "ps05").mkdir(parents=True)
     os.symlink(ROOT / "solutions" / f"{STEM}.ipynb", submitted / "mallory" / "ps05" / "05_four_equations.ipynb")
     originals = {name: path.read_bytes() for name, path in batch.items()}
@@ -615,7 +615,7 @@ def test_memory_is_capped_for_all_of_a_submissions_processes(graded):
 
 
 def test_a_fork_bomb_is_capped_and_grading_falls_back_to_the_kernel(graded):
-    row = graded["rows"]["bomb.ipynb"]
+    row = graded["rows"]["carol/ps05-late/05_four_equations.ipynb"]
     assert points(row) == POINTS and row["status"] == "ok", row["detail"]
 
 
