@@ -1,12 +1,12 @@
 """The grader (bpcourse.grade) on a class of honest, broken and hostile submissions.
 
-One module-scoped batch, graded once through the command line with --jobs 3 in bubblewrap
-sandboxes, holds every attack (the ones that wait out their timeouts first, so that the others
-keep both cores busy meanwhile); the tests then assert each row, and that the others' rows, the
-reports and the grader's machine are untouched. A second, small batch runs --no-sandbox: the same
-spy notebook that finds nothing in the sandbox finds the answer key there, which shows the probes
-work. Submissions are built from the real solutions/05_four_equations.ipynb (perfect) or are small
-notebooks with its four exercise functions (the others: faster).
+One module-scoped batch, graded once through the command line with --jobs 4 in bubblewrap
+sandboxes, holds every attack (the two that mostly wait out their timeouts first, the heaviest
+next: two at a time keep both cores busy meanwhile); the tests then assert each row, and that
+the others' rows, the reports and the grader's machine are untouched. A second, small batch runs
+--no-sandbox: the same spy notebook that finds nothing in the sandbox finds the answer key there,
+which shows the probes work. Submissions are built from the real solutions/05_four_equations.ipynb
+(perfect) or are small notebooks with its four exercise functions (the others: faster).
 
 Attacks: monkeypatching check, numpy and bplib.checks; forged replies; pasting the public outputs
 (the learner feedback data); calling bplib's own answers; reading the answer key, solutions/,
@@ -49,7 +49,7 @@ POINTS = {e.id: e.points for e in EXERCISES if e.notebook == STEM}
 FULL = sum(POINTS.values())
 # The sleeper's cells cost CELL_TIMEOUT, then the rest of TIMEOUT; the perfect notebook's cells
 # (matplotlib's import the longest) must fit in both on a loaded machine.
-CELL_TIMEOUT, TIMEOUT, EXERCISE_TIMEOUT = 5, 10, 2
+CELL_TIMEOUT, TIMEOUT, EXERCISE_TIMEOUT = 5, 10, 1.5
 INTERRUPT_GRACE = 1.5   # for a cell to stop after SIGINT (an interrupted sleep stops at once)
 MEMORY, PROCESSES, DISK = 512, 96, 32   # MB: the perfect kernel peaks under 100 (its address space at 430)
 TOKEN = secrets.token_hex(6)          # marks this run's daemon processes and canary
@@ -321,10 +321,9 @@ def build_batch(base, port):
         "bias-gradient", "'FOUND:' + '|'.join(found) + ' WROTE:' + repr(written)")}))
     targets = [str(reports_dir / "grades.csv"), str(reports_dir / "grades.journal"), str(flat / "perfect.ipynb")]
     add("killer.ipynb", small(after=[DAEMON.format(targets=targets, marker=f"BP-DAEMON-{TOKEN}"),
-                                     "for _ in range(300):\n    print('x' * 100_000)\n",
+                                     "for _ in range(100):\n    print('x' * 100_000)\n",
                                      "huge = np.ones((200_000, 200_000))\n", KILLER]))
     add("hog.ipynb", small("import os\nos._exit(3)\n", after=[HOG]))
-    add("bomb.ipynb", small(after=[FORK_BOMB]))
 
     # Time: a cell interrupted, the run going on to the next, interrupted by the time cap, the
     # rest not run; a function that hangs; a cell that ignores the interrupt; a kernel that fails
@@ -352,7 +351,8 @@ def build_batch(base, port):
     # nbgrader's layout: a student with a formula for a name, one submitting twice, a link to the solutions.
     add("=HYPERLINK(evil)/ps05/05_four_equations.ipynb", b"not a notebook", submitted)
     add("carol/ps05/05_four_equations.ipynb", b"not a notebook either", submitted)
-    add("carol/ps05-late/05_four_equations.ipynb", small(), submitted)
+    # Carol's late submission, honest, ends with a fork bomb (a submission of its own costs a kernel).
+    add("carol/ps05-late/05_four_equations.ipynb", small(after=[FORK_BOMB]), submitted)
     (submitted / "mallory" / "ps05").mkdir(parents=True)
     os.symlink(ROOT / "solutions" / f"{STEM}.ipynb", submitted / "mallory" / "ps05" / "05_four_equations.ipynb")
     originals = {name: path.read_bytes() for name, path in batch.items()}
@@ -419,8 +419,9 @@ def graded(tmp_path_factory, monkeypatch_module):
     with redirect_stderr(stderr), pytest.MonkeyPatch.context() as patch:
         patch.setattr(sandbox.Kernel, "start", flaky_start)
         patch.setattr(batch, "INTERRUPT_GRACE", INTERRUPT_GRACE)   # before the stubborn cell's kernel is killed
-        waiting = [str(flat / name) for name in ("sleeper.ipynb", "stubborn.ipynb")]
-        code = cli.main([*waiting, str(flat), str(submitted), "--out", str(out), "--json", "--jobs", "3",
+        first = [str(flat / name) for name in ("sleeper.ipynb", "stubborn.ipynb", "killer.ipynb", "hog.ipynb",
+                                               "perfect.ipynb", "faker.ipynb")]
+        code = cli.main([*first, str(flat), str(submitted), "--out", str(out), "--json", "--jobs", "4",
                          "--timeout", str(TIMEOUT), "--cell-timeout", str(CELL_TIMEOUT),
                          "--exercise-timeout", str(EXERCISE_TIMEOUT), "--memory", str(MEMORY),
                          "--processes", str(PROCESSES), "--disk", str(DISK)])
@@ -614,7 +615,7 @@ def test_memory_is_capped_for_all_of_a_submissions_processes(graded):
 
 
 def test_a_fork_bomb_is_capped_and_grading_falls_back_to_the_kernel(graded):
-    row = graded["rows"]["bomb.ipynb"]
+    row = graded["rows"]["carol/ps05-late/05_four_equations.ipynb"]
     assert points(row) == POINTS and row["status"] == "ok", row["detail"]
 
 
