@@ -419,8 +419,8 @@ def graded(tmp_path_factory, monkeypatch_module):
     with redirect_stderr(stderr), pytest.MonkeyPatch.context() as patch:
         patch.setattr(sandbox.Kernel, "start", flaky_start)
         patch.setattr(batch, "INTERRUPT_GRACE", INTERRUPT_GRACE)   # before the stubborn cell's kernel is killed
-        first = [str(flat / name) for name in ("sleeper.ipynb", "stubborn.ipynb", "killer.ipynb", "hog.ipynb",
-                                               "perfect.ipynb", "faker.ipynb")]
+        first = [str(flat / name) for name in ("sleeper.ipynb", "stubborn.ipynb", "perfect.ipynb", "killer.ipynb",
+                                               "hog.ipynb", "faker.ipynb")]
         code = cli.main([*first, str(flat), str(submitted), "--out", str(out), "--json", "--jobs", "4",
                          "--timeout", str(TIMEOUT), "--cell-timeout", str(CELL_TIMEOUT),
                          "--exercise-timeout", str(EXERCISE_TIMEOUT), "--memory", str(MEMORY),

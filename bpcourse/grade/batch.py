@@ -48,7 +48,6 @@ MAX_REPLY_BYTES = 64 * 2**20     # larger kernel replies are dropped by zmq (the
 MAX_TEXT = 300
 MAX_CELL_ERRORS = 50
 MAX_NOTES = 20
-FONT_LIST_MIN = 3                # submissions that plot, for the grader to build matplotlib's font list for them
 
 
 @dataclass
@@ -85,7 +84,6 @@ class Environment:
         self.python_dirs = sandbox.python_paths(self.hidden)
         self._cases, self._cells, self._sources, self.lock = {}, {}, {}, threading.Lock()
         self._fonts, self._fonts_lock = None, threading.Lock()
-        self.plotting = 0   # submissions of the batch that plot (set by ``grade``)
 
     def add_hidden(self, paths):
         """Folders the kernels must not see (the submissions', the reports')."""
@@ -102,10 +100,10 @@ class Environment:
         return sandbox.Unsandboxed(limits, name=submission.id, data=submission.data, home_files=files)
 
     def home_files(self, submission):
-        """What a kernel's home starts with: matplotlib's font list (sandbox.font_cache), built the
-        first time a submission that plots starts, where at least FONT_LIST_MIN of the batch plot
-        (building it costs about what two kernels spend on it), then given to every kernel."""
-        if self._fonts is None and self.plotting >= FONT_LIST_MIN and plots(submission):
+        """What a kernel's home starts with: matplotlib's font list (sandbox.font_cache), built when
+        the first submission that plots starts, then given to every kernel. Its 0.4 s then counts
+        against no submission's --cell-timeout (the heavy import cell of a plotting notebook)."""
+        if self._fonts is None and plots(submission):
             with self._fonts_lock:
                 if self._fonts is None:
                     self._fonts = sandbox.font_cache()
@@ -466,7 +464,6 @@ def grade(paths, settings=None, jobs=1, progress=True, stream=None, journal=None
     if journal and resume and Path(journal).exists():
         done = reports.read_journal(journal)[1]
     todo = [s for s in submissions if not (s.id in done and done[s.id].sha256 == s.sha256)]
-    env.plotting = sum(plots(s) for s in todo)
     writer = reports.Journal(journal, settings.to_dict(), resume=resume) if journal else None
     default = batch_notebook(submissions, settings)
     bar = Progress(len(todo), stream, enabled=progress)
