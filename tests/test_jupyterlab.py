@@ -284,7 +284,7 @@ def rise_page(served, jupyterlab, browser):
 @pytest.fixture
 def rise_loading(request):
     """Starts loading RISE's page (``rise_page``) now, if a selected test will measure it."""
-    here = [item for item in request.session.items if item.module is request.module]
+    here = [item for item in request.session.items if getattr(item, "module", None) is request.module]
     if any("rise_run" in item.fixturenames for item in here):
         request.getfixturevalue("rise_page")
 

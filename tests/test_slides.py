@@ -691,7 +691,7 @@ def _chromium_is_there():
 def decks_in_chromium(request):
     """Starts Chromium on the decks before this module's first test, if a selected test
     here needs it (``deck_runs``): the decks are measured while the other tests run."""
-    here = [item for item in request.session.items if item.module is request.module]
+    here = [item for item in request.session.items if getattr(item, "module", None) is request.module]
     if _chromium_is_there() is not None or not any("deck_runs" in item.fixturenames for item in here):
         yield None
         return
