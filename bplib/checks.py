@@ -98,7 +98,7 @@ def language():
         folder = os.path.basename(os.getcwd())
     except OSError:  # the working directory was removed: nothing says Chinese
         return "en"
-    return "zh" if folder == "zh" else "en"
+    return folder if folder in _GETTEXT_LANGUAGES else "en"
 
 
 @functools.lru_cache(maxsize=None)
@@ -236,12 +236,17 @@ _CHINESE = "[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]"  # Han characters, CJK an
 _SPACE_BETWEEN_HAN = f"(?<={_CHINESE}) (?={_CHINESE})"
 
 
-def _say(key, **fields):
-    """The learner-facing message ``key``, in the language of the feedback, with its fields filled in."""
-    catalogue = _catalogue(language())
+def say(key, lang, **fields):
+    """The learner-facing message ``key`` in ``lang`` (one of ``LANGUAGES``), with its fields filled in."""
+    catalogue = _catalogue(lang)
     if catalogue is None:
         return MESSAGES[key].format(**fields)
     return re.sub(_SPACE_BETWEEN_HAN, "", catalogue.gettext(MESSAGES[key]).format(**fields))
+
+
+def _say(key, **fields):
+    """The learner-facing message ``key``, in the language of the feedback, with its fields filled in."""
+    return say(key, language(), **fields)
 
 
 class ExerciseFailed(AssertionError):

@@ -20,8 +20,11 @@ import hashlib
 import re
 from pathlib import Path
 
+from bplib import checks
+
 HERE = Path(__file__).resolve().parent
-LANGUAGES = ("zh",)
+# Every language of the feedback but English, the language of the notebooks' source.
+LANGUAGES = tuple(lang for lang in checks.LANGUAGES if lang != "en")
 HEADER = re.compile(r"^<!-- cell (?P<id>[\w-]+) en (?P<sha>[0-9a-f]{12}) -->$", re.M)
 
 
@@ -112,27 +115,14 @@ def check_output(text, lang):
     said again with the same fields by ``bplib.checks`` in ``lang``, so the translated notebook
     stores exactly what its check cell prints when it runs in a ``<lang>`` folder.
     """
-    import os
-
-    from bplib import checks
-
     english = checks.MESSAGES["correct"]
     pattern = re.escape(english).replace(r"\{name\}", r"(?P<name>\w+)").replace(r"\{count\}", r"(?P<count>\d+)")
     lines = []
     for line in text.split("\n"):
         match = re.fullmatch(pattern, line)
-        if match is None:
-            lines.append(line)
-            continue
-        before = os.environ.get("BPLIB_LANGUAGE")
-        os.environ["BPLIB_LANGUAGE"] = lang
-        try:
-            lines.append(checks._say("correct", name=match["name"], count=int(match["count"])))
-        finally:
-            if before is None:
-                del os.environ["BPLIB_LANGUAGE"]
-            else:
-                os.environ["BPLIB_LANGUAGE"] = before
+        if match is not None:
+            line = checks.say("correct", lang, name=match["name"], count=int(match["count"]))
+        lines.append(line)
     return "\n".join(lines)
 
 
