@@ -19,17 +19,18 @@ import pytest
 # threads compete for them. Kernels started by nbval inherit this.
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
+from bpcourse.translations import LANGUAGES  # noqa: E402 (loads numpy: after the thread count is set)
+
 STUB_MESSAGE = "replace this line with your code"
 
 # The translated editions (solutions/zh/, notebooks/zh/) hold the English code cells and their outputs,
 # which tests/test_translations.py proves for every notebook; nbval runs this sample of them in their
 # own folders, where the check cells print their feedback in the translation's language.
 TRANSLATED_UNDER_NBVAL = {"04_chain_rule"}
-TRANSLATION_FOLDERS = {"zh"}
 
 
 def pytest_ignore_collect(collection_path, config):
-    if (collection_path.suffix == ".ipynb" and collection_path.parent.name in TRANSLATION_FOLDERS
+    if (collection_path.suffix == ".ipynb" and collection_path.parent.name in LANGUAGES
             and collection_path.stem not in TRANSLATED_UNDER_NBVAL):
         return True
     return None

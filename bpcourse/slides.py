@@ -50,6 +50,8 @@ from pathlib import Path
 
 import nbformat
 
+from . import translations
+
 ROOT = Path(__file__).resolve().parent.parent
 SOLUTIONS = ROOT / "solutions"
 VENDORED = Path(__file__).resolve().parent / "slide_assets"
@@ -714,8 +716,8 @@ def main(argv=None):
         batches = [(args.notebooks, args.out)]
     else:  # every solution notebook, and each translated edition into its own folder (slides/zh/)
         batches = [(sorted(SOLUTIONS.glob("*.ipynb")), args.out)] + [
-            (sorted(folder.glob("*.ipynb")), args.out / folder.name)
-            for folder in sorted(p for p in SOLUTIONS.iterdir() if p.is_dir() and list(p.glob("*.ipynb")))]
+            (sorted((SOLUTIONS / lang).glob("*.ipynb")), args.out / lang) for lang in translations.LANGUAGES
+            if list((SOLUTIONS / lang).glob("*.ipynb"))]
     if not batches[0][0]:
         print(f"error: no notebooks given and none in {SOLUTIONS}", file=sys.stderr)
         return 2
