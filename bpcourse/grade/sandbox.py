@@ -546,7 +546,32 @@ def _file_name(name):
 
 # --- launchers ----------------------------------------------------------------------------------------------------------
 
-class Sandbox:
+class _KernelProcess:
+    """What a sandboxed and an unsandboxed kernel process share (each sets ``proc`` and ``tail``)."""
+
+    def alive(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def exit_code(self):
+        return self.proc.returncode if self.proc else None
+
+    def log(self):
+        return self.tail.text() if self.tail else ""
+
+    def _wait(self):
+        """Wait for the killed process, 10 s at most."""
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            pass
+
+    def _close_stderr(self):
+        """Collect the rest of its stderr (ends once no process of it holds the pipe) and close it."""
+        self.tail.join(timeout=5)
+        self.proc.stderr.close()
+
+
+class Sandbox(_KernelProcess):
     """One bwrap sandbox holding one kernel (see the module docstring)."""
 
     sandboxed = True
@@ -614,14 +639,6 @@ class Sandbox:
             self._kernel_pid = children[0] if children else None
         return self._kernel_pid
 
-    def alive(self):
-        return self.proc is not None and self.proc.poll() is None
-
-    def exit_code(self):
-        return self.proc.returncode if self.proc else None
-
-    def log(self):
-        return self.tail.text() if self.tail else ""
 
     def kill(self):
         """Kill every process of the sandbox and remove its cgroup (its tmpfs goes with it);
@@ -633,12 +650,8 @@ class Sandbox:
                 except OSError:
                     pass
         if self.proc is not None:
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                pass
-            self.tail.join(timeout=5)
-            self.proc.stderr.close()
+            self._wait()
+            self._close_stderr()
         if self.cgroup is not None:
             self.stats = self.cgroup.stats()
             self.leftover_cgroups = self.cgroup.remove()
@@ -663,7 +676,7 @@ def _read_json(fd, deadline):
         data += chunk
 
 
-class Unsandboxed:
+class Unsandboxed(_KernelProcess):
     """A kernel in a temporary folder of its own, with rlimits only (``--no-sandbox``)."""
 
     sandboxed = False
@@ -704,28 +717,15 @@ class Unsandboxed:
     def kernel_pid(self):
         return self.proc.pid if self.proc else None
 
-    def alive(self):
-        return self.proc is not None and self.proc.poll() is None
-
-    def exit_code(self):
-        return self.proc.returncode if self.proc else None
-
-    def log(self):
-        return self.tail.text() if self.tail else ""
-
     def kill(self):
         if self.proc is not None:
             try:
                 os.killpg(self.proc.pid, signal.SIGKILL)
             except OSError:
                 pass
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                pass
+            self._wait()
             sweep(self.token, self.root)
-            self.tail.join(timeout=5)
-            self.proc.stderr.close()
+            self._close_stderr()
         _remove_tree(self.root)
 
 
