@@ -212,6 +212,17 @@ def test_float32_and_bool_inputs_are_computed_in_float64():
     assert activations.sigmoid(np.zeros(2, np.float32)).dtype == np.float32  # the training path keeps float32
 
 
+def test_sigmoid_is_scipys_expit_bit_for_bit_without_a_warning_at_any_input():
+    from scipy.special import expit  # the reference only: bplib itself does not import scipy
+
+    z = np.concatenate([np.linspace(-800.0, 800.0, 100_001), [-709.8, -745.2, -1e308, 1e308, -np.inf, np.inf, np.nan]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        np.testing.assert_array_equal(activations.sigmoid(z), expit(z))
+        assert activations.sigmoid(-1000.0) == 0.0 and activations.sigmoid(np.float32(-100.0)) == 0.0
+    assert float(activations.sigmoid(0.5)) == float(expit(0.5))
+
+
 def test_one_hot_of_no_labels_is_an_empty_matrix():
     assert one_hot([], 3).shape == (0, 3)
     np.testing.assert_array_equal(one_hot(np.array([2.0, 0.0])), [[0, 0, 1], [1, 0, 0]])
