@@ -50,6 +50,21 @@ def test_digits_split_and_scaling():
     assert datasets.digits(scaled=False).X_train.max() == 16.0
 
 
+@pytest.mark.parametrize("where", ["the file scikit-learn ships", "load_digits, where that file is not found"])
+def test_digits_is_load_digits_split_by_train_test_split(where, monkeypatch):
+    from sklearn.datasets import load_digits
+    from sklearn.model_selection import train_test_split
+
+    if where != "the file scikit-learn ships":
+        monkeypatch.setattr(datasets.importlib.util, "find_spec", lambda name: None)
+    reference = load_digits()
+    for scaled, X in ((True, reference.data / 16.0), (False, reference.data)):
+        expected = train_test_split(X, reference.target, test_size=0.2, random_state=1)
+        for name, ours, theirs in zip(datasets.Split._fields, datasets.digits(scaled=scaled), expected):
+            np.testing.assert_array_equal(ours, theirs, err_msg=name)
+            assert ours.dtype == theirs.dtype, name
+
+
 @pytest.mark.parametrize("name", sorted(datasets.CLASSIFICATION_SETS))
 def test_playground_sets_are_seeded_and_balanced(name):
     X, y = datasets.classification(name, n_samples=101, noise=0.1, seed=3)
