@@ -662,13 +662,20 @@ DECKS_TIMEOUT = 600  # s for Chromium to open every deck
 
 class DecksInChromium:
     """Every deck opened in headless Chromium at 1280x720 (two pages, one per core), and
-    the synthetic deck again at 1920x1080, in a thread of its own: the tests that only
-    read the exported decks run meanwhile. Playwright's objects stay in that thread."""
+    the synthetic deck again at 1920x1080, in a thread of its own: Chromium starts while
+    the decks are exported, and the tests that only read the exported decks run while
+    it opens them. Playwright's objects stay in that thread."""
 
-    def __init__(self, decks):
-        self.decks, self.runs, self.large, self.error = decks, None, None, None
+    def __init__(self):
+        self.decks, self.runs, self.large, self.error = None, None, None, None
+        self._exported = threading.Event()
         self.thread = threading.Thread(target=self._run, name="decks in Chromium", daemon=True)
         self.thread.start()
+
+    def open(self, decks):
+        """Open ``{name: deck path}`` (Chromium may still be starting)."""
+        self.decks = decks
+        self._exported.set()
 
     def _run(self):
         from playwright.sync_api import sync_playwright
@@ -679,9 +686,12 @@ class DecksInChromium:
                 try:
                     context = browser.new_context(offline=True, viewport=SCREEN)   # any http(s) request fails
                     pages = [DeckPage(context), DeckPage(context)]
-                    self.runs = open_decks(pages, self.decks)
-                    pages[0].page.set_viewport_size(LARGE)
-                    self.large = open_decks(pages[:1], {SYNTHETIC: self.decks[SYNTHETIC]})[SYNTHETIC]
+                    if not self._exported.wait(DECKS_TIMEOUT):
+                        raise TimeoutError(f"no decks to open within {DECKS_TIMEOUT} s")
+                    if self.decks:
+                        self.runs = open_decks(pages, self.decks)
+                        pages[0].page.set_viewport_size(LARGE)
+                        self.large = open_decks(pages[:1], {SYNTHETIC: self.decks[SYNTHETIC]})[SYNTHETIC]
                 finally:
                     browser.close()
         except BaseException as error:  # noqa: BLE001 - raised again in the test's thread by wait()
@@ -714,14 +724,19 @@ def decks_in_chromium(request):
     if _chromium_is_there() is not None or not any("deck_runs" in item.fixturenames for item in here):
         yield None
         return
-    exported = request.getfixturevalue("exported")
-    runner = DecksInChromium({name: deck for name, (_, deck) in exported.items()})
+    runner, decks = DecksInChromium(), {}
+    try:
+        decks = {name: deck for name, (_, deck) in request.getfixturevalue("exported").items()}
+    except Exception:  # noqa: BLE001 - the tests that ask for ``exported`` report it; the others run
+        pass
+    finally:
+        runner.open(decks)      # none if the export failed: the thread then just closes Chromium
     yield runner
     runner.thread.join(DECKS_TIMEOUT)
 
 
 @pytest.fixture(scope="module")
-def deck_runs(decks_in_chromium):
+def deck_runs(exported, decks_in_chromium):
     """Each deck opened once at 1280x720: ``{name: run}`` (see ``DeckPage``)."""
     missing = _chromium_is_there()
     if missing:
