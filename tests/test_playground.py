@@ -328,8 +328,11 @@ def test_replay_redraws_the_chosen_epoch_without_retraining(xor_pg):
     assert xor_pg._panels["loss"].cursor == xor_pg._panels["neuron"].cursor == 150
     xor_pg._replay_slider.value = 10  # the slider does the same
     assert xor_pg.replay_epoch == 30 and "epoch <b>30</b>" in xor_pg._replay_label.value
-    xor_pg._play.value = 20  # and so does the play button
-    assert xor_pg.replay_epoch == 60 and xor_pg._replay_slider.value == 20
+    assert xor_pg._play.value == 10  # the play button starts from there
+    xor_pg._play.value = 20  # in the browser, jslink moves the slider with it: only the slider's report redraws
+    assert xor_pg.replay_epoch == 30
+    xor_pg._replay_slider.value = 20
+    assert xor_pg.replay_epoch == 60 and xor_pg._play.value == 20
     assert_consistent(xor_pg)
     xor_pg.replay_epoch = 300
     assert xor_pg.images == final  # the same frame, the same pictures

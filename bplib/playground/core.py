@@ -587,11 +587,11 @@ class Playground:
         self._replay_slider = w.IntSlider(value=0, min=0, max=1, readout=False, description="replay",
                                           continuous_update=True, style={"description_width": "50px"},
                                           layout=w.Layout(width="320px"))
-        # The browser moves the slider with the play button by itself (jslink);
-        # both report here, and the second report of a frame draws nothing.
+        # The browser moves the slider with the play button by itself (jslink), and
+        # only the slider reports here: the play button's own reports, on another
+        # channel, could arrive after a scrub that followed them and undo it.
         w.jslink((self._play, "value"), (self._replay_slider, "value"))
         self._replay_slider.observe(self._on_replay, names="value")
-        self._play.observe(self._on_replay, names="value")
         self._replay_label = w.HTML(value="")
         self._neuron_choice = w.Dropdown(options=[("layer 1, neuron 1", (1, 1))], value=(1, 1),
                                          description="neuron", style={"description_width": "50px"},
