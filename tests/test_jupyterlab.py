@@ -103,6 +103,12 @@ def _descendants(pid):
         return []
 
 
+UNUSED_SERVER_EXTENSIONS = ("jupyter_lsp", "jupyter_server_terminals", "nbgrader.server_extensions.formgrader",
+                            "nbgrader.server_extensions.validate_assignment", "nbgrader.server_extensions.assignment_list",
+                            "nbgrader.server_extensions.course_list")
+UNUSED_PAGE_EXTENSIONS = ("@jupyter/nbgrader",)
+
+
 class JupyterLab:
     """A JupyterLab server on 127.0.0.1 (a free port, no token), in its own process group,
     serving ``root``, with every setting and runtime file in ``home``: RISE's settings for
@@ -117,6 +123,14 @@ class JupyterLab:
             path = settings / f"{plugin}.jupyterlab-settings"
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(json.dumps(values))
+        # Server and page extensions these tests do not use cost seconds of CPU to load in each
+        # (nbgrader's four server extensions and its menus, the language-server scan, terminals).
+        config = home / "config"
+        (config / "labconfig").mkdir(parents=True, exist_ok=True)
+        (config / "jupyter_server_config.json").write_text(json.dumps({"ServerApp": {"jpserver_extensions": {
+            name: False for name in UNUSED_SERVER_EXTENSIONS}}}))
+        (config / "labconfig" / "page_config.json").write_text(json.dumps({"disabledExtensions": {
+            name: True for name in UNUSED_PAGE_EXTENSIONS}}))
         env = dict(os.environ, JUPYTER_RUNTIME_DIR=str(home / "runtime"), JUPYTERLAB_SETTINGS_DIR=str(settings),
                    JUPYTERLAB_WORKSPACES_DIR=str(home / "workspaces"), JUPYTER_CONFIG_DIR=str(home / "config"),
                    IPYTHONDIR=str(home / "ipython"), MPLBACKEND="module://matplotlib_inline.backend_inline")
@@ -128,7 +142,7 @@ class JupyterLab:
              f"--port={self.port}", "--port-retries=0", "--IdentityProvider.token=", "--ServerApp.password=",
              "--expose-app-in-browser", f"--ServerApp.root_dir={root}", "--LabApp.news_url=",
              "--ServerApp.disable_check_xsrf=True",
-             "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"],
+             "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate", "--LabApp.extension_manager=readonly"],
             cwd=root, env=env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
 
     def wait_ready(self):
