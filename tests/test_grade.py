@@ -749,6 +749,8 @@ def test_help_lists_the_options_and_bplib_grade_is_an_alias(monkeypatch):
     alias = subprocess.run([sys.executable, "-m", "bplib.grade", "--help"], capture_output=True, text=True,
                            timeout=60, cwd=ROOT)
     monkeypatch.setattr(sys, "argv", ["bpcourse", "grade", "--help"])
+    # Other tests import bpcourse.__main__; -m runs it afresh (runpy warns when it finds it imported).
+    monkeypatch.delitem(sys.modules, "bpcourse.__main__", raising=False)
     stdout = io.StringIO()
     with redirect_stdout(stdout), pytest.raises(SystemExit) as ended:
         runpy.run_module("bpcourse", run_name="__main__", alter_sys=True)
