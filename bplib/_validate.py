@@ -45,25 +45,42 @@ def positive_int(value, name):
     return int(value)
 
 
+def _as_float(value):
+    """``value`` as a float if it is a real number (not a bool), else None.
+
+    Any real type counts (a NumPy scalar, a Fraction, a Python int above 2**64);
+    one beyond float64's range becomes infinity, which the callers refuse.
+    """
+    if not _is_real(value):
+        return None
+    try:
+        return float(value)
+    except OverflowError:  # a Python int of 400 digits, say
+        return float("inf") if value > 0 else float("-inf")
+
+
 def positive_number(value, name):
     """``value`` as a float, or a ValueError if it is not a positive finite number."""
-    if not _is_real(value) or not np.isfinite(value) or value <= 0:
+    number = _as_float(value)
+    if number is None or not np.isfinite(number) or number <= 0:
         raise ValueError(f"{name} must be a positive finite number, got {value!r}")
-    return float(value)
+    return number
 
 
 def non_negative_number(value, name):
     """``value`` as a float, or a ValueError if it is not a finite number >= 0."""
-    if not _is_real(value) or not np.isfinite(value) or value < 0:
+    number = _as_float(value)
+    if number is None or not np.isfinite(number) or number < 0:
         raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
-    return float(value)
+    return number
 
 
 def finite_number(value, name):
     """``value`` as a float, or a ValueError if it is not a finite real number."""
-    if not _is_real(value) or not np.isfinite(value):
+    number = _as_float(value)
+    if number is None or not np.isfinite(number):
         raise ValueError(f"{name} must be a finite number, got {value!r}")
-    return float(value)
+    return number
 
 
 def flag(value, name):
@@ -100,10 +117,11 @@ def number_in_range(value, name, low, high, hint=""):
     A value a hair outside the range (a slider's rounding, 1e-9 relative) is
     moved onto the nearer end instead of refused.
     """
-    if not _is_real(value) or not np.isfinite(value) \
-            or not low - 1e-9 * abs(low) <= value <= high + 1e-9 * abs(high):
+    number = _as_float(value)
+    if number is None or not np.isfinite(number) \
+            or not low - 1e-9 * abs(low) <= number <= high + 1e-9 * abs(high):
         raise ValueError(f"{name} must be a number from {low:g} to {high:g}, got {value!r}{hint}")
-    return float(min(max(value, low), high))
+    return float(min(max(number, low), high))
 
 
 def batch_size(value):
@@ -143,21 +161,34 @@ def real_array(values, name):
     """``values`` as a NumPy array of real numbers, or a ValueError.
 
     Integers and bools become float64, float16 becomes float32, float32 and
-    float64 stay as they are; strings, complex numbers, None and ragged lists
-    are refused.
+    float64 stay as they are, long doubles become float64; strings, complex
+    numbers, None, ragged lists, masked entries and numbers beyond float64's
+    range are refused.
     """
+    if np.ma.is_masked(values):  # np.asarray would use the values under the mask as data
+        raise ValueError(f"{name} has masked entries; expected plain numbers: fill them in "
+                         "(.filled(value)) or leave those rows out")
+    beyond = f"{name} has entries beyond float64's range (about 1.8e308); expected finite numbers: scale them"
     array = None
     if not isinstance(values, (str, bytes)):
         try:
             array = np.asarray(values)
             if array.dtype.kind == "O":  # a list mixing Python numbers, say; None would become NaN
                 array = None if any(v is None for v in array.ravel()) else np.asarray(values, dtype=np.float64)
+        except OverflowError:  # a Python int of 400 digits
+            raise ValueError(beyond) from None
         except (TypeError, ValueError):  # None inside, a ragged list, a string inside
             array = None
     if array is None or array.dtype.kind not in "biuf":
         what = type(values).__name__ if array is None else f"{type(values).__name__} of dtype {array.dtype}"
         raise ValueError(f"{name} must be real numbers (ints or floats, in equal-length rows), got {what}")
-    if array.dtype.kind != "f" or array.dtype.itemsize > 8:
+    if array.dtype.kind == "f" and array.dtype.itemsize > 8:  # a long double
+        with np.errstate(over="ignore"):
+            narrowed = array.astype(np.float64)
+        if (np.isinf(narrowed) & np.isfinite(array)).any():
+            raise ValueError(beyond)
+        return narrowed
+    if array.dtype.kind != "f":
         return array.astype(np.float64)
     return array.astype(np.float32) if array.dtype.itemsize < 4 else array
 

@@ -274,7 +274,8 @@ class Network:
 
     def _check_parameters(self):
         """weights and biases as a learner may have left them: one finite float64 array of the right
-        shape per layer. Lists and integer arrays are converted (and stored back)."""
+        shape per layer. Lists, integer arrays and array subclasses (np.matrix, whose * is a matrix
+        product) are converted (and stored back)."""
         L = len(self._sizes) - 1
         for kind, symbol in (("weights", "w"), ("biases", "b")):
             params = getattr(self, kind)
@@ -287,7 +288,7 @@ class Network:
                 setattr(self, kind, params)
             for i, param in enumerate(params):
                 name = f"net.{kind}[{i}] ({symbol}^{i + 1})"
-                if not (isinstance(param, np.ndarray) and param.dtype == np.float64 and param.flags.writeable):
+                if not (type(param) is np.ndarray and param.dtype == np.float64 and param.flags.writeable):
                     param = params[i] = np.array(_validate.real_array(param, name), dtype=np.float64)
                 shape = (self._sizes[i + 1], self._sizes[i]) if kind == "weights" else (self._sizes[i + 1],)
                 if param.shape != shape:
