@@ -241,6 +241,22 @@ def within(array, name, low, high, why):
                          f"got {array[tuple(bad)]:g} {where}")
 
 
+def separate(arrays):
+    """A ValueError if two of ``arrays`` (a dict name -> array) share memory, so that a change of one
+    would change the other."""
+    named = list(arrays.items())
+    for j, (name, array) in enumerate(named):
+        for other_name, other in named[:j]:
+            if np.shares_memory(array, other):
+                raise ValueError(f"{name} shares its memory with {other_name}: each needs an array of its own "
+                                 "(a step or a nudge of one would change the other); store a copy, .copy()")
+
+
+def apart_from(array, others):
+    """``array``, or a copy of it if it may share memory with one of ``others`` (which are about to change)."""
+    return array.copy() if any(np.may_share_memory(array, other) for other in others) else array
+
+
 def same_rows(X, Y):
     if X.shape[0] != Y.shape[0]:
         raise ValueError(

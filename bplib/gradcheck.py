@@ -138,7 +138,7 @@ def gradient_check(net, X, Y, eps=1e-3, tolerance=1e-6, backprop=None):
         raise ValueError(f"backprop must be None or a function backprop(X, Y), got {type(backprop).__name__}")
     eps = _validate.positive_number(eps, "eps")
     tolerance = _validate.positive_number(tolerance, "tolerance")
-    X, Y = net._checked(X, Y)
+    X, Y = net._checked_for_updates(X, Y)
     compute = net.backprop if backprop is None else backprop
     weight_grads, bias_grads = _checked_gradients(net, compute(X, Y))
     cost = lambda: net._loss_of_checked(X, Y)  # noqa: E731  (reads the parameters as nudged)

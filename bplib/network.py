@@ -107,7 +107,7 @@ class Network:
         float64 ``weights`` and ``biases``; ``loss``, ``backprop`` and
         ``gradient_check`` always compute in float64.
         """
-        X, Y = self._checked(X, Y)
+        X, Y = self._checked_for_updates(X, Y)
         epochs = _validate.positive_int(epochs, "epochs")
         learning_rate = _validate.positive_number(learning_rate, "learning_rate")
         n = X.shape[0]
@@ -271,6 +271,16 @@ class Network:
         if self._loss == "cross_entropy":
             _validate.within(Y, "Y", 0.0, 1.0, "cross-entropy targets are probabilities")
         return X, Y
+
+    def _checked_for_updates(self, X, Y):
+        """``_checked(X, Y)`` for a call that changes the parameters in place (fit's steps,
+        gradient_check's nudges): no two of them may share memory, and X and Y are copied if they
+        share it with one."""
+        X, Y = self._checked(X, Y)
+        params = {f"net.{kind}[{i}] ({kind[0]}^{i + 1})": param
+                  for kind in ("weights", "biases") for i, param in enumerate(getattr(self, kind))}
+        _validate.separate(params)
+        return _validate.apart_from(X, params.values()), _validate.apart_from(Y, params.values())
 
     def _check_parameters(self):
         """weights and biases as a learner may have left them: one finite float64 array of the right

@@ -32,6 +32,17 @@ def masked(values, mask):
     return np.ma.array(values, mask=mask)
 
 
+def sharing(kind, second, call):
+    """A [2, 2, 2] net whose layer-2 weights or biases are ``second(layer-1 array)``, then ``call(net)``."""
+    network = Network([2, 2, 2], "identity", "identity")
+    params = getattr(network, kind)
+    params[1] = second(params[0])
+    return call(network)
+
+
+Y2 = np.array([[0.0, 1.0], [1.0, 0.0], [0.5, 0.5]])
+
+
 BAD_CALLS = {
     # numbers that are not plain floats
     "learning rate a Python int beyond float64": (lambda: net().fit(X2, Y1, learning_rate=10 ** 400),
@@ -63,6 +74,16 @@ BAD_CALLS = {
                               r"delta has masked entries"),
     "sigmoid of a masked array": (lambda: __import__("bplib").activations.sigmoid(masked([1.0, 2.0], [1, 0])),
                                   r"z has masked entries"),
+    # parameters that share memory: a step or a nudge of one would change the other
+    "fit with one array as two layers' weights": (
+        lambda: sharing("weights", lambda w: w, lambda n: n.fit(X2, Y2)),
+        r"net.weights\[1\] \(w\^2\) shares its memory with net.weights\[0\] \(w\^1\)"),
+    "fit with a layer's weights a view of another's": (
+        lambda: sharing("weights", lambda w: w.T, lambda n: n.fit(X2, Y2, dtype=np.float32)),
+        r"net.weights\[1\] \(w\^2\) shares its memory with net.weights\[0\]"),
+    "gradient_check with one array as two layers' biases": (
+        lambda: sharing("biases", lambda b: b, lambda n: gradient_check(n, X2, Y2)),
+        r"net.biases\[1\] \(b\^2\) shares its memory with net.biases\[0\] \(b\^1\)"),
 }
 
 
@@ -98,3 +119,22 @@ def test_weights_replaced_by_an_np_matrix_train_as_an_array():
         network = with_weights(np.matrix(net().weights[1]), layer=1)
     assert network.fit(X2, Y1, epochs=2) == expected
     assert type(network.weights[1]) is np.ndarray
+
+
+def test_forward_and_backprop_with_shared_parameters_are_still_computed():
+    """Only fit and gradient_check change the parameters; the others read them, which is well defined."""
+    shared = sharing("weights", lambda w: w, lambda n: n)
+    separate = Network([2, 2, 2], "identity", "identity")
+    separate.weights[1] = separate.weights[0].copy()
+    np.testing.assert_array_equal(shared.forward(X2), separate.forward(X2))
+    np.testing.assert_array_equal(shared.backprop(X2, Y2)[0][1], separate.backprop(X2, Y2)[0][1])
+
+
+def test_data_that_is_a_parameter_array_is_copied_before_the_parameters_change():
+    """X = net.weights[0] itself: fit's steps and gradient_check's nudges changed X as they went."""
+    network = Network([2, 2], "identity", "identity")
+    expected = Network([2, 2], "identity", "identity").fit(network.weights[0].copy(), np.eye(2), epochs=3,
+                                                            batch_size=None)
+    assert network.fit(network.weights[0], np.eye(2), epochs=3, batch_size=None) == expected
+    network = Network([2, 2], "identity", "identity")
+    assert gradient_check(network, network.weights[0], np.eye(2)).passed
