@@ -95,7 +95,8 @@ class Network:
 
         Divergence: when a batch's loss becomes NaN or infinite, or more than
         10^6 times (1 + the loss of the first batch of this call), or a
-        parameter stops being finite, training stops and the network keeps
+        parameter stops being finite (or grows past about 1e154, where its
+        square overflows, unless it started there), training stops and the network keeps
         the parameters it had after the last epoch in the returned history
         (the ones before the diverging epoch). ``diverged_at`` is set to the
         diverging epoch (None if training did not diverge), and
@@ -152,6 +153,10 @@ class Network:
             raise ValueError(f"X, Y or the parameters do not fit {dtype.name} (values beyond "
                              f"{np.finfo(dtype).max:.3g}): scale them, or train with dtype=np.float64")
         last_good = [p.copy() for p in params]
+        # After an epoch the parameters must be so small that their squares stay finite (else the loss
+        # of the network kept after a divergence would overflow); ones a learner made that large before
+        # training (weights of 1e200, say) need only stay finite, or every learning rate "diverges".
+        fine = _squares_finite if _squares_finite(params) else _all_finite
         n, history, limit, diverged_at = X.shape[0], [], None, None
         for epoch in range(1, epochs + 1):
             order = rng.permutation(n) if batch_size < n else None
@@ -167,7 +172,7 @@ class Network:
                     diverged_at = epoch
                     break
                 loss_sum += batch_loss
-            if diverged_at is None and not np.isfinite(sum(np.vdot(p, p) for p in params)):
+            if diverged_at is None and not fine(params):
                 diverged_at = epoch
             if diverged_at is not None:
                 for param, good in zip(params, last_good):
@@ -354,6 +359,15 @@ class TrainingDiverged(RuntimeError):
             f"(learning_rate={learning_rate:g} is too large; try a smaller one). The network keeps the "
             f"parameters it had before epoch {epoch}."
         )
+
+
+def _squares_finite(params):
+    """True if the sum of the squares of all the entries is finite: each is finite and below about 1e154."""
+    return bool(np.isfinite(sum(np.vdot(p, p) for p in params)))
+
+
+def _all_finite(params):
+    return all(np.isfinite(p).all() for p in params)
 
 
 MAX_PARAMETERS = 10 ** 8

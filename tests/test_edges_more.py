@@ -138,3 +138,12 @@ def test_data_that_is_a_parameter_array_is_copied_before_the_parameters_change()
     assert network.fit(network.weights[0], np.eye(2), epochs=3, batch_size=None) == expected
     network = Network([2, 2], "identity", "identity")
     assert gradient_check(network, network.weights[0], np.eye(2)).passed
+
+
+def test_large_finite_weights_are_not_taken_for_a_divergence():
+    """fit tested the parameters with sum(w . w), which overflows for weights of 1e200 that are finite:
+    it reported a divergence (blaming the learning rate) where none happened."""
+    network = Network([2, 2, 1], "tanh", "identity")
+    network.weights[0][:] = 1e200  # saturates the tanh units: finite outputs, a finite loss
+    history = network.fit(X2, Y1, epochs=3, learning_rate=0.01)
+    assert network.diverged_at is None and len(history) == 3 and np.isfinite(history).all()
