@@ -133,11 +133,16 @@ def batch_size(value):
     return int(value)
 
 
+# Iterables that are not a list of layer widths in order: a set iterates in the order of its
+# hashes ({5, 2, 1} gives 1, 2, 5), a dict over its keys, a string over its characters.
+UNORDERED = (str, bytes, set, frozenset, dict)
+
+
 def layer_widths(value, name):
     """A tuple of positive ints (one int means one layer), or a ValueError naming ``name``."""
     widths = (value,) if _is_int(value) else value
     try:
-        widths = tuple(widths) if not isinstance(widths, (str, bytes)) else None
+        widths = tuple(widths) if not isinstance(widths, UNORDERED) else None
     except TypeError:
         widths = None
     if widths is None or not all(is_positive_int(width) for width in widths):

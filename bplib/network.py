@@ -376,7 +376,7 @@ MAX_PARAMETERS = 10 ** 8
 def _architecture(sizes, activation, output_activation, loss):
     """The checked (sizes, activation, output_activation, loss) of a Network."""
     try:
-        widths = list(sizes) if not isinstance(sizes, (str, bytes, dict)) else None
+        widths = list(sizes) if not isinstance(sizes, _validate.UNORDERED) else None
     except TypeError:
         widths = None
     if widths is None or len(widths) < 2:

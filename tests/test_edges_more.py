@@ -74,6 +74,9 @@ BAD_CALLS = {
                               r"delta has masked entries"),
     "sigmoid of a masked array": (lambda: __import__("bplib").activations.sigmoid(masked([1.0, 2.0], [1, 0])),
                                   r"z has masked entries"),
+    # sizes without an order: a set iterates in the order of its hashes, so {5, 2, 1} built [1, 2, 5]
+    "sizes a set": (lambda: Network({5, 2, 1}), r"sizes must list at least two layers.*got \{1, 2, 5\}"),
+    "sizes a frozenset": (lambda: Network(frozenset({5, 2, 1})), r"sizes must list at least two layers"),
     # parameters that share memory: a step or a nudge of one would change the other
     "fit with one array as two layers' weights": (
         lambda: sharing("weights", lambda w: w, lambda n: n.fit(X2, Y2)),
@@ -147,3 +150,11 @@ def test_large_finite_weights_are_not_taken_for_a_divergence():
     network.weights[0][:] = 1e200  # saturates the tanh units: finite outputs, a finite loss
     history = network.fit(X2, Y1, epochs=3, learning_rate=0.01)
     assert network.diverged_at is None and len(history) == 3 and np.isfinite(history).all()
+
+
+@pytest.mark.parametrize("hidden", [{3, 2}, frozenset({4, 1}), {3: "a"}])
+def test_estimators_refuse_hidden_layer_sizes_without_an_order(hidden):
+    from bplib import BPClassifier
+
+    with pytest.raises(ValueError, match="hidden_layer_sizes must be a tuple of positive integers"):
+        BPClassifier(hidden_layer_sizes=hidden, epochs=1).fit(X2, [0, 1, 1])
