@@ -2,7 +2,7 @@
 import numpy as np
 
 from . import _validate, losses
-from .activations import ACTIVATIONS, HIDDEN_ACTIVATIONS, log_softmax
+from .activations import ACTIVATIONS, HIDDEN_ACTIVATIONS, _log_softmax
 from .equations import bias_gradient, hidden_error, output_error, weight_gradient
 
 
@@ -203,7 +203,7 @@ class Network:
         z += biases[-1]
         # Layer L, its loss from z and BP1 together: the values of loss() and _output_error.
         if self._output_activation == "softmax":
-            log_a = log_softmax(z)  # once, for a^L and the loss
+            log_a = _log_softmax(z)  # once, for a^L and the loss (NaN when diverging: caught by fit)
             loss_sum = -np.vdot(Y, log_a)  # = losses.categorical_cross_entropy_from_z(z, Y).sum()
             delta = np.exp(log_a) * Y.sum(axis=1, keepdims=True) - Y
         elif self._loss == "cross_entropy":
@@ -241,10 +241,12 @@ class Network:
         with np.errstate(over="ignore", invalid="ignore"):
             for l, (w, b) in enumerate(zip(self.weights, self.biases), start=1):
                 z.append(a[-1] @ w.T + b)
-                a.append((self._output if l == L else self._hidden).function(z[-1]))
-        if not (np.isfinite(z[L]).all() and np.isfinite(a[L]).all()):
+                if l < L:
+                    a.append(self._hidden.function(z[-1]))
+        if not np.isfinite(z[L]).all():  # then a^L = sigma(z^L) is finite too
             raise ValueError("the network's output overflowed float64 (NaN or infinity) although X and the "
                              "parameters are finite: X or the weights are too large; scale X")
+        a.append(self._output.function(z[L]))
         return a, z
 
     def _per_sample_loss(self, z_L, a_L, Y):

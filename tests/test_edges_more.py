@@ -11,7 +11,7 @@ import warnings
 import numpy as np
 import pytest
 
-from bplib import Network, datasets, equations, gradient_check, one_hot
+from bplib import Network, activations, datasets, equations, gradient_check, losses, one_hot
 
 X2 = np.array([[0.5, -1.0], [1.5, 0.25], [-0.3, 0.8]])
 Y1 = np.array([[0.0], [1.0], [1.0]])
@@ -22,8 +22,8 @@ def net(*args, **kwargs):
     return Network([2, 3, 1], *args, **kwargs)
 
 
-def with_weights(value, layer=0):
-    network = net()
+def with_weights(value, layer=0, net=None):
+    network = net or Network([2, 3, 1])
     network.weights[layer] = value
     return network
 
@@ -64,7 +64,7 @@ BAD_CALLS = {
                                                r"net.weights\[0\] \(w\^1\) has entries beyond float64's range"),
     "BP1 of a long double beyond float64": (lambda: equations.output_error(np.array([[BEYOND]]), [[1.0]]),
                                             r"cost_gradient has entries beyond float64's range"),
-    "relu of a long double beyond float64": (lambda: __import__("bplib").activations.relu(BEYOND),
+    "relu of a long double beyond float64": (lambda: activations.relu(BEYOND),
                                              r"z has entries beyond float64's range"),
     "X masked": (lambda: net().forward(masked(X2, [[1, 0], [0, 0], [0, 0]])), r"X has masked entries"),
     "Y masked": (lambda: net().fit(X2, masked(Y1, [[0], [1], [0]])), r"Y has masked entries"),
@@ -72,8 +72,22 @@ BAD_CALLS = {
                            r"net.weights\[0\] \(w\^1\) has masked entries"),
     "BP3 of a masked delta": (lambda: equations.bias_gradient(masked([[1.0, 2.0]], [[1, 0]])),
                               r"delta has masked entries"),
-    "sigmoid of a masked array": (lambda: __import__("bplib").activations.sigmoid(masked([1.0, 2.0], [1, 0])),
+    "sigmoid of a masked array": (lambda: activations.sigmoid(masked([1.0, 2.0], [1, 0])),
                                   r"z has masked entries"),
+    # softmax of scores that are not finite: IEEE arithmetic gives NaN (with a warning), not the limit
+    "softmax of infinity": (lambda: activations.softmax([[np.inf, 0.0]]),
+                            r"z contains NaN or infinity \(first at row 0, column 0\)"),
+    "softmax of NaN": (lambda: activations.softmax([1.0, np.nan]), r"z contains NaN or infinity"),
+    "log_softmax of minus infinity": (lambda: activations.log_softmax([[0.0, -np.inf]]), r"z contains NaN"),
+    "log_softmax beyond float64": (lambda: activations.log_softmax([[1.7e308, -1.7e308]]),
+                                   r"log_softmax.*below -1.8e\+308.*scores of a row span more than"),
+    "categorical cross-entropy of infinity": (
+        lambda: losses.categorical_cross_entropy_from_z([[np.inf, 0.0]], [[1.0, 0.0]]),
+        r"categorical_cross_entropy_from_z: Z contains NaN or infinity"),
+    "softmax output that overflows": (
+        lambda: with_weights(np.full((3, 2), 100.0), net=Network([2, 3], output_activation="softmax",
+                                                                   loss="cross_entropy")).forward([[1e307, 1e307]]),
+        r"the network's output overflowed float64"),
     # sizes without an order: a set iterates in the order of its hashes, so {5, 2, 1} built [1, 2, 5]
     "sizes a set": (lambda: Network({5, 2, 1}), r"sizes must list at least two layers.*got \{1, 2, 5\}"),
     "sizes a frozenset": (lambda: Network(frozenset({5, 2, 1})), r"sizes must list at least two layers"),
@@ -158,3 +172,12 @@ def test_estimators_refuse_hidden_layer_sizes_without_an_order(hidden):
 
     with pytest.raises(ValueError, match="hidden_layer_sizes must be a tuple of positive integers"):
         BPClassifier(hidden_layer_sizes=hidden, epochs=1).fit(X2, [0, 1, 1])
+
+
+@pytest.mark.parametrize("dtype,big", [(np.float64, 1.7e308), (np.float32, 3e38)])
+def test_softmax_of_scores_spanning_more_than_the_float_range_is_exact_without_a_warning(dtype, big):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        result = activations.softmax(np.array([[big, -big], [-big, big]], dtype=dtype))
+    np.testing.assert_array_equal(result, [[1.0, 0.0], [0.0, 1.0]])
+    assert result.dtype == dtype
