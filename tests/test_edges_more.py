@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from bplib import Network, activations, datasets, equations, gradient_check, losses, one_hot
+from bplib.gradcheck import GradientCheck, numerical_gradient
 
 X2 = np.array([[0.5, -1.0], [1.5, 0.25], [-0.3, 0.8]])
 Y1 = np.array([[0.0], [1.0], [1.0]])
@@ -88,6 +89,25 @@ BAD_CALLS = {
         lambda: with_weights(np.full((3, 2), 100.0), net=Network([2, 3], output_activation="softmax",
                                                                    loss="cross_entropy")).forward([[1e307, 1e307]]),
         r"the network's output overflowed float64"),
+    # finite differences whose nudges are rounded: float16 gave 13.67 for the derivative 6 of x^2 at 3
+    "numerical_gradient of a float16 array": (lambda: numerical_gradient(lambda: 0.0, np.full(2, 3.0, np.float16)),
+                                              r"array of floats, float64.*got ndarray of dtype float16"),
+    "numerical_gradient of a float32 array": (lambda: numerical_gradient(lambda: 0.0, np.zeros(2, np.float32)),
+                                              r"param must be a writable NumPy array of floats, float64"),
+    "numerical_gradient of a read-only view": (
+        lambda: numerical_gradient(lambda: 0.0, np.broadcast_to(np.zeros(1), (2,))), r"param must be a writable"),
+    "numerical_gradient with nudges float64 rounds": (
+        lambda: numerical_gradient(lambda: 0.0, np.array([1e12, 0.0])), r"eps=0.001 does not fit the parameters"),
+    # gradient check reports built by hand
+    "GradientCheck of a row of two": (lambda: GradientCheck([(1, "w")], 1e-6),
+                                      r"each row must be \(layer, name, error\).*got \(1, 'w'\)"),
+    "GradientCheck of a NaN error": (lambda: GradientCheck([(1, "b", 0.1), (1, "w", np.nan)], 1.0),
+                                     r"the error of row 1 must be a finite number >= 0, got nan"),
+    "GradientCheck of a negative error": (lambda: GradientCheck([(1, "w", -1.0)], 1e-6),
+                                          r"the error of row 0 must be a finite number >= 0, got -1.0"),
+    "GradientCheck of an error string": (lambda: GradientCheck([(1, "w", "1e-9")], 1e-6),
+                                         r"the error of row 0 must be a finite number >= 0, got '1e-9'"),
+    "GradientCheck of rows None": (lambda: GradientCheck(None, 1e-6), r"rows must be a list of \(layer, name, error\)"),
     # sizes without an order: a set iterates in the order of its hashes, so {5, 2, 1} built [1, 2, 5]
     "sizes a set": (lambda: Network({5, 2, 1}), r"sizes must list at least two layers.*got \{1, 2, 5\}"),
     "sizes a frozenset": (lambda: Network(frozenset({5, 2, 1})), r"sizes must list at least two layers"),
@@ -181,3 +201,9 @@ def test_softmax_of_scores_spanning_more_than_the_float_range_is_exact_without_a
         result = activations.softmax(np.array([[big, -big], [-big, big]], dtype=dtype))
     np.testing.assert_array_equal(result, [[1.0, 0.0], [0.0, 1.0]])
     assert result.dtype == dtype
+
+
+def test_numerical_gradient_of_a_long_double_array_is_exact_enough():
+    param = np.full(2, 3.0, np.longdouble)
+    grad = numerical_gradient(lambda: float((param.astype(float) ** 2).sum()), param)
+    np.testing.assert_allclose(grad, [6.0, 6.0], rtol=1e-10)
