@@ -162,6 +162,14 @@ def float_dtype(value, name="dtype"):
     return dtype
 
 
+def unmasked(values, name):
+    """A ValueError if ``values`` is a masked array with masked entries: np.asarray would use the values
+    under the mask as data."""
+    if np.ma.is_masked(values):
+        raise ValueError(f"{name} has masked entries; expected plain numbers: fill them in "
+                         "(.filled(value)) or leave those rows out")
+
+
 def real_array(values, name):
     """``values`` as a NumPy array of real numbers, or a ValueError.
 
@@ -170,9 +178,7 @@ def real_array(values, name):
     numbers, None, ragged lists, masked entries and numbers beyond float64's
     range are refused.
     """
-    if np.ma.is_masked(values):  # np.asarray would use the values under the mask as data
-        raise ValueError(f"{name} has masked entries; expected plain numbers: fill them in "
-                         "(.filled(value)) or leave those rows out")
+    unmasked(values, name)
     beyond = f"{name} has entries beyond float64's range (about 1.8e308); expected finite numbers: scale them"
     array = None
     if not isinstance(values, (str, bytes)):

@@ -108,6 +108,12 @@ BAD_CALLS = {
     "GradientCheck of an error string": (lambda: GradientCheck([(1, "w", "1e-9")], 1e-6),
                                          r"the error of row 0 must be a finite number >= 0, got '1e-9'"),
     "GradientCheck of rows None": (lambda: GradientCheck(None, 1e-6), r"rows must be a list of \(layer, name, error\)"),
+    # data sets
+    "one_hot of a label beyond n_classes and int64": (lambda: one_hot([1e300], 3),
+                                                      r"label 1e\+300 does not fit n_classes=3"),
+    "one_hot of masked labels": (lambda: one_hot(masked([0, 1, 2], [0, 1, 0])), r"labels has masked entries"),
+    "spiral of 1e308 turns": (lambda: datasets.spiral(turns=1e308), r"turns must be a positive number up to 1e\+06"),
+    "spiral of 1e300 turns": (lambda: datasets.spiral(turns=1e300), r"turns must be a positive number up to"),
     # sizes without an order: a set iterates in the order of its hashes, so {5, 2, 1} built [1, 2, 5]
     "sizes a set": (lambda: Network({5, 2, 1}), r"sizes must list at least two layers.*got \{1, 2, 5\}"),
     "sizes a frozenset": (lambda: Network(frozenset({5, 2, 1})), r"sizes must list at least two layers"),
@@ -207,3 +213,10 @@ def test_numerical_gradient_of_a_long_double_array_is_exact_enough():
     param = np.full(2, 3.0, np.longdouble)
     grad = numerical_gradient(lambda: float((param.astype(float) ** 2).sum()), param)
     np.testing.assert_allclose(grad, [6.0, 6.0], rtol=1e-10)
+
+
+def test_one_hot_of_float16_labels_compares_them_in_float64():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # comparing with 10**6 in float16 overflowed
+        encoded = one_hot(np.array([0.0, 2.0], dtype=np.float16))
+    np.testing.assert_array_equal(encoded, [[1, 0, 0], [0, 0, 1]])
