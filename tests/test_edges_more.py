@@ -220,3 +220,37 @@ def test_one_hot_of_float16_labels_compares_them_in_float64():
         warnings.simplefilter("error")  # comparing with 10**6 in float16 overflowed
         encoded = one_hot(np.array([0.0, 2.0], dtype=np.float16))
     np.testing.assert_array_equal(encoded, [[1, 0, 0], [0, 0, 1]])
+
+
+def classifier_fit(**params):
+    from bplib import BPClassifier
+
+    return lambda X=X2, y=(0, 1, 1): BPClassifier(epochs=1, **params).fit(X, list(y))
+
+
+ESTIMATOR_CALLS = {
+    "random_state a bool": (classifier_fit(random_state=True), r"random_state must be None, an integer from 0 "
+                                                                r"to 2\*\*32 - 1 \(the seed\).*got True"),
+    "random_state beyond 2**32": (classifier_fit(random_state=2 ** 40), r"random_state must be None.*got 1099511627776"),
+    "random_state a Generator": (classifier_fit(random_state=np.random.default_rng(0)), r"random_state must be None"),
+    "random_state a float": (classifier_fit(random_state=1.5), r"random_state must be None.*got 1.5"),
+    "labels None among strings": (lambda: classifier_fit()(y=["a", None, "b"]),
+                                  r"y's labels must be of one kind that can be sorted.*NoneType, str"),
+    "labels None and one string": (lambda: classifier_fit()(y=["a", None, "a"]), r"y's labels must be of one kind"),
+    "regression targets beyond float64": (
+        lambda: __import__("bplib").BPRegressor(epochs=1).fit(X2, np.full(3, BEYOND)),
+        r"y has entries beyond float64's range"),
+}
+
+
+@pytest.mark.parametrize("call,message", ESTIMATOR_CALLS.values(), ids=ESTIMATOR_CALLS.keys())
+def test_estimators_refuse_bad_input_with_a_value_error_that_names_it(call, message):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ValueError, match=message):
+            call()
+
+
+def test_estimators_take_numpy_integer_seeds_and_random_states():
+    assert classifier_fit(random_state=np.uint32(2 ** 32 - 1))().network_.seed == 2 ** 32 - 1
+    assert isinstance(classifier_fit(random_state=np.random.RandomState(0))().network_.seed, int)
