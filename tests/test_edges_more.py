@@ -254,3 +254,63 @@ def test_estimators_refuse_bad_input_with_a_value_error_that_names_it(call, mess
 def test_estimators_take_numpy_integer_seeds_and_random_states():
     assert classifier_fit(random_state=np.uint32(2 ** 32 - 1))().network_.seed == 2 ** 32 - 1
     assert isinstance(classifier_fit(random_state=np.random.RandomState(0))().network_.seed, int)
+
+
+# -- bplib.autograd ---------------------------------------------------------------------------------
+def _value():
+    from bplib.autograd import Value
+
+    return Value
+
+
+VALUE_ERRORS = {
+    "a NaN leaf": (lambda V: V(float("nan")), ValueError, r"data must be a finite number, got nan"),
+    "an infinite leaf": (lambda V: V(float("inf")), ValueError, r"data must be a finite number, got inf"),
+    "a leaf of a Python int beyond float64": (lambda V: V(10 ** 400), ValueError, r"data must be a finite number"),
+    "a leaf of a string": (lambda V: V("1.5"), ValueError, r"data must be a finite number, got '1.5'"),
+    "a leaf of an array": (lambda V: V(np.array([1.0, 2.0])), ValueError, r"data must be a finite number"),
+    "a leaf of None": (lambda V: V(None), ValueError, r"data must be a finite number, got None"),
+    "a product that overflows": (lambda V: V(1e200) * 1e200, ValueError,
+                                 r"the result of \* is inf: it overflowed float64"),
+    "a sum that overflows": (lambda V: V(1.7e308) + V(1.7e308), ValueError, r"the result of \+ is inf"),
+    "parents that are not Values": (lambda V: V(1.0, parents=[1, 2], op="+"), ValueError,
+                                    r"parents must be Values, got int"),
+    "graph_order of a number": (lambda V: __import__("bplib.autograd").autograd.graph_order(3), ValueError,
+                                r"graph_order needs a Value, got int"),
+    "division by zero": (lambda V: V(1.0) / 0, ZeroDivisionError, r"cannot divide Value\(data=1.0000.*by zero"),
+    "division by a NumPy zero": (lambda V: V(1.0) / np.float64(0.0), ZeroDivisionError, r"by zero"),
+    # what Python itself raises for an operand it has no rule for
+    "division by a Value": (lambda V: V(1.0) / V(2.0), TypeError,
+                            r"unsupported operand type\(s\) for /: 'Value' and 'Value'"),
+    "a Value plus a string": (lambda V: V(1.0) + "a", TypeError, r"unsupported operand type\(s\) for \+"),
+    "a Value times None": (lambda V: V(1.0) * None, TypeError, r"unsupported operand type\(s\) for \*"),
+    "a Value plus a complex number": (lambda V: V(1.0) + 1j, TypeError, r"unsupported operand"),
+}
+
+
+@pytest.mark.parametrize("call,error,message", VALUE_ERRORS.values(), ids=VALUE_ERRORS.keys())
+def test_values_refuse_what_is_not_a_finite_real_number(call, error, message):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(error, match=message):
+            call(_value())
+
+
+def test_a_gradient_that_overflows_is_reported_by_backward():
+    Value = _value()
+    x = Value(1e-300)
+    C = x * 1e300 * 1e300 * 1e-300 * 1e20  # C = 1e20: finite, but dC/dx = 1e320
+    with pytest.raises(ValueError, match=r"backward: a gradient overflowed float64"):
+        C.backward()
+
+
+def test_values_work_with_numpy_on_either_side():
+    Value = _value()
+    x = Value(2.0)
+    assert (np.float64(3.0) * x).data == 6.0 and (x * np.float64(3.0)).data == 6.0
+    assert (x / np.int64(4)).data == 0.5 and (np.float32(1.0) - x).data == -1.0
+    products = x * np.array([1.0, 2.0])  # NumPy applies Value.__rmul__ to each entry, as for the reverse
+    assert [v.data for v in products] == [2.0, 4.0]
+    assert [v.data for v in np.array([1.0, 2.0]) * x] == [2.0, 4.0]
+    products[1].backward()
+    assert x.grad == 2.0
