@@ -28,7 +28,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._validate import batch_size, choose, layer_widths, positive_int, positive_number, real_array
-from .activations import HIDDEN_ACTIVATIONS
+from .activations import HIDDEN_ACTIVATIONS, log_softmax
 from .datasets import one_hot
 from .network import Network, TrainingDiverged
 
@@ -91,9 +91,14 @@ class _BPEstimator(BaseEstimator):
         self.loss_curve_ = history
 
     def _forward(self, X):
+        return self._output_layer(X)[0]
+
+    def _output_layer(self, X):
+        """(a^L, z^L) of the trained network for X."""
         check_is_fitted(self)
         X = validate_data(self, X, dtype=np.float64, reset=False)
-        return self.network_.forward(X)
+        a, z = self.network_._feedforward(self.network_._checked(X))
+        return a[-1], z[-1]
 
 
 class BPClassifier(ClassifierMixin, _BPEstimator):
@@ -188,9 +193,12 @@ class BPClassifier(ClassifierMixin, _BPEstimator):
         return A
 
     def predict_log_proba(self, X):
-        """The log of ``predict_proba(X)`` (-inf where a probability rounds to 0)."""
-        with np.errstate(divide="ignore"):
-            return np.log(self.predict_proba(X))
+        """The log of ``predict_proba(X)``, from the output layer's z: finite also where a probability
+        rounds to 0 (np.log of it would be -inf). ln sigma(z) = -ln(1 + e^-z), and log-softmax."""
+        _, z = self._output_layer(X)
+        if z.shape[1] == 1:
+            return -np.logaddexp(0.0, np.hstack([z, -z]))  # ln(1 - sigma(z)), ln sigma(z)
+        return log_softmax(z)
 
     def predict(self, X):
         """The most probable label of each row, shape ``(n_samples,)``."""

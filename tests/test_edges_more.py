@@ -314,3 +314,18 @@ def test_values_work_with_numpy_on_either_side():
     assert [v.data for v in np.array([1.0, 2.0]) * x] == [2.0, 4.0]
     products[1].backward()
     assert x.grad == 2.0
+
+
+@pytest.mark.parametrize("labels", [[0, 1, 1], [0, 1, 2]])
+def test_predict_log_proba_is_finite_where_a_probability_rounds_to_0(labels):
+    """np.log(predict_proba) gave -inf (a silently wrong number) for points far from the boundary."""
+    from bplib import BPClassifier
+
+    clf = BPClassifier(hidden_layer_sizes=(), epochs=20, learning_rate=0.5, random_state=0).fit(X2, labels)
+    far = X2 * 1e4
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        log_proba = clf.predict_log_proba(far)
+    assert np.isfinite(log_proba).all() and log_proba.min() < -800  # below log of the smallest float
+    np.testing.assert_allclose(np.exp(log_proba), clf.predict_proba(far), atol=1e-300)
+    np.testing.assert_allclose(clf.predict_log_proba(X2), np.log(clf.predict_proba(X2)), rtol=1e-12)
