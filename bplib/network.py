@@ -356,11 +356,15 @@ class TrainingDiverged(RuntimeError):
     def __init__(self, epoch, history, learning_rate):
         self.epoch = epoch
         self.history = history
+        self.learning_rate = learning_rate
         super().__init__(
             f"training diverged at epoch {epoch}: the loss became NaN, infinite or 10^6 times its start "
             f"(learning_rate={learning_rate:g} is too large; try a smaller one). The network keeps the "
             f"parameters it had before epoch {epoch}."
         )
+
+    def __reduce__(self):  # pickle and copy rebuild it from these (an exception's default is the message alone)
+        return type(self), (self.epoch, self.history, self.learning_rate)
 
 
 def _squares_finite(params):

@@ -329,3 +329,15 @@ def test_predict_log_proba_is_finite_where_a_probability_rounds_to_0(labels):
     assert np.isfinite(log_proba).all() and log_proba.min() < -800  # below log of the smallest float
     np.testing.assert_allclose(np.exp(log_proba), clf.predict_proba(far), atol=1e-300)
     np.testing.assert_allclose(clf.predict_log_proba(X2), np.log(clf.predict_proba(X2)), rtol=1e-12)
+
+
+def test_training_diverged_survives_pickle_and_copy():
+    """Raised in a worker process (joblib, multiprocessing) it is pickled; it could not be rebuilt."""
+    import copy
+    import pickle
+
+    from bplib import TrainingDiverged
+
+    error = TrainingDiverged(3, [1.0, 2.0], 0.5)
+    for again in (pickle.loads(pickle.dumps(error)), copy.copy(error)):
+        assert (again.epoch, again.history, str(again)) == (3, [1.0, 2.0], str(error))
