@@ -237,6 +237,10 @@ ESTIMATOR_CALLS = {
     "labels None among strings": (lambda: classifier_fit()(y=["a", None, "b"]),
                                   r"y's labels must be of one kind that can be sorted.*NoneType, str"),
     "labels None and one string": (lambda: classifier_fit()(y=["a", None, "a"]), r"y's labels must be of one kind"),
+    "a Fraction learning rate that diverges": (
+        lambda: __import__("bplib").BPRegressor(learning_rate=fractions.Fraction(10 ** 6), epochs=5,
+                                                random_state=0).fit(X2, [1e3, -1e3, 2e3]),
+        r"BPRegressor diverged at epoch \d: .*learning_rate=1e\+06 is too large.*such as 100000"),
     "regression targets beyond float64": (
         lambda: __import__("bplib").BPRegressor(epochs=1).fit(X2, np.full(3, BEYOND)),
         r"y has entries beyond float64's range"),
