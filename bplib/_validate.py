@@ -179,7 +179,6 @@ def real_array(values, name):
     range are refused.
     """
     unmasked(values, name)
-    beyond = f"{name} has entries beyond float64's range (about 1.8e308); expected finite numbers: scale them"
     array = None
     if not isinstance(values, (str, bytes)):
         try:
@@ -187,7 +186,7 @@ def real_array(values, name):
             if array.dtype.kind == "O":  # a list mixing Python numbers, say; None would become NaN
                 array = None if any(v is None for v in array.ravel()) else np.asarray(values, dtype=np.float64)
         except OverflowError:  # a Python int of 400 digits
-            raise ValueError(beyond) from None
+            raise ValueError(_beyond_float64(name)) from None
         except (TypeError, ValueError):  # None inside, a ragged list, a string inside
             array = None
     if array is None or array.dtype.kind not in "biuf":
@@ -197,11 +196,15 @@ def real_array(values, name):
         with np.errstate(over="ignore"):
             narrowed = array.astype(np.float64)
         if (np.isinf(narrowed) & np.isfinite(array)).any():
-            raise ValueError(beyond)
+            raise ValueError(_beyond_float64(name))
         return narrowed
     if array.dtype.kind != "f":
         return array.astype(np.float64)
     return array.astype(np.float32) if array.dtype.itemsize < 4 else array
+
+
+def _beyond_float64(name):
+    return f"{name} has entries beyond float64's range (about 1.8e308); expected finite numbers: scale them"
 
 
 def _as_float64(values, name):
