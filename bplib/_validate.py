@@ -45,25 +45,42 @@ def positive_int(value, name):
     return int(value)
 
 
+def _as_float(value):
+    """``value`` as a float if it is a real number (not a bool), else None.
+
+    Any real type counts (a NumPy scalar, a Fraction, a Python int above 2**64);
+    one beyond float64's range becomes infinity, which the callers refuse.
+    """
+    if not _is_real(value):
+        return None
+    try:
+        return float(value)
+    except OverflowError:  # a Python int of 400 digits, say
+        return float("inf") if value > 0 else float("-inf")
+
+
 def positive_number(value, name):
     """``value`` as a float, or a ValueError if it is not a positive finite number."""
-    if not _is_real(value) or not np.isfinite(value) or value <= 0:
+    number = _as_float(value)
+    if number is None or not np.isfinite(number) or number <= 0:
         raise ValueError(f"{name} must be a positive finite number, got {value!r}")
-    return float(value)
+    return number
 
 
 def non_negative_number(value, name):
     """``value`` as a float, or a ValueError if it is not a finite number >= 0."""
-    if not _is_real(value) or not np.isfinite(value) or value < 0:
+    number = _as_float(value)
+    if number is None or not np.isfinite(number) or number < 0:
         raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
-    return float(value)
+    return number
 
 
 def finite_number(value, name):
     """``value`` as a float, or a ValueError if it is not a finite real number."""
-    if not _is_real(value) or not np.isfinite(value):
+    number = _as_float(value)
+    if number is None or not np.isfinite(number):
         raise ValueError(f"{name} must be a finite number, got {value!r}")
-    return float(value)
+    return number
 
 
 def flag(value, name):
@@ -100,10 +117,11 @@ def number_in_range(value, name, low, high, hint=""):
     A value a hair outside the range (a slider's rounding, 1e-9 relative) is
     moved onto the nearer end instead of refused.
     """
-    if not _is_real(value) or not np.isfinite(value) \
-            or not low - 1e-9 * abs(low) <= value <= high + 1e-9 * abs(high):
+    number = _as_float(value)
+    if number is None or not np.isfinite(number) \
+            or not low - 1e-9 * abs(low) <= number <= high + 1e-9 * abs(high):
         raise ValueError(f"{name} must be a number from {low:g} to {high:g}, got {value!r}{hint}")
-    return float(min(max(value, low), high))
+    return float(min(max(number, low), high))
 
 
 def batch_size(value):
@@ -115,11 +133,16 @@ def batch_size(value):
     return int(value)
 
 
+# Iterables that are not a list of layer widths in order: a set iterates in the order of its
+# hashes ({5, 2, 1} gives 1, 2, 5), a dict over its keys, a string over its characters.
+UNORDERED = (str, bytes, set, frozenset, dict)
+
+
 def layer_widths(value, name):
     """A tuple of positive ints (one int means one layer), or a ValueError naming ``name``."""
     widths = (value,) if _is_int(value) else value
     try:
-        widths = tuple(widths) if not isinstance(widths, (str, bytes)) else None
+        widths = tuple(widths) if not isinstance(widths, UNORDERED) else None
     except TypeError:
         widths = None
     if widths is None or not all(is_positive_int(width) for width in widths):
@@ -139,27 +162,49 @@ def float_dtype(value, name="dtype"):
     return dtype
 
 
+def unmasked(values, name):
+    """A ValueError if ``values`` is a masked array with masked entries: np.asarray would use the values
+    under the mask as data."""
+    if np.ma.is_masked(values):
+        raise ValueError(f"{name} has masked entries; expected plain numbers: fill them in "
+                         "(.filled(value)) or leave those rows out")
+
+
 def real_array(values, name):
     """``values`` as a NumPy array of real numbers, or a ValueError.
 
     Integers and bools become float64, float16 becomes float32, float32 and
-    float64 stay as they are; strings, complex numbers, None and ragged lists
-    are refused.
+    float64 stay as they are, long doubles become float64; strings, complex
+    numbers, None, ragged lists, masked entries and numbers beyond float64's
+    range are refused.
     """
+    unmasked(values, name)
     array = None
     if not isinstance(values, (str, bytes)):
         try:
             array = np.asarray(values)
             if array.dtype.kind == "O":  # a list mixing Python numbers, say; None would become NaN
                 array = None if any(v is None for v in array.ravel()) else np.asarray(values, dtype=np.float64)
+        except OverflowError:  # a Python int of 400 digits
+            raise ValueError(_beyond_float64(name)) from None
         except (TypeError, ValueError):  # None inside, a ragged list, a string inside
             array = None
     if array is None or array.dtype.kind not in "biuf":
         what = type(values).__name__ if array is None else f"{type(values).__name__} of dtype {array.dtype}"
         raise ValueError(f"{name} must be real numbers (ints or floats, in equal-length rows), got {what}")
-    if array.dtype.kind != "f" or array.dtype.itemsize > 8:
+    if array.dtype.kind == "f" and array.dtype.itemsize > 8:  # a long double
+        with np.errstate(over="ignore"):
+            narrowed = array.astype(np.float64)
+        if (np.isinf(narrowed) & np.isfinite(array)).any():
+            raise ValueError(_beyond_float64(name))
+        return narrowed
+    if array.dtype.kind != "f":
         return array.astype(np.float64)
     return array.astype(np.float32) if array.dtype.itemsize < 4 else array
+
+
+def _beyond_float64(name):
+    return f"{name} has entries beyond float64's range (about 1.8e308); expected finite numbers: scale them"
 
 
 def _as_float64(values, name):
@@ -208,6 +253,22 @@ def within(array, name, low, high, why):
         where = f"at row {bad[0]}, column {bad[1]}" if len(bad) == 2 else f"at index {tuple(bad)}"
         raise ValueError(f"{name} must lie in [{low:g}, {high:g}] ({why}); "
                          f"got {array[tuple(bad)]:g} {where}")
+
+
+def separate(arrays):
+    """A ValueError if two of ``arrays`` (a dict name -> array) share memory, so that a change of one
+    would change the other."""
+    named = list(arrays.items())
+    for j, (name, array) in enumerate(named):
+        for other_name, other in named[:j]:
+            if np.shares_memory(array, other):
+                raise ValueError(f"{name} shares its memory with {other_name}: each needs an array of its own "
+                                 "(a step or a nudge of one would change the other); store a copy, .copy()")
+
+
+def apart_from(array, others):
+    """``array``, or a copy of it if it may share memory with one of ``others`` (which are about to change)."""
+    return array.copy() if any(np.may_share_memory(array, other) for other in others) else array
 
 
 def same_rows(X, Y):

@@ -5,7 +5,9 @@ except softmax, which normalises each row of a batch ``(n_samples, n_units)``.
 They take numbers, lists or arrays of real numbers; float32 stays float32,
 anything else is computed in float64. Finite ``z`` always gives finite
 results (no overflow for |z| up to 1e308); NaN and infinity follow IEEE
-arithmetic, as NumPy's own functions do (sigmoid(inf) = 1, sigmoid(nan) = nan).
+arithmetic, as NumPy's own functions do (sigmoid(inf) = 1, sigmoid(nan) = nan),
+except in softmax and log_softmax, which refuse them: there IEEE arithmetic
+gives softmax([inf, 0]) = [nan, nan], not the limit [1, 0].
 
 ``ACTIVATIONS`` is the one table the package takes them from.
 """
@@ -13,7 +15,7 @@ from collections import namedtuple
 
 import numpy as np
 
-from ._validate import real_array
+from ._validate import all_finite, real_array
 
 
 def sigmoid(z):
@@ -74,23 +76,35 @@ def softmax(z):
     Subtracting each row's maximum first changes nothing mathematically
     (it cancels between numerator and denominator) but keeps exp() <= 1.
     """
-    z = _rows(z)
-    e = np.exp(z - z.max(axis=-1, keepdims=True))
+    z = _scores(z)
+    with np.errstate(over="ignore"):  # z - max below -1.8e308 rounds to -inf, and exp(-inf) = 0 is right
+        e = np.exp(z - z.max(axis=-1, keepdims=True))
     return e / e.sum(axis=-1, keepdims=True)
 
 
 def log_softmax(z):
     """log(softmax(z)) row-wise, computed without taking the log of a probability rounded to 0."""
-    z = _rows(z)
+    with np.errstate(over="ignore"):
+        result = _log_softmax(_scores(z))
+    if not np.isfinite(result).all():
+        raise ValueError("log_softmax: a log-probability is below -1.8e+308, beyond float64: the scores of a row "
+                         "span more than float64's range; scale z")
+    return result
+
+
+def _log_softmax(z):
+    """log_softmax without checks, for the callers that check its result (the loss, the training step)."""
     shifted = z - z.max(axis=-1, keepdims=True)
     return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
 
 
-def _rows(z):
+def _scores(z):
+    """``z`` as finite rows of scores for softmax, or a ValueError."""
     z = real_array(z, "z")
     if z.ndim == 0 or z.shape[-1] == 0:
         raise ValueError(f"softmax needs rows of at least one score: z of shape (n_samples, n_classes) "
                          f"or (n_classes,), got shape {z.shape}")
+    all_finite(z, "z")
     return z
 
 

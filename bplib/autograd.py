@@ -12,17 +12,25 @@ its test graphs with).
 Leaves keep adding up over calls of ``backward()`` (as PyTorch's ``.grad``
 does, hence ``grad.zero_()``); every value computed from others starts again
 from 0 on each call.
+
+A Value holds a finite real number: a leaf of NaN, infinity or a string, a
+result that overflows and a gradient that overflows stop with a ValueError.
+An operand that is neither a Value nor a real number makes Python raise its
+usual TypeError (or lets NumPy apply the operation to each entry of an array).
 """
 import math
+import numbers
+
+from ._validate import finite_number
 
 
 class Value:
     """A number that remembers how it was computed, so that ``backward()`` can send gradients back."""
 
     def __init__(self, data, parents=(), op="leaf"):
-        self.data = float(data)
+        self.data = _finite(data, op)
         self.grad = 0.0                     # dC/d(this value); filled in by backward()
-        self.parents = tuple(parents)       # the Values this one was computed from
+        self.parents = _values(parents)     # the Values this one was computed from
         self.op = op                        # "+", "*", "tanh", "sigmoid" or "leaf"
         self.backward_rule = _nothing       # a leaf has nobody to pass its gradient to
 
@@ -30,7 +38,9 @@ class Value:
         return f"Value(data={self.data:.4f}, grad={self.grad:.4f})"
 
     def __add__(self, other):
-        other = other if isinstance(other, Value) else Value(other)
+        other = _operand(other)
+        if other is None:
+            return NotImplemented                      # Python then tries other's own +, or raises TypeError
         out = Value(self.data + other.data, (self, other), "+")
 
         def rule():
@@ -40,7 +50,9 @@ class Value:
         return out
 
     def __mul__(self, other):
-        other = other if isinstance(other, Value) else Value(other)
+        other = _operand(other)
+        if other is None:
+            return NotImplemented
         out = Value(self.data * other.data, (self, other), "*")
 
         def rule():
@@ -82,6 +94,10 @@ class Value:
         return (-self) + other
 
     def __truediv__(self, number):
+        if not isinstance(number, numbers.Real):
+            return NotImplemented                      # dividing by a Value needs a rule for 1/x: not here
+        if number == 0:
+            raise ZeroDivisionError(f"cannot divide {self!r} by zero")
         return self * (1.0 / number)
 
     def backward(self):
@@ -93,14 +109,49 @@ class Value:
         self.grad = 1.0                      # dC/dC = 1
         for node in reversed(order):         # from C back towards the leaves
             node.backward_rule()
+        if not all(math.isfinite(node.grad) for node in order):
+            raise ValueError("backward: a gradient overflowed float64 (it is infinite or NaN) although every "
+                             "value is finite: the graph multiplies too many large numbers")
 
 
 def _nothing():
     pass
 
 
+def _finite(data, op):
+    """``data`` as a float, or a ValueError: a Value holds a finite real number."""
+    if op == "leaf":
+        return finite_number(data, "data")
+    number = float(data)
+    if not math.isfinite(number):
+        raise ValueError(f"the result of {op} is {number}: it overflowed float64 (or is NaN); scale its inputs")
+    return number
+
+
+def _is_value(node):
+    """True for a Value, or any object that can stand for one in a graph (the notebook's own class)."""
+    return all(hasattr(node, name) for name in ("data", "grad", "parents", "backward_rule"))
+
+
+def _values(parents):
+    parents = tuple(parents)
+    for parent in parents:
+        if not _is_value(parent):
+            raise ValueError(f"parents must be Values, got {type(parent).__name__}")
+    return parents
+
+
+def _operand(other):
+    """``other`` as a Value (a real number becomes a leaf), or None for anything else."""
+    if isinstance(other, Value):
+        return other
+    return Value(other) if isinstance(other, numbers.Real) else None
+
+
 def graph_order(root):
     """Every Value that ``root`` depends on, each listed after all the Values it was computed from."""
+    if not _is_value(root):
+        raise ValueError(f"graph_order needs a Value, got {type(root).__name__}")
     order, seen = [], set()
     # An explicit stack instead of recursion: a long chain (a loop of 10,000 additions)
     # would exceed Python's recursion limit.

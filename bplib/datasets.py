@@ -17,6 +17,7 @@ Split = namedtuple("Split", "X_train X_test y_train y_test")
 MAX_SAMPLES = 10 ** 7
 MAX_NOISE = 1e6  # a standard deviation, for points of order 1
 MAX_CLASSES = 10 ** 6
+MAX_TURNS = 1e6  # of the spiral
 
 
 def xor():
@@ -44,7 +45,10 @@ def one_hot(labels, n_classes=None):
     """
     if n_classes is not None:
         n_classes = _validate.int_in_range(n_classes, "n_classes", 1, MAX_CLASSES)
+    _validate.unmasked(labels, "labels")
     array = np.asarray(labels) if not isinstance(labels, (str, bytes)) else np.asarray([labels])
+    if array.dtype.kind == "f":  # float16 labels are compared with 10**6 below
+        array = array.astype(np.float64)
     if array.size == 0 and array.ndim == 1:
         if n_classes is None:
             raise ValueError("labels is empty, so n_classes cannot be inferred from it: pass n_classes")
@@ -57,10 +61,10 @@ def one_hot(labels, n_classes=None):
     if n_classes is None and array.max() >= MAX_CLASSES:
         raise ValueError(f"label {array.max()} would make {array.max() + 1} classes; "
                          f"one_hot makes at most {MAX_CLASSES}")
-    array = array.astype(np.int64)
     n_classes = int(array.max()) + 1 if n_classes is None else n_classes
-    if array.max() >= n_classes:
+    if array.max() >= n_classes:  # before the cast to int64, which a label of 1e300 would overflow
         raise ValueError(f"label {array.max()} does not fit n_classes={n_classes}: labels run from 0 to n_classes - 1")
+    array = array.astype(np.int64)
     encoded = np.zeros((array.size, n_classes))
     encoded[np.arange(array.size), array] = 1.0
     return encoded
@@ -144,6 +148,8 @@ def spiral(n_samples=200, noise=0.05, turns=1.5, seed=0):
     """Two interleaved spiral arms of ``turns`` turns: X ``(n, 2)`` in about [-1, 1]^2, y ``(n,)``."""
     n_samples, noise, rng = _checked(n_samples, noise, seed)
     turns = _validate.positive_number(turns, "turns")
+    if turns > MAX_TURNS:  # the angles would overflow, or be too large for float64 to place the points
+        raise ValueError(f"turns must be a positive number up to {MAX_TURNS:g}, got {turns!r}")
     half = n_samples // 2
     arms = []
     for label, count in ((0, half), (1, n_samples - half)):

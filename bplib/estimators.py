@@ -27,8 +27,8 @@ from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._validate import batch_size, choose, layer_widths, positive_int, positive_number
-from .activations import HIDDEN_ACTIVATIONS
+from ._validate import batch_size, choose, layer_widths, positive_int, positive_number, real_array
+from .activations import HIDDEN_ACTIVATIONS, log_softmax
 from .datasets import one_hot
 from .network import Network, TrainingDiverged
 
@@ -57,10 +57,14 @@ class _BPEstimator(BaseEstimator):
         None or a RandomState draws the seed from it (scikit-learn's usual
         meaning: None gives a different network on every fit).
         """
-        rng = check_random_state(self.random_state)  # also rejects bad values
-        if isinstance(self.random_state, numbers.Integral):
-            return int(self.random_state)
-        return int(rng.randint(np.iinfo(np.int32).max))
+        state = self.random_state
+        is_int = isinstance(state, numbers.Integral) and not isinstance(state, (bool, np.bool_))
+        if not (state is None or isinstance(state, np.random.RandomState) or (is_int and 0 <= state < 2 ** 32)):
+            raise ValueError("random_state must be None, an integer from 0 to 2**32 - 1 (the seed) or a "
+                             f"np.random.RandomState, got {state!r}")
+        if is_int:
+            return int(state)
+        return int(check_random_state(state).randint(np.iinfo(np.int32).max))
 
     def _forget_fit(self):
         for name in _FITTED:
@@ -80,16 +84,21 @@ class _BPEstimator(BaseEstimator):
                     if loss == "quadratic" else "")
             raise ValueError(
                 f"{type(self).__name__} diverged at epoch {error.epoch}: the training loss became NaN "
-                f"or infinite, so learning_rate={self.learning_rate:g} is too large for this data; "
-                f"try a smaller one such as {self.learning_rate / 10:g}.{hint}"
+                f"or infinite, so learning_rate={error.learning_rate:g} is too large for this data; "
+                f"try a smaller one such as {error.learning_rate / 10:g}.{hint}"
             ) from error
         self.network_ = network
         self.loss_curve_ = history
 
     def _forward(self, X):
+        return self._output_layer(X)[0]
+
+    def _output_layer(self, X):
+        """(a^L, z^L) of the trained network for X."""
         check_is_fitted(self)
         X = validate_data(self, X, dtype=np.float64, reset=False)
-        return self.network_.forward(X)
+        a, z = self.network_._feedforward(self.network_._checked(X))
+        return a[-1], z[-1]
 
 
 class BPClassifier(ClassifierMixin, _BPEstimator):
@@ -158,8 +167,13 @@ class BPClassifier(ClassifierMixin, _BPEstimator):
         self._forget_fit()
         params = self._check_params()
         X, y = validate_data(self, X, y, dtype=np.float64)
-        check_classification_targets(y)
-        classes, y_index = np.unique(y, return_inverse=True)
+        try:
+            check_classification_targets(y)
+            classes, y_index = np.unique(y, return_inverse=True)
+        except TypeError:  # both sort the labels, which fails for None among strings, say
+            kinds = ", ".join(sorted({type(label).__name__ for label in y}))
+            raise ValueError("y's labels must be of one kind that can be sorted (all strings or all numbers), "
+                             f"got labels of types {kinds}") from None
         if len(classes) < 2:
             raise ValueError(f"{type(self).__name__} needs samples of at least 2 classes, "
                              f"got only one class: {classes.tolist()[0]!r}")
@@ -179,9 +193,12 @@ class BPClassifier(ClassifierMixin, _BPEstimator):
         return A
 
     def predict_log_proba(self, X):
-        """The log of ``predict_proba(X)`` (-inf where a probability rounds to 0)."""
-        with np.errstate(divide="ignore"):
-            return np.log(self.predict_proba(X))
+        """The log of ``predict_proba(X)``, from the output layer's z: finite also where a probability
+        rounds to 0 (np.log of it would be -inf). ln sigma(z) = -ln(1 + e^-z), and log-softmax."""
+        _, z = self._output_layer(X)
+        if z.shape[1] == 1:
+            return -np.logaddexp(0.0, np.hstack([z, -z]))  # ln(1 - sigma(z)), ln sigma(z)
+        return log_softmax(z)
 
     def predict(self, X):
         """The most probable label of each row, shape ``(n_samples,)``."""
@@ -255,7 +272,7 @@ class BPRegressor(RegressorMixin, _BPEstimator):
         self._forget_fit()
         params = self._check_params()
         X, y = validate_data(self, X, y, dtype=np.float64, multi_output=True, y_numeric=True)
-        Y = np.asarray(y, dtype=float)
+        Y = real_array(y, "y").astype(float)  # a long double y beyond float64 is refused, not cast to inf
         Y = Y.reshape(-1, 1) if Y.ndim == 1 else Y
         self._train(X, Y, "identity", "quadratic", params)
         self.n_outputs_ = Y.shape[1]

@@ -27,7 +27,7 @@ def relative_error(analytic, numeric, floor=1e-5):
 
 def numerical_gradient(f, param, eps=1e-3):
     """Central differences of a scalar ``f()`` with respect to each entry of
-    the float array ``param``, which is nudged in place and restored.
+    the float64 array ``param``, which is nudged in place and restored.
 
     Uses the fourth-order central stencil
     (-f(p+2e) + 8 f(p+e) - 8 f(p-e) + f(p-2e)) / (12 e): its truncation error
@@ -40,22 +40,26 @@ def numerical_gradient(f, param, eps=1e-3):
     """
     if not callable(f):
         raise ValueError(f"f must be a function of no arguments returning the cost, got {type(f).__name__}")
-    if not isinstance(param, np.ndarray) or param.dtype.kind != "f" or not param.flags.writeable:
+    if not isinstance(param, np.ndarray) or param.dtype.kind != "f" or param.dtype.itemsize < 8 \
+            or not param.flags.writeable:
         what = type(param).__name__ + (f" of dtype {param.dtype}" if isinstance(param, np.ndarray) else "")
-        raise ValueError(f"param must be a writable NumPy array of floats (it is nudged in place), got {what}")
+        raise ValueError("param must be a writable NumPy array of floats, float64 (it is nudged in place, by "
+                         f"steps that float16 and float32 would round), got {what}")
     eps = _validate.positive_number(eps, "eps")
     _validate.all_finite(param, "param")
-    with np.errstate(over="ignore", invalid="ignore"):
-        nudged = [param + step for step in (2 * eps, eps, -eps, -2 * eps)]
-    if not all(np.isfinite(p).all() for p in nudged) or any((p == param).any() for p in nudged):
+    steps = (2 * eps, eps, -eps, -2 * eps)
+    with np.errstate(over="ignore", invalid="ignore"):  # how far each nudged entry lands from param + step
+        rounding = max(np.abs(param + step - param - step).max(initial=0.0) for step in steps)
+    if not rounding <= 1e-8 * eps:  # also catches an overflow (inf or NaN)
         raise ValueError(f"eps={eps!r} does not fit the parameters (up to {np.abs(param).max():.3g} in size): "
-                         "nudging by it leaves some entry unchanged or overflows; use eps around 1e-3")
+                         "float64 rounds param + eps by more than 1e-8 of eps, or overflows, and the differences "
+                         "would be wrong; use eps around 1e-3 for parameters of order 1")
     grad = np.zeros(param.shape)
     for index in np.ndindex(param.shape):
         original = param[index]
         values = []
         try:
-            for step in (2 * eps, eps, -eps, -2 * eps):
+            for step in steps:
                 param[index] = original + step
                 values.append(_scalar(f()))
         finally:
@@ -89,9 +93,7 @@ class GradientCheck:
     """
 
     def __init__(self, rows, tolerance):
-        self.rows = list(rows)
-        if not self.rows:
-            raise ValueError("a gradient check needs at least one row (layer, name, error)")
+        self.rows = _checked_rows(rows)
         self.tolerance = _validate.positive_number(tolerance, "tolerance")
         self.max_relative_error = max(error for _, _, error in self.rows)
         self.worst = max(self.rows, key=lambda row: row[2])
@@ -120,6 +122,21 @@ class GradientCheck:
         return str(self)
 
 
+def _checked_rows(rows):
+    """``rows`` as a list of (layer, name, error) with a finite error >= 0, or a ValueError."""
+    try:
+        rows = [tuple(row) for row in rows]
+    except TypeError:
+        rows = None
+    if not rows:
+        raise ValueError(f"rows must be a list of (layer, name, error), at least one, got {type(rows).__name__}")
+    for i, row in enumerate(rows):
+        if len(row) != 3:
+            raise ValueError(f"each row must be (layer, name, error), got {row!r} at row {i}")
+        _validate.non_negative_number(row[2], f"the error of row {i}")
+    return rows
+
+
 def gradient_check(net, X, Y, eps=1e-3, tolerance=1e-6, backprop=None):
     """Check ``net.backprop`` (or another ``backprop(X, Y)``) against central differences.
 
@@ -138,7 +155,7 @@ def gradient_check(net, X, Y, eps=1e-3, tolerance=1e-6, backprop=None):
         raise ValueError(f"backprop must be None or a function backprop(X, Y), got {type(backprop).__name__}")
     eps = _validate.positive_number(eps, "eps")
     tolerance = _validate.positive_number(tolerance, "tolerance")
-    X, Y = net._checked(X, Y)
+    X, Y = net._checked_for_updates(X, Y)
     compute = net.backprop if backprop is None else backprop
     weight_grads, bias_grads = _checked_gradients(net, compute(X, Y))
     cost = lambda: net._loss_of_checked(X, Y)  # noqa: E731  (reads the parameters as nudged)

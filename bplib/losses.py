@@ -12,7 +12,7 @@ is exact where the probabilities a saturate to 0 or 1 in floating point.
 import numpy as np
 
 from ._validate import batch_function
-from .activations import log_softmax
+from .activations import _log_softmax
 
 
 @batch_function({"A": "n, n_out", "Y": "n, n_out"})
@@ -53,7 +53,7 @@ def categorical_cross_entropy_from_z(Z, Y):
     A row of y is normally one-hot or another probability row (summing to 1);
     the formula and the network's gradient hold for any y in [0, 1].
     """
-    return -(Y * log_softmax(Z)).sum(axis=1)
+    return -(Y * _log_softmax(Z)).sum(axis=1)  # its NaN or infinity is reported by batch_function
 
 
 LOSSES = ("quadratic", "cross_entropy")

@@ -2,7 +2,7 @@
 import numpy as np
 
 from . import _validate, losses
-from .activations import ACTIVATIONS, HIDDEN_ACTIVATIONS, log_softmax
+from .activations import ACTIVATIONS, HIDDEN_ACTIVATIONS, _log_softmax
 from .equations import bias_gradient, hidden_error, output_error, weight_gradient
 
 
@@ -95,7 +95,8 @@ class Network:
 
         Divergence: when a batch's loss becomes NaN or infinite, or more than
         10^6 times (1 + the loss of the first batch of this call), or a
-        parameter stops being finite, training stops and the network keeps
+        parameter stops being finite (or grows past about 1e154, where its
+        square overflows, unless it started there), training stops and the network keeps
         the parameters it had after the last epoch in the returned history
         (the ones before the diverging epoch). ``diverged_at`` is set to the
         diverging epoch (None if training did not diverge), and
@@ -107,7 +108,7 @@ class Network:
         float64 ``weights`` and ``biases``; ``loss``, ``backprop`` and
         ``gradient_check`` always compute in float64.
         """
-        X, Y = self._checked(X, Y)
+        X, Y = self._checked_for_updates(X, Y)
         epochs = _validate.positive_int(epochs, "epochs")
         learning_rate = _validate.positive_number(learning_rate, "learning_rate")
         n = X.shape[0]
@@ -152,6 +153,10 @@ class Network:
             raise ValueError(f"X, Y or the parameters do not fit {dtype.name} (values beyond "
                              f"{np.finfo(dtype).max:.3g}): scale them, or train with dtype=np.float64")
         last_good = [p.copy() for p in params]
+        # After an epoch the parameters must be so small that their squares stay finite (else the loss
+        # of the network kept after a divergence would overflow); ones a learner made that large before
+        # training (weights of 1e200, say) need only stay finite, or every learning rate "diverges".
+        fine = _squares_finite if _squares_finite(params) else _all_finite
         n, history, limit, diverged_at = X.shape[0], [], None, None
         for epoch in range(1, epochs + 1):
             order = rng.permutation(n) if batch_size < n else None
@@ -167,7 +172,7 @@ class Network:
                     diverged_at = epoch
                     break
                 loss_sum += batch_loss
-            if diverged_at is None and not np.isfinite(sum(np.vdot(p, p) for p in params)):
+            if diverged_at is None and not fine(params):
                 diverged_at = epoch
             if diverged_at is not None:
                 for param, good in zip(params, last_good):
@@ -198,7 +203,7 @@ class Network:
         z += biases[-1]
         # Layer L, its loss from z and BP1 together: the values of loss() and _output_error.
         if self._output_activation == "softmax":
-            log_a = log_softmax(z)  # once, for a^L and the loss
+            log_a = _log_softmax(z)  # once, for a^L and the loss (NaN when diverging: caught by fit)
             loss_sum = -np.vdot(Y, log_a)  # = losses.categorical_cross_entropy_from_z(z, Y).sum()
             delta = np.exp(log_a) * Y.sum(axis=1, keepdims=True) - Y
         elif self._loss == "cross_entropy":
@@ -236,10 +241,12 @@ class Network:
         with np.errstate(over="ignore", invalid="ignore"):
             for l, (w, b) in enumerate(zip(self.weights, self.biases), start=1):
                 z.append(a[-1] @ w.T + b)
-                a.append((self._output if l == L else self._hidden).function(z[-1]))
-        if not (np.isfinite(z[L]).all() and np.isfinite(a[L]).all()):
+                if l < L:
+                    a.append(self._hidden.function(z[-1]))
+        if not np.isfinite(z[L]).all():  # then a^L = sigma(z^L) is finite too
             raise ValueError("the network's output overflowed float64 (NaN or infinity) although X and the "
                              "parameters are finite: X or the weights are too large; scale X")
+        a.append(self._output.function(z[L]))
         return a, z
 
     def _per_sample_loss(self, z_L, a_L, Y):
@@ -272,9 +279,20 @@ class Network:
             _validate.within(Y, "Y", 0.0, 1.0, "cross-entropy targets are probabilities")
         return X, Y
 
+    def _checked_for_updates(self, X, Y):
+        """``_checked(X, Y)`` for a call that changes the parameters in place (fit's steps,
+        gradient_check's nudges): no two of them may share memory, and X and Y are copied if they
+        share it with one."""
+        X, Y = self._checked(X, Y)
+        params = {f"net.{kind}[{i}] ({kind[0]}^{i + 1})": param
+                  for kind in ("weights", "biases") for i, param in enumerate(getattr(self, kind))}
+        _validate.separate(params)
+        return _validate.apart_from(X, params.values()), _validate.apart_from(Y, params.values())
+
     def _check_parameters(self):
         """weights and biases as a learner may have left them: one finite float64 array of the right
-        shape per layer. Lists and integer arrays are converted (and stored back)."""
+        shape per layer. Lists, integer arrays and array subclasses (np.matrix, whose * is a matrix
+        product) are converted (and stored back)."""
         L = len(self._sizes) - 1
         for kind, symbol in (("weights", "w"), ("biases", "b")):
             params = getattr(self, kind)
@@ -287,7 +305,7 @@ class Network:
                 setattr(self, kind, params)
             for i, param in enumerate(params):
                 name = f"net.{kind}[{i}] ({symbol}^{i + 1})"
-                if not (isinstance(param, np.ndarray) and param.dtype == np.float64 and param.flags.writeable):
+                if not (type(param) is np.ndarray and param.dtype == np.float64 and param.flags.writeable):
                     param = params[i] = np.array(_validate.real_array(param, name), dtype=np.float64)
                 shape = (self._sizes[i + 1], self._sizes[i]) if kind == "weights" else (self._sizes[i + 1],)
                 if param.shape != shape:
@@ -338,11 +356,24 @@ class TrainingDiverged(RuntimeError):
     def __init__(self, epoch, history, learning_rate):
         self.epoch = epoch
         self.history = history
+        self.learning_rate = learning_rate
         super().__init__(
             f"training diverged at epoch {epoch}: the loss became NaN, infinite or 10^6 times its start "
             f"(learning_rate={learning_rate:g} is too large; try a smaller one). The network keeps the "
             f"parameters it had before epoch {epoch}."
         )
+
+    def __reduce__(self):  # pickle and copy rebuild it from these (an exception's default is the message alone)
+        return type(self), (self.epoch, self.history, self.learning_rate)
+
+
+def _squares_finite(params):
+    """True if the sum of the squares of all the entries is finite: each is finite and below about 1e154."""
+    return bool(np.isfinite(sum(np.vdot(p, p) for p in params)))
+
+
+def _all_finite(params):
+    return all(np.isfinite(p).all() for p in params)
 
 
 MAX_PARAMETERS = 10 ** 8
@@ -351,7 +382,7 @@ MAX_PARAMETERS = 10 ** 8
 def _architecture(sizes, activation, output_activation, loss):
     """The checked (sizes, activation, output_activation, loss) of a Network."""
     try:
-        widths = list(sizes) if not isinstance(sizes, (str, bytes, dict)) else None
+        widths = list(sizes) if not isinstance(sizes, _validate.UNORDERED) else None
     except TypeError:
         widths = None
     if widths is None or len(widths) < 2:

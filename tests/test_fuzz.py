@@ -24,7 +24,7 @@ OUTPUT_LOSS = PAIRS * 2 + [("tanh", "cross_entropy"), ("softmax", "quadratic"), 
 SCALES = [0.0, 1e-300, 1e-8, 1.0, 1e3, 1e150, 1e300]
 LEARNING_RATES = [1e-3, 0.1, 1.0, 50.0, 1e10, 1e30, 1e300, 0.0, -1.0, np.nan, np.inf, "0.1", True, 1e-3, 0.1, 1.0,
                   50.0, 1e10, 1e30, 1e300]
-DTYPES = [np.float64, np.float32, np.int64, np.bool_]
+DTYPES = [np.float64, np.float32, np.int64, np.bool_, np.float16, np.longdouble]
 
 
 def finite(value):

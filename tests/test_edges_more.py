@@ -1,0 +1,334 @@
+"""More edges of the core, found by trying what users pass: numbers and arrays of unusual kinds
+(Python ints beyond float64, long doubles, fractions, masked arrays, np.matrix), parameters that share
+memory, unordered sizes, non-finite scores, low-precision finite differences, odd labels and Values.
+
+Each bad call must stop with a ValueError that says what was wrong (TypeError where Python itself
+would raise one), with no NumPy warning on the way; each odd but valid call gives the right answer.
+"""
+import fractions
+import warnings
+
+import numpy as np
+import pytest
+
+from bplib import (BPClassifier, BPRegressor, Network, TrainingDiverged, activations, datasets, equations,
+                   gradient_check, losses, one_hot)
+from bplib.autograd import Value, graph_order
+from bplib.gradcheck import GradientCheck, numerical_gradient
+
+X2 = np.array([[0.5, -1.0], [1.5, 0.25], [-0.3, 0.8]])
+Y1 = np.array([[0.0], [1.0], [1.0]])
+BEYOND = np.longdouble("1e400")  # finite as a long double, infinite as a float64
+
+
+def net(*args, **kwargs):
+    return Network([2, 3, 1], *args, **kwargs)
+
+
+def with_weights(value, layer=0, network=None):
+    network = network or Network([2, 3, 1])
+    network.weights[layer] = value
+    return network
+
+
+def masked(values, mask):
+    return np.ma.array(values, mask=mask)
+
+
+def sharing(kind, second, call):
+    """A [2, 2, 2] net whose layer-2 weights or biases are ``second(layer-1 array)``, then ``call(net)``."""
+    network = Network([2, 2, 2], "identity", "identity")
+    params = getattr(network, kind)
+    params[1] = second(params[0])
+    return call(network)
+
+
+Y2 = np.array([[0.0, 1.0], [1.0, 0.0], [0.5, 0.5]])
+
+
+BAD_CALLS = {
+    # numbers that are not plain floats
+    "learning rate a Python int beyond float64": (lambda: net().fit(X2, Y1, learning_rate=10 ** 400),
+                                                  r"learning_rate must be a positive finite number, got 1000"),
+    "learning rate a long double beyond float64": (lambda: net().fit(X2, Y1, learning_rate=BEYOND),
+                                                   r"learning_rate must be a positive finite number"),
+    "tolerance a Python int beyond float64": (lambda: gradient_check(net(), X2, Y1, tolerance=10 ** 400),
+                                              r"tolerance must be a positive finite number"),
+    "sin low a Python int beyond float64": (lambda: datasets.sin(low=-10 ** 400), r"low must be a finite number"),
+    "noise a Python int beyond float64": (lambda: datasets.moons(noise=10 ** 400), r"noise must be a number from 0"),
+    # arrays that are not plain float arrays
+    "X with a Python int beyond float64": (lambda: net().forward([[10 ** 400, 0]]),
+                                           r"X has entries beyond float64's range"),
+    "X of long doubles beyond float64": (lambda: net().forward(np.full((2, 2), BEYOND)),
+                                         r"X has entries beyond float64's range"),
+    "weights with a Python int beyond float64": (lambda: with_weights([[10 ** 400, 0]] * 3).forward(X2),
+                                                 r"net.weights\[0\] \(w\^1\) has entries beyond float64's range"),
+    "weights of long doubles beyond float64": (lambda: with_weights(np.full((3, 2), BEYOND)).forward(X2),
+                                               r"net.weights\[0\] \(w\^1\) has entries beyond float64's range"),
+    "BP1 of a long double beyond float64": (lambda: equations.output_error(np.array([[BEYOND]]), [[1.0]]),
+                                            r"cost_gradient has entries beyond float64's range"),
+    "relu of a long double beyond float64": (lambda: activations.relu(BEYOND),
+                                             r"z has entries beyond float64's range"),
+    "X masked": (lambda: net().forward(masked(X2, [[1, 0], [0, 0], [0, 0]])), r"X has masked entries"),
+    "Y masked": (lambda: net().fit(X2, masked(Y1, [[0], [1], [0]])), r"Y has masked entries"),
+    "weights all masked": (lambda: with_weights(masked(np.ones((3, 2)), True)).forward(X2),
+                           r"net.weights\[0\] \(w\^1\) has masked entries"),
+    "BP3 of a masked delta": (lambda: equations.bias_gradient(masked([[1.0, 2.0]], [[1, 0]])),
+                              r"delta has masked entries"),
+    "sigmoid of a masked array": (lambda: activations.sigmoid(masked([1.0, 2.0], [1, 0])),
+                                  r"z has masked entries"),
+    # softmax of scores that are not finite: IEEE arithmetic gives NaN (with a warning), not the limit
+    "softmax of infinity": (lambda: activations.softmax([[np.inf, 0.0]]),
+                            r"z contains NaN or infinity \(first at row 0, column 0\)"),
+    "softmax of NaN": (lambda: activations.softmax([1.0, np.nan]), r"z contains NaN or infinity"),
+    "log_softmax of minus infinity": (lambda: activations.log_softmax([[0.0, -np.inf]]), r"z contains NaN"),
+    "log_softmax beyond float64": (lambda: activations.log_softmax([[1.7e308, -1.7e308]]),
+                                   r"log_softmax.*below -1.8e\+308.*scores of a row span more than"),
+    "categorical cross-entropy of infinity": (
+        lambda: losses.categorical_cross_entropy_from_z([[np.inf, 0.0]], [[1.0, 0.0]]),
+        r"categorical_cross_entropy_from_z: Z contains NaN or infinity"),
+    "softmax output that overflows": (
+        lambda: with_weights(np.full((3, 2), 100.0), network=Network([2, 3], output_activation="softmax",
+                                                                       loss="cross_entropy")).forward([[1e307, 1e307]]),
+        r"the network's output overflowed float64"),
+    # finite differences whose nudges are rounded: float16 gave 13.67 for the derivative 6 of x^2 at 3
+    "numerical_gradient of a float16 array": (lambda: numerical_gradient(lambda: 0.0, np.full(2, 3.0, np.float16)),
+                                              r"array of floats, float64.*got ndarray of dtype float16"),
+    "numerical_gradient of a float32 array": (lambda: numerical_gradient(lambda: 0.0, np.zeros(2, np.float32)),
+                                              r"param must be a writable NumPy array of floats, float64"),
+    "numerical_gradient of a read-only view": (
+        lambda: numerical_gradient(lambda: 0.0, np.broadcast_to(np.zeros(1), (2,))), r"param must be a writable"),
+    "numerical_gradient with nudges float64 rounds": (
+        lambda: numerical_gradient(lambda: 0.0, np.array([1e12, 0.0])), r"eps=0.001 does not fit the parameters"),
+    # gradient check reports built by hand
+    "GradientCheck of a row of two": (lambda: GradientCheck([(1, "w")], 1e-6),
+                                      r"each row must be \(layer, name, error\).*got \(1, 'w'\)"),
+    "GradientCheck of a NaN error": (lambda: GradientCheck([(1, "b", 0.1), (1, "w", np.nan)], 1.0),
+                                     r"the error of row 1 must be a finite number >= 0, got nan"),
+    "GradientCheck of a negative error": (lambda: GradientCheck([(1, "w", -1.0)], 1e-6),
+                                          r"the error of row 0 must be a finite number >= 0, got -1.0"),
+    "GradientCheck of an error string": (lambda: GradientCheck([(1, "w", "1e-9")], 1e-6),
+                                         r"the error of row 0 must be a finite number >= 0, got '1e-9'"),
+    "GradientCheck of rows None": (lambda: GradientCheck(None, 1e-6), r"rows must be a list of \(layer, name, error\)"),
+    # data sets
+    "one_hot of a label beyond n_classes and int64": (lambda: one_hot([1e300], 3),
+                                                      r"label 1e\+300 does not fit n_classes=3"),
+    "one_hot of masked labels": (lambda: one_hot(masked([0, 1, 2], [0, 1, 0])), r"labels has masked entries"),
+    "spiral of 1e308 turns": (lambda: datasets.spiral(turns=1e308), r"turns must be a positive number up to 1e\+06"),
+    "spiral of 1e300 turns": (lambda: datasets.spiral(turns=1e300), r"turns must be a positive number up to"),
+    # sizes without an order: a set iterates in the order of its hashes, so {5, 2, 1} built [1, 2, 5]
+    "sizes a set": (lambda: Network({5, 2, 1}), r"sizes must list at least two layers.*got \{1, 2, 5\}"),
+    "sizes a frozenset": (lambda: Network(frozenset({5, 2, 1})), r"sizes must list at least two layers"),
+    # parameters that share memory: a step or a nudge of one would change the other
+    "fit with one array as two layers' weights": (
+        lambda: sharing("weights", lambda w: w, lambda n: n.fit(X2, Y2)),
+        r"net.weights\[1\] \(w\^2\) shares its memory with net.weights\[0\] \(w\^1\)"),
+    "fit with a layer's weights a view of another's": (
+        lambda: sharing("weights", lambda w: w.T, lambda n: n.fit(X2, Y2, dtype=np.float32)),
+        r"net.weights\[1\] \(w\^2\) shares its memory with net.weights\[0\]"),
+    "gradient_check with one array as two layers' biases": (
+        lambda: sharing("biases", lambda b: b, lambda n: gradient_check(n, X2, Y2)),
+        r"net.biases\[1\] \(b\^2\) shares its memory with net.biases\[0\] \(b\^1\)"),
+}
+
+
+@pytest.mark.parametrize("call,message", BAD_CALLS.values(), ids=BAD_CALLS.keys())
+def test_bad_input_is_a_value_error_that_names_it(call, message):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # and no RuntimeWarning from NumPy on the way
+        with pytest.raises(ValueError, match=message):
+            call()
+
+
+def test_numbers_of_other_real_types_are_taken_at_their_value():
+    """A Fraction, a Python int above 2**64 or a NumPy scalar is a number like any other."""
+    a, b = net(), net()
+    assert a.fit(X2, Y1, epochs=2, learning_rate=fractions.Fraction(1, 10)) == \
+        b.fit(X2, Y1, epochs=2, learning_rate=0.1)
+    assert gradient_check(net(), X2, Y1, eps=fractions.Fraction(1, 1000), tolerance=2 ** 70).passed
+    network = net("identity", "identity")
+    network.fit(X2, Y1, learning_rate=2 ** 70, on_divergence="stop")
+    assert network.diverged_at is not None  # a huge but finite learning rate diverges: no TypeError
+    assert datasets.sin(3, low=-2 ** 70, high=2 ** 70)[0].shape == (3, 1)
+
+
+def test_a_masked_array_without_masked_entries_is_its_data():
+    np.testing.assert_array_equal(net().forward(masked(X2, False)), net().forward(X2))
+
+
+def test_weights_replaced_by_an_np_matrix_train_as_an_array():
+    """np.matrix's * is a matrix product: kept as it is, it broke the training step's elementwise products."""
+    expected = net().fit(X2, Y1, epochs=2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PendingDeprecationWarning)  # np.matrix's own, on creating one
+        network = with_weights(np.matrix(net().weights[1]), layer=1)
+    assert network.fit(X2, Y1, epochs=2) == expected
+    assert type(network.weights[1]) is np.ndarray
+
+
+def test_forward_and_backprop_with_shared_parameters_are_still_computed():
+    """Only fit and gradient_check change the parameters; the others read them, which is well defined."""
+    shared = sharing("weights", lambda w: w, lambda n: n)
+    separate = Network([2, 2, 2], "identity", "identity")
+    separate.weights[1] = separate.weights[0].copy()
+    np.testing.assert_array_equal(shared.forward(X2), separate.forward(X2))
+    np.testing.assert_array_equal(shared.backprop(X2, Y2)[0][1], separate.backprop(X2, Y2)[0][1])
+
+
+def test_data_that_is_a_parameter_array_is_copied_before_the_parameters_change():
+    """X = net.weights[0] itself: fit's steps and gradient_check's nudges changed X as they went."""
+    network = Network([2, 2], "identity", "identity")
+    expected = Network([2, 2], "identity", "identity").fit(network.weights[0].copy(), np.eye(2), epochs=3,
+                                                            batch_size=None)
+    assert network.fit(network.weights[0], np.eye(2), epochs=3, batch_size=None) == expected
+    network = Network([2, 2], "identity", "identity")
+    assert gradient_check(network, network.weights[0], np.eye(2)).passed
+
+
+def test_large_finite_weights_are_not_taken_for_a_divergence():
+    """fit tested the parameters with sum(w . w), which overflows for weights of 1e200 that are finite:
+    it reported a divergence (blaming the learning rate) where none happened."""
+    network = Network([2, 2, 1], "tanh", "identity")
+    network.weights[0][:] = 1e200  # saturates the tanh units: finite outputs, a finite loss
+    history = network.fit(X2, Y1, epochs=3, learning_rate=0.01)
+    assert network.diverged_at is None and len(history) == 3 and np.isfinite(history).all()
+
+
+@pytest.mark.parametrize("hidden", [{3, 2}, frozenset({4, 1}), {3: "a"}])
+def test_estimators_refuse_hidden_layer_sizes_without_an_order(hidden):
+    with pytest.raises(ValueError, match="hidden_layer_sizes must be a tuple of positive integers"):
+        BPClassifier(hidden_layer_sizes=hidden, epochs=1).fit(X2, [0, 1, 1])
+
+
+@pytest.mark.parametrize("dtype,big", [(np.float64, 1.7e308), (np.float32, 3e38)])
+def test_softmax_of_scores_spanning_more_than_the_float_range_is_exact_without_a_warning(dtype, big):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        result = activations.softmax(np.array([[big, -big], [-big, big]], dtype=dtype))
+    np.testing.assert_array_equal(result, [[1.0, 0.0], [0.0, 1.0]])
+    assert result.dtype == dtype
+
+
+def test_numerical_gradient_of_a_long_double_array_is_exact_enough():
+    param = np.full(2, 3.0, np.longdouble)
+    grad = numerical_gradient(lambda: float((param.astype(float) ** 2).sum()), param)
+    np.testing.assert_allclose(grad, [6.0, 6.0], rtol=1e-10)
+
+
+def test_one_hot_of_float16_labels_compares_them_in_float64():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # comparing with 10**6 in float16 overflowed
+        encoded = one_hot(np.array([0.0, 2.0], dtype=np.float16))
+    np.testing.assert_array_equal(encoded, [[1, 0, 0], [0, 0, 1]])
+
+
+def classifier_fit(**params):
+    return lambda X=X2, y=(0, 1, 1): BPClassifier(epochs=1, **params).fit(X, list(y))
+
+
+ESTIMATOR_CALLS = {
+    "random_state a bool": (classifier_fit(random_state=True), r"random_state must be None, an integer from 0 "
+                                                                r"to 2\*\*32 - 1 \(the seed\).*got True"),
+    "random_state beyond 2**32": (classifier_fit(random_state=2 ** 40),
+                                  r"random_state must be None.*got 1099511627776"),
+    "random_state a Generator": (classifier_fit(random_state=np.random.default_rng(0)), r"random_state must be None"),
+    "random_state a float": (classifier_fit(random_state=1.5), r"random_state must be None.*got 1.5"),
+    "labels None among strings": (lambda: classifier_fit()(y=["a", None, "b"]),
+                                  r"y's labels must be of one kind that can be sorted.*NoneType, str"),
+    "labels None and one string": (lambda: classifier_fit()(y=["a", None, "a"]), r"y's labels must be of one kind"),
+    "a Fraction learning rate that diverges": (
+        lambda: BPRegressor(learning_rate=fractions.Fraction(10 ** 6), epochs=5, random_state=0).fit(
+            X2, [1e3, -1e3, 2e3]),
+        r"BPRegressor diverged at epoch \d: .*learning_rate=1e\+06 is too large.*such as 100000"),
+    "regression targets beyond float64": (
+        lambda: BPRegressor(epochs=1).fit(X2, np.full(3, BEYOND)),
+        r"y has entries beyond float64's range"),
+}
+
+
+@pytest.mark.parametrize("call,message", ESTIMATOR_CALLS.values(), ids=ESTIMATOR_CALLS.keys())
+def test_estimators_refuse_bad_input_with_a_value_error_that_names_it(call, message):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ValueError, match=message):
+            call()
+
+
+def test_estimators_take_numpy_integer_seeds_and_random_states():
+    assert classifier_fit(random_state=np.uint32(2 ** 32 - 1))().network_.seed == 2 ** 32 - 1
+    assert isinstance(classifier_fit(random_state=np.random.RandomState(0))().network_.seed, int)
+
+
+# -- bplib.autograd ---------------------------------------------------------------------------------
+VALUE_ERRORS = {
+    "a NaN leaf": (lambda V: V(float("nan")), ValueError, r"data must be a finite number, got nan"),
+    "an infinite leaf": (lambda V: V(float("inf")), ValueError, r"data must be a finite number, got inf"),
+    "a leaf of a Python int beyond float64": (lambda V: V(10 ** 400), ValueError, r"data must be a finite number"),
+    "a leaf of a string": (lambda V: V("1.5"), ValueError, r"data must be a finite number, got '1.5'"),
+    "a leaf of an array": (lambda V: V(np.array([1.0, 2.0])), ValueError, r"data must be a finite number"),
+    "a leaf of None": (lambda V: V(None), ValueError, r"data must be a finite number, got None"),
+    "a product that overflows": (lambda V: V(1e200) * 1e200, ValueError,
+                                 r"the result of \* is inf: it overflowed float64"),
+    "a sum that overflows": (lambda V: V(1.7e308) + V(1.7e308), ValueError, r"the result of \+ is inf"),
+    "parents that are not Values": (lambda V: V(1.0, parents=[1, 2], op="+"), ValueError,
+                                    r"parents must be Values, got int"),
+    "graph_order of a number": (lambda V: graph_order(3), ValueError,
+                                r"graph_order needs a Value, got int"),
+    "division by zero": (lambda V: V(1.0) / 0, ZeroDivisionError, r"cannot divide Value\(data=1.0000.*by zero"),
+    "division by a NumPy zero": (lambda V: V(1.0) / np.float64(0.0), ZeroDivisionError, r"by zero"),
+    # what Python itself raises for an operand it has no rule for
+    "division by a Value": (lambda V: V(1.0) / V(2.0), TypeError,
+                            r"unsupported operand type\(s\) for /: 'Value' and 'Value'"),
+    "a Value plus a string": (lambda V: V(1.0) + "a", TypeError, r"unsupported operand type\(s\) for \+"),
+    "a Value times None": (lambda V: V(1.0) * None, TypeError, r"unsupported operand type\(s\) for \*"),
+    "a Value plus a complex number": (lambda V: V(1.0) + 1j, TypeError, r"unsupported operand"),
+}
+
+
+@pytest.mark.parametrize("call,error,message", VALUE_ERRORS.values(), ids=VALUE_ERRORS.keys())
+def test_values_refuse_what_is_not_a_finite_real_number(call, error, message):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(error, match=message):
+            call(Value)
+
+
+def test_a_gradient_that_overflows_is_reported_by_backward():
+    x = Value(1e-300)
+    C = x * 1e300 * 1e300 * 1e-300 * 1e20  # C = 1e20: finite, but dC/dx = 1e320
+    with pytest.raises(ValueError, match=r"backward: a gradient overflowed float64"):
+        C.backward()
+
+
+def test_values_work_with_numpy_on_either_side():
+    x = Value(2.0)
+    assert (np.float64(3.0) * x).data == 6.0 and (x * np.float64(3.0)).data == 6.0
+    assert (x / np.int64(4)).data == 0.5 and (np.float32(1.0) - x).data == -1.0
+    products = x * np.array([1.0, 2.0])  # NumPy applies Value.__rmul__ to each entry, as for the reverse
+    assert [v.data for v in products] == [2.0, 4.0]
+    assert [v.data for v in np.array([1.0, 2.0]) * x] == [2.0, 4.0]
+    products[1].backward()
+    assert x.grad == 2.0
+
+
+@pytest.mark.parametrize("labels", [[0, 1, 1], [0, 1, 2]])
+def test_predict_log_proba_is_finite_where_a_probability_rounds_to_0(labels):
+    """np.log(predict_proba) gave -inf (a silently wrong number) for points far from the boundary."""
+    clf = BPClassifier(hidden_layer_sizes=(), epochs=20, learning_rate=0.5, random_state=0).fit(X2, labels)
+    far = X2 * 1e4
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        log_proba = clf.predict_log_proba(far)
+    assert np.isfinite(log_proba).all() and log_proba.min() < -800  # below log of the smallest float
+    np.testing.assert_allclose(np.exp(log_proba), clf.predict_proba(far), atol=1e-300)
+    np.testing.assert_allclose(clf.predict_log_proba(X2), np.log(clf.predict_proba(X2)), rtol=1e-12)
+
+
+def test_training_diverged_survives_pickle_and_copy():
+    """Raised in a worker process (joblib, multiprocessing) it is pickled; it could not be rebuilt."""
+    import copy
+    import pickle
+
+    error = TrainingDiverged(3, [1.0, 2.0], 0.5)
+    for again in (pickle.loads(pickle.dumps(error)), copy.copy(error)):
+        assert (again.epoch, again.history, str(again)) == (3, [1.0, 2.0], str(error))
