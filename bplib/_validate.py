@@ -165,7 +165,7 @@ def float_dtype(value, name="dtype"):
 def unmasked(values, name):
     """A ValueError if ``values`` is a masked array with masked entries: np.asarray would use the values
     under the mask as data."""
-    if np.ma.is_masked(values):
+    if isinstance(values, np.ma.MaskedArray) and np.ma.is_masked(values):
         raise ValueError(f"{name} has masked entries; expected plain numbers: fill them in "
                          "(.filled(value)) or leave those rows out")
 
