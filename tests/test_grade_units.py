@@ -453,10 +453,19 @@ def test_unreadable_and_oversized_files(tmp_path, monkeypatch):
     (b'{"nbformat": 4, "cells": [{"cell_type": "code"}]}', "malformed cells"),
     (b'{"nbformat": 4, "cells": [{"cell_type": "code", "source": [1]}]}', "malformed cells"),
     (b'{"nbformat": 3, "worksheets": "nonsense"}', "not a notebook"),
+    (b'{"nbformat": 4, "cells": [], "x": ' + b"[" * 100_000 + b"]" * 100_000 + b"}", "nested too deeply"),
 ])
 def test_parse_says_why_a_file_is_not_a_notebook(data, words):
     with pytest.raises(submissions.InvalidNotebook, match=words):
         submissions.parse(data)
+
+
+def test_deep_json_that_json_can_read_is_read_without_recursion():
+    # 600 levels: within json's own limit, but the old copy into Node recursed two frames a level
+    # (RecursionError, raised out of the batch's first reading: no report at all).
+    deep = b"[" * 600 + b"]" * 600
+    nb = submissions.parse(b'{"nbformat": 4, "nbformat_minor": 5, "metadata": {"x": ' + deep + b'}, "cells": []}')
+    assert nb.cells == [] and json.dumps(nb.metadata.x) == deep.decode()
 
 
 def test_parse_reads_format_4_directly_and_converts_format_3():

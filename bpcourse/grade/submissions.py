@@ -162,7 +162,8 @@ class InvalidNotebook(ValueError):
 
 class Node(dict):
     """A notebook as nested dicts with attribute access (``nb.cells[0].source``), like nbformat's
-    NotebookNode; made here because importing nbformat costs seconds (its validator's grammars)."""
+    NotebookNode; made here because importing nbformat costs seconds (its validator's grammars).
+    Made by ``json.loads`` itself (``object_hook``): no recursion in Python, however deep the file."""
 
     def __getattr__(self, name):
         try:
@@ -170,13 +171,15 @@ class Node(dict):
         except KeyError:
             raise AttributeError(name) from None
 
-    @classmethod
-    def of(cls, value):
-        if isinstance(value, dict):
-            return cls({k: cls.of(v) for k, v in value.items()})
-        if isinstance(value, list):
-            return [cls.of(v) for v in value]
-        return value
+
+def _loads(text):
+    """``text`` as JSON with Node objects; InvalidNotebook when it is not JSON or nested too deeply."""
+    try:
+        return json.loads(text, object_hook=Node)
+    except RecursionError:
+        raise InvalidNotebook("JSON nested too deeply (hundreds of levels: not a notebook)") from None
+    except ValueError as error:
+        raise InvalidNotebook(f"not valid JSON ({str(error)[:80]})") from None
 
 
 def parse(data):
@@ -187,10 +190,7 @@ def parse(data):
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         raise InvalidNotebook("not UTF-8 text") from None
-    try:
-        raw = json.loads(text)
-    except (ValueError, RecursionError) as error:
-        raise InvalidNotebook(f"not valid JSON ({str(error)[:80]})") from None
+    raw = _loads(text)
     if not isinstance(raw, dict) or "cells" not in raw and "worksheets" not in raw:
         raise InvalidNotebook("JSON, but not a notebook (no cells)")
     if raw.get("nbformat") != 4:
@@ -205,13 +205,13 @@ def parse(data):
                 raise InvalidNotebook("not a notebook (malformed cells)")
             c["source"] = "".join(c["source"])
         if not isinstance(c.get("metadata"), dict):
-            c["metadata"] = {}
+            c["metadata"] = Node()
     if not isinstance(raw.get("metadata"), dict):
-        raw["metadata"] = {}
+        raw["metadata"] = Node()
     code = sum(c["cell_type"] == "code" for c in cells)
     if code > MAX_CELLS:
         raise InvalidNotebook(f"{code} code cells (more than {MAX_CELLS}: not a course notebook)")
-    return Node.of(raw)
+    return raw
 
 
 def _convert(text):
@@ -221,9 +221,10 @@ def _convert(text):
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            return json.loads(nbformat.writes(nbformat.reads(text, as_version=4)))
+            converted = nbformat.writes(nbformat.reads(text, as_version=4))
     except Exception as error:
         raise InvalidNotebook(f"not a notebook ({type(error).__name__}: {str(error)[:80]})") from None
+    return _loads(converted)
 
 
 def defined_functions(nb):
