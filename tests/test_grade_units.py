@@ -454,10 +454,22 @@ def test_unreadable_and_oversized_files(tmp_path, monkeypatch):
     (b'{"nbformat": 4, "cells": [{"cell_type": "code", "source": [1]}]}', "malformed cells"),
     (b'{"nbformat": 3, "worksheets": "nonsense"}', "not a notebook"),
     (b'{"nbformat": 4, "cells": [], "x": ' + b"[" * 100_000 + b"]" * 100_000 + b"}", "nested too deeply"),
+    # 3 MB that json would make into 1.2 million lists: refused unread (100 MB of them took 5 GB and 60 s)
+    (b'{"nbformat": 4, "cells": [], "x": [' + b"[]," * 1_200_000 + b"[]]}", r"JSON values \(more than 1,000,000"),
+    (b'{"nbformat": 4, "cells": [], "x": "' + b"[," * 600_000 + b"}", "a string is not closed"),
 ])
 def test_parse_says_why_a_file_is_not_a_notebook(data, words):
     with pytest.raises(submissions.InvalidNotebook, match=words):
         submissions.parse(data)
+
+
+def test_commas_and_brackets_inside_strings_are_not_counted_as_values():
+    output = {"output_type": "stream", "name": "stdout", "text": str(list(range(1_200_000)))}
+    nb = {"nbformat": 4, "nbformat_minor": 5, "metadata": {},
+          "cells": [{"cell_type": "code", "source": "print(list(range(1_200_000)))", "outputs": [output]}]}
+    data = json.dumps(nb).encode()
+    assert data.count(b",") > submissions.MAX_JSON_VALUES and submissions.json_values(data) < 20
+    assert submissions.parse(data).cells[0].outputs[0].text.startswith("[0, 1, 2")
 
 
 def test_deep_json_that_json_can_read_is_read_without_recursion():

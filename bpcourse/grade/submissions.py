@@ -13,8 +13,9 @@ either layout:
 Inside a folder, symbolic links are not followed (a link is a row of its own,
 status ``error``: a link could point a "submission" at ``solutions/``), nor are
 hidden folders (``.ipynb_checkpoints``). Every file is read into memory before
-anything runs; larger than 100 MB or more than MAX_CELLS code cells is an
-``invalid notebook``.
+anything runs; larger than 100 MB, more than MAX_JSON_VALUES JSON values
+(counted before parsing: parsing costs memory a value) or more than MAX_CELLS
+code cells is an ``invalid notebook``.
 
 Each submission has an id, the path as found (``submitted/alice/ps1/05.ipynb``),
 which the journal, ``--resume`` and ``--shard`` use: ``--shard K/N`` keeps the
@@ -36,6 +37,7 @@ from ..exercises import EXERCISES
 STEMS = tuple(dict.fromkeys(e.notebook for e in EXERCISES))
 MAX_SUBMISSION_BYTES = 100 * 2**20
 MAX_CELLS = 2000
+MAX_JSON_VALUES = 1_000_000   # a course notebook, outputs and all, holds about 10,000
 
 
 @dataclass
@@ -182,10 +184,35 @@ def _loads(text):
         raise InvalidNotebook(f"not valid JSON ({str(error)[:80]})") from None
 
 
+_STRING = rb'"(?:[^"\\]++|\\.)*+"'
+_STRINGS = re.compile(_STRING)
+_PAIRED = re.compile(rb"(?:" + _STRING + rb'|[^"]++)*+')   # possessive: linear, whatever the input
+
+
+def json_values(data):
+    """How many values the JSON in ``data`` (bytes) holds at most, counted without parsing it:
+    each but the first follows a comma or opens a bracket. The commas and brackets inside its
+    strings (code, outputs) are left out when there are many. None when its strings do not pair
+    up (not JSON). Parsing costs about 100 bytes of memory a value: this bounds it."""
+    count = data.count(b",") + data.count(b"[") + data.count(b"{")
+    if count <= MAX_JSON_VALUES:
+        return count
+    if not _PAIRED.fullmatch(data):
+        return None
+    skeleton = _STRINGS.sub(b"", data)
+    return skeleton.count(b",") + skeleton.count(b"[") + skeleton.count(b"{")
+
+
 def parse(data):
     """The notebook in ``data`` (bytes), or InvalidNotebook saying why not.
 
     Format 4 (every Jupyter since 2015) is read directly; older formats are converted by nbformat."""
+    values = json_values(data)
+    if values is None:
+        raise InvalidNotebook("not valid JSON (a string is not closed)")
+    if values > MAX_JSON_VALUES:
+        raise InvalidNotebook(f"{values:,} JSON values (more than {MAX_JSON_VALUES:,}; a course notebook holds about "
+                              "10,000): clear its outputs and save it again")
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
