@@ -491,6 +491,19 @@ def test_parse_reads_format_4_directly_and_converts_format_3():
     assert submissions.parse(nbformat.v3.writes_json(v3).encode()).cells[0].source == "x = 1"
 
 
+def test_an_old_format_notebook_with_too_many_cells_is_refused_before_nbformat_converts_it(monkeypatch):
+    # nbformat converts and validates a cell in about 0.4 ms: 100,000 cells (under the values cap)
+    # cost most of a minute of the grader's time, twice, before the cell count was looked at.
+    def convert(text):
+        raise AssertionError("converted")
+
+    monkeypatch.setattr(submissions, "_convert", convert)
+    cells = [{"cell_type": "code", "input": "x = 1", "outputs": []}] * (submissions.MAX_CELLS + 1)
+    data = json.dumps({"nbformat": 3, "nbformat_minor": 0, "worksheets": [{"cells": cells}]}).encode()
+    with pytest.raises(submissions.InvalidNotebook, match=f"{submissions.MAX_CELLS + 1} code cells"):
+        submissions.parse(data)
+
+
 def test_notebook_identity_order_and_mismatch():
     nb = _notebook("def output_error(a_out, y, z_out):\n    pass", "def hidden_error(a, b, c):\n    pass")
     nb.metadata["bp_course"] = {"notebook": "07_xor"}

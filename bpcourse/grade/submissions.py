@@ -221,6 +221,10 @@ def parse(data):
     if not isinstance(raw, dict) or "cells" not in raw and "worksheets" not in raw:
         raise InvalidNotebook("JSON, but not a notebook (no cells)")
     if raw.get("nbformat") != 4:
+        worksheets = raw.get("worksheets")
+        if isinstance(worksheets, list):   # format 3: the cells are counted before nbformat converts them
+            _check_cells([c for w in worksheets if isinstance(w, dict) and isinstance(w.get("cells"), list)
+                          for c in w["cells"]])
         raw = _convert(text)
     cells = raw.get("cells")
     if not isinstance(cells, list) or not all(isinstance(c, dict) and isinstance(c.get("cell_type"), str)
@@ -235,10 +239,14 @@ def parse(data):
             c["metadata"] = Node()
     if not isinstance(raw.get("metadata"), dict):
         raw["metadata"] = Node()
-    code = sum(c["cell_type"] == "code" for c in cells)
+    _check_cells(cells)
+    return raw
+
+
+def _check_cells(cells):
+    code = sum(isinstance(c, dict) and c.get("cell_type") == "code" for c in cells)
     if code > MAX_CELLS:
         raise InvalidNotebook(f"{code} code cells (more than {MAX_CELLS}: not a course notebook)")
-    return raw
 
 
 def _convert(text):
