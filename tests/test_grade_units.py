@@ -398,6 +398,18 @@ def test_flags_are_capped():
     assert len(review.review(nb, "05_four_equations")) == review.MAX_FLAGS
 
 
+def test_code_too_long_or_too_deep_to_review_is_flagged_and_the_rest_reviewed():
+    # 5.7 MB of "x = 1" lines took the review 55 s and 2.4 GB of the grader's memory; an expression
+    # nested 500 deep raised RecursionError out of the review: the submission was not graded at all.
+    nb = _notebook("x = 1\n" * 50_000, "x = " + "-" * 500 + "1", "import subprocess")
+    start = time.monotonic()
+    flags = review.review(nb, "05_four_equations")
+    assert time.monotonic() - start < 5
+    assert flags == ["cell 1 line 1: not reviewed: 300,000 characters of code, past the 200,000 the review reads in all",
+                     "cell 2 line 1: not reviewed: nested too deeply",
+                     "cell 3 line 1: starts processes (subprocess)"]
+
+
 def test_every_exercise_with_a_library_twin_is_in_the_answers_table():
     assert "hidden_error" in review.LIBRARY_ANSWERS["hidden_error"]
     assert "backprop" in review.LIBRARY_ANSWERS["backprop"] and "forward" in review.LIBRARY_ANSWERS["forward_pass"]
