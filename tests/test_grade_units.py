@@ -592,6 +592,34 @@ def test_csv_cells_are_not_formulas_and_have_no_control_characters():
     assert reports.cell("a\x1b[31mb\nc") == "ab c" and reports.cell(3) == 3
 
 
+def test_hostile_names_and_messages_leave_every_report_readable_and_one_line_per_submission(tmp_path):
+    # A folder name that is not UTF-8 (unzipped from another system) reaches Python as a lone
+    # surrogate, which UTF-8 cannot write: the CSV raised UnicodeEncodeError after the whole batch
+    # was graded, and no report was written.
+    names = ["submitted/caf\udce9/ps05/05_four_equations.ipynb", "submitted/\u202eecila/ps05/x.ipynb",
+             "submitted/al\u200bice/ps05/x.ipynb", "flat/new\nline,\"quoted\"\t-x.ipynb"]
+    results = [result(name, student=name.split("/")[1], notes=['{"submission": "forged"}\n\x1b[2J\x9b31m'])
+               for name in names]
+    for r in results:
+        r.detail = reports.detail_of(r, judging.outcome_label)
+    out = tmp_path / "grades.csv"
+    journal = reports.Journal(reports.journal_path(out), {})
+    for r in results:
+        journal.append(r)
+    journal.close()
+    assert len(reports.journal_path(out).read_bytes().splitlines()) == 1 + len(names)
+    assert set(reports.read_journal(reports.journal_path(out))[1]) == set(names)   # exact: --resume finds them
+    reports.write_reports(reports.merge([reports.journal_path(out)]), out, {}, True)
+    with open(out, encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    with open(out.with_suffix(".students.csv"), encoding="utf-8", newline="") as f:
+        students = [row["student"] for row in csv.DictReader(f)]
+    assert [row["student"] for row in rows] == ["caf\\xe9", "\\u202eecila", "al\\u200bice", 'new line,"quoted"\t-x.ipynb']
+    assert sorted(students) == sorted(row["student"] for row in rows)
+    assert all(row["detail"] == '{"submission": "forged"} \\u009b31m' for row in rows)
+    assert [s["submission"] for s in json.loads(out.with_suffix(".json").read_text())["submissions"]] == names
+
+
 def test_detail_lists_notes_outcomes_and_flags_and_is_capped():
     r = result("a", notes=["cell 3 interrupted"], flags=[f"cell {i} line 1: exec" for i in range(5)])
     r.outcome = {"output-error": "correct", "hidden-error": "raised", "bias-gradient": "wrong"}
