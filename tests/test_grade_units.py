@@ -261,6 +261,10 @@ def test_read_record_accepts_only_a_json_string_reply():
                        ({"status": "ok", "data": {"text/plain": repr('{"x": NaN}')}}, "bare NaN")]:
         with pytest.raises(wire.DecodeError, match=words):
             wire.read_record(bad, 50)
+    # A forged record of 5 MB that json would make into 1.6 million lists (the cap is on what is parsed)
+    forged = {"status": "ok", "data": {"text/plain": repr('{"cases": [' + "[]," * 1_600_000 + "[]]}")}}
+    with pytest.raises(wire.DecodeError, match="more than 3,000,000 values"):
+        wire.read_record(forged, 10_000_000)
 
 
 def test_the_collect_cell_runs_the_module_on_the_spec_and_leaves_the_record():
@@ -1304,37 +1308,67 @@ def test_a_kernel_that_never_answers_is_a_start_error(tmp_path):
     silent.close()
 
 
-def _unsigned(router, identities, session):
+def _unsigned(router, identities, session, request):
     router.send_multipart(identities + [b"<IDS|MSG>", b"not a signature", b"{}", b"{}", b"{}", b"{}"])
 
 
-def _orphan(router, identities, session):
+def _orphan(router, identities, session, request):
     session.send(router, "execute_reply", {"status": "ok"}, ident=identities)   # signed, but answers nothing
 
 
-@pytest.mark.parametrize("answer", [_unsigned, _orphan])
-def test_replies_that_do_not_verify_or_answer_nothing_are_garbled(tmp_path, answer):
+def _another_request(router, identities, session, request):
+    session.send(router, "execute_reply", {"status": "ok"}, parent={"msg_id": "another"}, ident=identities)
+
+
+def _signed(router, identities, session, frames):
+    router.send_multipart(identities + [b"<IDS|MSG>", session.sign(frames), *frames])
+
+
+# The notebook holds the session key: it can sign frames of any size. 3 MB of [] is 70 MB parsed.
+def _huge_header(router, identities, session, request):
+    _signed(router, identities, session, [b"[" + b"[]," * 1_000_000 + b"[]]", session.pack(request), b"{}", b"{}"])
+
+
+def _huge_content(router, identities, session, request):
+    header = session.pack(session.msg_header("execute_reply"))
+    _signed(router, identities, session, [header, session.pack(request), b"{}",
+                                          b'{"status": "ok", "x": [' + b"[]," * 1_600_000 + b"[]]}"])
+
+
+def _the_reply(router, identities, session, request):
+    session.send(router, "execute_reply", {"status": "ok", "n": 1}, parent=request, ident=identities)
+
+
+@pytest.mark.parametrize("answer, state", [(_unsigned, "garbled"), (_orphan, "garbled"), (_another_request, "garbled"),
+                                           (_huge_header, "garbled"), (_huge_content, "garbled"), (_the_reply, "reply")])
+def test_replies_that_do_not_verify_or_answer_nothing_are_garbled(tmp_path, answer, state):
     import threading
 
     import zmq
 
-    kernel = sandbox.Kernel(_Launcher(tmp_path), 10_000)
+    kernel = sandbox.Kernel(_Launcher(tmp_path), batch.MAX_REPLY_BYTES)
+    parsed, unpack = [], kernel.session.unpack
+    kernel.session.unpack = lambda data: (parsed.append(len(data)), unpack(data))[1]
     context = zmq.Context()
     router = context.socket(zmq.ROUTER)
     router.bind(f"ipc://{tmp_path / 'k-1'}")
 
     def serve():
-        identities, _ = kernel.session.feed_identities(router.recv_multipart())
-        answer(router, identities, kernel.session)
+        identities, request = kernel.session.feed_identities(router.recv_multipart())
+        answer(router, identities, kernel.session, kernel.session.unpack(request[1]))
 
     thread = threading.Thread(target=serve, daemon=True)
     thread.start()
     kernel.socket.connect(f"ipc://{tmp_path / 'k-1'}")
-    assert kernel.wait(kernel.send("x = 1"), time.monotonic() + 10) == ("garbled", None)
-    thread.join(timeout=5)
-    kernel.close()
-    router.close(linger=0)
-    context.term()
+    try:
+        got = kernel.wait(kernel.send("x = 1"), time.monotonic() + 3)
+    finally:   # an open socket would keep zmq's context, and the test process, from ending
+        thread.join(timeout=5)
+        kernel.close()
+        router.close(linger=0)
+        context.term()
+    assert got == (("reply", {"status": "ok", "n": 1}) if state == "reply" else ("garbled", None))
+    assert max(parsed) <= sandbox.MAX_HEADER_BYTES   # nothing large was parsed
 
 
 # --- the rest -------------------------------------------------------------------------------------------------------------

@@ -72,6 +72,7 @@ HOME = "/tmp/student"         # in it: the kernel's home and working folder, wit
 RUN = "/run/kernel"           # the kernel's connection file and sockets
 UID = 1000
 STDERR_TAIL = 4000            # bytes of a kernel's stderr kept, for start failures
+MAX_HEADER_BYTES = 2**16      # a message's header, parent header and metadata (a few hundred bytes each)
 ROOT = Path(__file__).resolve().parents[2]   # the course checkout
 
 
@@ -841,25 +842,43 @@ class Kernel:
         """("reply", content), ("dead", exit code), ("garbled", None) or ("timeout", None).
 
         Only this kernel can send to the socket, and only replies to our requests, one at a time;
-        so a message that does not verify or is not a well-formed reply means the kernel's
-        messaging is broken (a notebook that patched ``json.dumps`` does that): "garbled"."""
+        so a message that does not verify or is not the well-formed reply to ``msg_id`` means the
+        kernel's messaging is broken (a notebook that patched ``json.dumps`` does that): "garbled"."""
         while True:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 return "timeout", None
             if self.socket.poll(int(min(remaining, 0.2) * 1000)):
                 try:
-                    _, message = self.session.recv(self.socket)
+                    return "reply", self._reply(self.socket.recv_multipart(), msg_id)
                 except Exception:  # only this kernel can reach the socket: its messaging is broken
                     return "garbled", None
-                parent = message.get("parent_header") if isinstance(message, dict) else None
-                if not isinstance(parent, dict) or not isinstance(message.get("content"), dict) \
-                        or not isinstance(parent.get("msg_id"), str):
-                    return "garbled", None
-                if parent["msg_id"] == msg_id:
-                    return "reply", message["content"]
             elif not self.alive():
                 return "dead", self.launcher.exit_code()
+
+    def _reply(self, frames, msg_id):
+        """The content of the reply to ``msg_id`` in ``frames``; an exception for anything else.
+
+        The notebook holds the session key, so it can sign what it likes: nothing is parsed before
+        its size is known (JSON costs about 70 bytes of memory a value; a 60 MB frame of ``[],``
+        parsed to 1.4 GB in the grader's process). The header, parent header and metadata are small
+        or refused, and the content is parsed only when it answers ``msg_id`` and holds fewer than
+        wire.MAX_VALUES values."""
+        from . import wire
+
+        _, parts = self.session.feed_identities(frames)
+        if len(parts) != 5 or any(len(part) > MAX_HEADER_BYTES for part in parts[1:4]):
+            raise ValueError("not a reply's frames")
+        message = self.session.deserialize(parts, content=False)   # the signature is checked first
+        parent = message["parent_header"]
+        if not isinstance(parent, dict) or parent.get("msg_id") != msg_id:
+            raise ValueError("not the reply awaited")
+        if wire.json_values(parts[4]) > wire.MAX_VALUES:
+            raise ValueError("a reply too large to parse")
+        content = self.session.unpack(parts[4])
+        if not isinstance(content, dict):
+            raise ValueError("a reply without content")
+        return content
 
     def send(self, code, user_expressions=None, store_history=True):
         content = dict(code=code, silent=False, store_history=store_history, user_expressions=user_expressions or {},
