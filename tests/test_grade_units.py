@@ -1335,12 +1335,19 @@ def _huge_content(router, identities, session, request):
                                           b'{"status": "ok", "x": [' + b"[]," * 1_600_000 + b"[]]}"])
 
 
+def _many_parts(router, identities, session, request):
+    # One 30 MB buffer sent as 20 parts of one message: the sender's memory is 30 MB, but libzmq
+    # holds every part of a message before the first can be read: 600 MB on the grader's side.
+    router.send_multipart(identities + [b"<IDS|MSG>", b"signature"] + [bytes(30_000_000)] * 20, copy=False)
+
+
 def _the_reply(router, identities, session, request):
     session.send(router, "execute_reply", {"status": "ok", "n": 1}, parent=request, ident=identities)
 
 
 @pytest.mark.parametrize("answer, state", [(_unsigned, "garbled"), (_orphan, "garbled"), (_another_request, "garbled"),
-                                           (_huge_header, "garbled"), (_huge_content, "garbled"), (_the_reply, "reply")])
+                                           (_huge_header, "garbled"), (_huge_content, "garbled"), (_many_parts, "garbled"),
+                                           (_the_reply, "reply")])
 def test_replies_that_do_not_verify_or_answer_nothing_are_garbled(tmp_path, answer, state):
     import threading
 
@@ -1359,8 +1366,11 @@ def test_replies_that_do_not_verify_or_answer_nothing_are_garbled(tmp_path, answ
 
     thread = threading.Thread(target=serve, daemon=True)
     thread.start()
-    kernel.socket.connect(f"ipc://{tmp_path / 'k-1'}")
+    with open("/proc/self/clear_refs", "w") as f:
+        f.write("5")   # VmHWM, this process's peak memory, starts again from here
+    before = _memory_mb("VmRSS")
     try:
+        kernel.connect(str(tmp_path / "k-1"), time.monotonic() + 5)
         got = kernel.wait(kernel.send("x = 1"), time.monotonic() + 3)
     finally:   # an open socket would keep zmq's context, and the test process, from ending
         thread.join(timeout=5)
@@ -1369,6 +1379,12 @@ def test_replies_that_do_not_verify_or_answer_nothing_are_garbled(tmp_path, answ
         context.term()
     assert got == (("reply", {"status": "ok", "n": 1}) if state == "reply" else ("garbled", None))
     assert max(parsed) <= sandbox.MAX_HEADER_BYTES   # nothing large was parsed
+    assert _memory_mb("VmHWM") - before < 250   # nor held: a message is read up to MAX_REPLY_BYTES (64 MB)
+
+
+def _memory_mb(field):
+    with open("/proc/self/status") as f:
+        return next(int(line.split()[1]) for line in f if line.startswith(field + ":")) / 1024
 
 
 # --- the rest -------------------------------------------------------------------------------------------------------------
