@@ -908,6 +908,7 @@ class FakeKernel:
             raise self.plan["starts"].pop(0)
 
     def send(self, code, user_expressions=None, store_history=True):
+        code.encode("utf-8")   # as the real messages are: UnicodeEncodeError for a lone surrogate
         self.code, self.interrupted = code, False
         return "message"
 
@@ -968,7 +969,7 @@ def fake_grade(monkeypatch, cells, plan, settings=None, leftover=(), name="x-05_
     monkeypatch.setattr(env, "launcher", lambda submission: FakeLauncher(name, leftover))
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells],
                                   metadata={"bp_course": {"notebook": "05_four_equations"}})
-    submission = submissions.Submission(name, student="x", data=nbformat.writes(nb).encode(), sha256="s")
+    submission = submissions.Submission(name, student="x", data=json.dumps(nb).encode(), sha256="s")   # ASCII: JSON escapes
     return batch.grade_submission(submission, env)
 
 
@@ -977,6 +978,14 @@ def test_a_scripted_kernel_earns_full_points_and_reports_its_measures(monkeypatc
     assert r.total == 7 and r.status == "ok" and r.kernels == 1
     assert r.peak_memory_mb == 1.0 and r.cpu_seconds == 0.5
     assert "cgroups still busy" in r.detail and "unsandboxed" in r.detail
+
+
+def test_a_lone_surrogate_in_a_cell_is_replaced_and_noted(monkeypatch):
+    # JSON can hold half an emoji ("\\ud83d"); UTF-8 cannot: sending the cell raised, and the whole
+    # notebook was a "grader error" with no points.
+    r = fake_grade(monkeypatch, ['x = "half an emoji: \ud83d"'], {"cells": {'x = "half an emoji: \ufffd"': "error"}})
+    assert r.status == "ok" and r.total == 7 and r.cell_errors[0]["error"] == "MemoryError"   # the repaired cell ran
+    assert "cell 1 holds a lone surrogate (half an emoji?)" in r.detail
 
 
 def test_collection_that_stalls_is_interrupted_or_the_kernel_restarted(monkeypatch):
