@@ -1356,7 +1356,7 @@ def _the_reply(router, identities, session, request):
 
 @pytest.mark.parametrize("answer, state", [(_unsigned, "garbled"), (_orphan, "garbled"), (_another_request, "garbled"),
                                            (_huge_header, "garbled"), (_huge_content, "garbled"), (_many_parts, "garbled"),
-                                           (_the_reply, "reply")])
+                                           (_the_reply, "reply"), (_the_reply, "reply seen late")])
 def test_replies_that_do_not_verify_or_answer_nothing_are_garbled(tmp_path, answer, state):
     import threading
 
@@ -1380,13 +1380,17 @@ def test_replies_that_do_not_verify_or_answer_nothing_are_garbled(tmp_path, answ
     before = _memory_mb("VmRSS")
     try:
         kernel.connect(str(tmp_path / "k-1"), time.monotonic() + 5)
-        got = kernel.wait(kernel.send("x = 1"), time.monotonic() + 3)
+        msg_id = kernel.send("x = 1")
+        if state == "reply seen late":   # another thread of the grader held the GIL (parsing) past the
+            thread.join(timeout=5)       # deadline, and the answer came in time
+            time.sleep(0.2)
+        got = kernel.wait(msg_id, time.monotonic() + (-1 if state == "reply seen late" else 3))
     finally:   # an open socket would keep zmq's context, and the test process, from ending
         thread.join(timeout=5)
         kernel.close()
         router.close(linger=0)
         context.term()
-    assert got == (("reply", {"status": "ok", "n": 1}) if state == "reply" else ("garbled", None))
+    assert got == (("reply", {"status": "ok", "n": 1}) if state.startswith("reply") else ("garbled", None))
     assert max(parsed) <= sandbox.MAX_HEADER_BYTES   # nothing large was parsed
     assert _memory_mb("VmHWM") - before < 250   # nor held: a message is read up to MAX_REPLY_BYTES (64 MB)
 

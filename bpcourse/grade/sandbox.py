@@ -937,12 +937,12 @@ class Kernel:
         Only this kernel can send to the socket, and only replies to our requests, one at a time;
         so a message that does not verify or is not the well-formed reply to ``msg_id`` means the
         kernel's messaging is broken (a notebook that patched ``json.dumps`` does that): "garbled".
-        A reply that has begun to arrive gets REPLY_GRACE seconds past the deadline to end."""
+        A reply that has begun to arrive gets REPLY_GRACE seconds past the deadline to end, and the
+        socket is looked at once more when the deadline has passed: a thread of the grader busy
+        in C code (parsing another submission) holds this one up, and the reply may be there."""
         while not self.broken:
             remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                return "timeout", None
-            if self.shell.readable(min(remaining, 0.2)):
+            if self.shell.readable(min(max(remaining, 0), 0.2)):
                 try:
                     return "reply", self._reply(self.shell.recv(max(deadline, time.monotonic() + REPLY_GRACE)), msg_id)
                 except ConnectionResetError:   # its socket closed: the kernel is most likely dying
@@ -950,6 +950,8 @@ class Kernel:
                 except Exception:  # only this kernel can reach the socket: its messaging is broken
                     self.broken = True
                     return "garbled", None
+            elif remaining <= 0:
+                return "timeout", None
             elif not self.alive():
                 return "dead", self.launcher.exit_code()
         return self._gone()
