@@ -409,8 +409,8 @@ def test_code_too_long_or_too_deep_to_review_is_flagged_and_the_rest_reviewed():
     start = time.monotonic()
     flags = review.review(nb, "05_four_equations")
     assert time.monotonic() - start < 5
-    assert flags == ["cell 1 line 1: not reviewed: 300,000 characters of code, past the 200,000 the review reads in all",
-                     "cell 2 line 1: not reviewed: nested too deeply",
+    assert flags == ["cell 1 line 1: not reviewed: 300,000 characters of code, past the 200,000 the review reads "
+                     "in all", "cell 2 line 1: not reviewed: nested too deeply",
                      "cell 3 line 1: starts processes (subprocess)"]
 
 
@@ -618,7 +618,8 @@ def test_hostile_names_and_messages_leave_every_report_readable_and_one_line_per
         rows = list(csv.DictReader(f))
     with open(out.with_suffix(".students.csv"), encoding="utf-8", newline="") as f:
         students = [row["student"] for row in csv.DictReader(f)]
-    assert [row["student"] for row in rows] == ["caf\\xe9", "\\u202eecila", "al\\u200bice", 'new line,"quoted"\t-x.ipynb']
+    assert [row["student"] for row in rows] == ["caf\\xe9", "\\u202eecila", "al\\u200bice",
+                                                'new line,"quoted"\t-x.ipynb']
     assert sorted(students) == sorted(row["student"] for row in rows)
     assert all(row["detail"] == '{"submission": "forged"} \\u009b31m' for row in rows)
     assert [s["submission"] for s in json.loads(out.with_suffix(".json").read_text())["submissions"]] == names
@@ -969,7 +970,8 @@ def fake_grade(monkeypatch, cells, plan, settings=None, leftover=(), name="x-05_
     monkeypatch.setattr(env, "launcher", lambda submission: FakeLauncher(name, leftover))
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells],
                                   metadata={"bp_course": {"notebook": "05_four_equations"}})
-    submission = submissions.Submission(name, student="x", data=json.dumps(nb).encode(), sha256="s")   # ASCII: JSON escapes
+    data = json.dumps(nb).encode()   # ASCII: JSON escapes (nbformat would write a lone surrogate as UTF-8: it cannot)
+    submission = submissions.Submission(name, student="x", data=data, sha256="s")
     return batch.grade_submission(submission, env)
 
 
@@ -1354,9 +1356,9 @@ def _the_reply(router, identities, session, request):
     session.send(router, "execute_reply", {"status": "ok", "n": 1}, parent=request, ident=identities)
 
 
-@pytest.mark.parametrize("answer, state", [(_unsigned, "garbled"), (_orphan, "garbled"), (_another_request, "garbled"),
-                                           (_huge_header, "garbled"), (_huge_content, "garbled"), (_many_parts, "garbled"),
-                                           (_the_reply, "reply"), (_the_reply, "reply seen late")])
+@pytest.mark.parametrize("answer, state", [
+    (_unsigned, "garbled"), (_orphan, "garbled"), (_another_request, "garbled"), (_huge_header, "garbled"),
+    (_huge_content, "garbled"), (_many_parts, "garbled"), (_the_reply, "reply"), (_the_reply, "reply seen late")])
 def test_replies_that_do_not_verify_or_answer_nothing_are_garbled(tmp_path, answer, state):
     import threading
 

@@ -817,7 +817,8 @@ class Shell:
     def handshake(self, deadline):
         self._send(self.GREETING + self._frame(self.READY, self.COMMAND), deadline)
         greeting = self._read(64, deadline)
-        if greeting[0] != 0xFF or greeting[9] != 0x7F or greeting[10] < 3 or greeting[12:32].rstrip(b"\x00") != b"NULL":
+        mechanism = greeting[12:32].rstrip(b"\x00")
+        if greeting[0] != 0xFF or greeting[9] != 0x7F or greeting[10] < 3 or mechanism != b"NULL":
             raise ConnectionError("not a ZeroMQ peer")
         flags, body = self._part(deadline)
         if not flags & self.COMMAND or not body.startswith(b"\x05READY"):
@@ -830,7 +831,8 @@ class Shell:
 
     def send(self, parts, deadline):
         last = len(parts) - 1
-        self._send(b"".join(self._frame(part, self.MORE if i < last else 0) for i, part in enumerate(parts)), deadline)
+        data = b"".join(self._frame(part, self.MORE if i < last else 0) for i, part in enumerate(parts))
+        self._send(data, deadline)
 
     def _send(self, data, deadline):
         self.sock.settimeout(max(deadline - time.monotonic(), 0.001))
@@ -944,7 +946,8 @@ class Kernel:
             remaining = deadline - time.monotonic()
             if self.shell.readable(min(max(remaining, 0), 0.2)):
                 try:
-                    return "reply", self._reply(self.shell.recv(max(deadline, time.monotonic() + REPLY_GRACE)), msg_id)
+                    frames = self.shell.recv(max(deadline, time.monotonic() + REPLY_GRACE))
+                    return "reply", self._reply(frames, msg_id)
                 except ConnectionResetError:   # its socket closed: the kernel is most likely dying
                     self.broken = True
                 except Exception:  # only this kernel can reach the socket: its messaging is broken
