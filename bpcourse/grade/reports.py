@@ -109,9 +109,11 @@ def detail_of(result, outcome_label):
 
 
 # Shown as escapes: C1 controls (\x9b starts a terminal escape too), characters that are invisible or
-# reorder the text around them (a name "\u202eecila" shows as "alice"), and lone surrogates: a file
-# name that is not UTF-8 (a zip from another system) holds them, and UTF-8 cannot write them.
-_UNSHOWN = re.compile("[\x80-\x9f\xad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff\ud800-\udfff]")
+# reorder the text around them (a name "\u202eecila" shows as "alice"; the joiners \u200c and \u200d
+# that Persian and emoji need stay), and lone surrogates: a file name that is not UTF-8 (a zip from
+# another system) holds them, and UTF-8 cannot write them.
+_UNSHOWN = re.compile("[\x80-\x9f\xad\u061c\u180e\u200b\u200e\u200f\u202a-\u202e\u2060-\u206f\ufeff"
+                      "\ud800-\udfff]")
 
 
 def _escape(match):
