@@ -8,8 +8,9 @@ the others' rows, the reports and the grader's machine are untouched. A second, 
 which shows the probes work. Submissions are built from the real solutions/05_four_equations.ipynb
 (perfect) or are small notebooks with its four exercise functions (the others: faster).
 
-Attacks: monkeypatching check, numpy and bplib.checks; forged replies; pasting the public outputs
-(the learner feedback data); calling bplib's own answers; reading the answer key, solutions/,
+Attacks: monkeypatching check, numpy and bplib.checks; forged replies (30 MB of them: the grader
+parses nothing that large); pasting the public outputs (the learner feedback data); calling
+bplib's own answers; reading the answer key, solutions/,
 other submissions, the reports, the grader's environment and processes; the network; writing into
 the Python environment; raising rlimits; killing the grader, every pid, the sandbox's init;
 detached processes and threads that outlive their cell; fork bombs; memory in many processes;
@@ -293,6 +294,7 @@ def build_batch(base, port):
         "sys.settrace(tracer)\n",
         "import json\n"
         "fake = json.dumps({'id': 'output-error', 'state': 'ran', 'function': 'output_error', 'cases': []})\n"
+        "fake = fake[:-2] + '[],' * 10_000_000 + '[]]}'   # 30 MB: 10 million lists, were it parsed\n"
         "json.dumps = lambda *a, **k: fake\n"
         "__bp_grade_result__ = fake\n"]))
     add("paster.ipynb", small(functions={
@@ -385,6 +387,11 @@ def _children():
     return found
 
 
+def _memory_mb(field):
+    with open("/proc/self/status") as f:
+        return next(int(line.split()[1]) for line in f if line.startswith(field + ":")) / 1024
+
+
 def _sandbox_leftovers():
     """Child processes and bp-grade cgroups of this process that still exist."""
     processes = _children()
@@ -416,6 +423,9 @@ def graded(tmp_path_factory, monkeypatch_module):
         return real_start(kernel, timeout)
 
     stderr = io.StringIO()
+    with open("/proc/self/clear_refs", "w") as f:
+        f.write("5")   # VmHWM, the peak of this process's memory, starts again from here
+    memory_before = _memory_mb("VmRSS")
     with redirect_stderr(stderr), pytest.MonkeyPatch.context() as patch:
         patch.setattr(sandbox.Kernel, "start", flaky_start)
         patch.setattr(batch, "INTERRUPT_GRACE", INTERRUPT_GRACE)   # before the stubborn cell's kernel is killed
@@ -425,6 +435,7 @@ def graded(tmp_path_factory, monkeypatch_module):
                          "--timeout", str(TIMEOUT), "--cell-timeout", str(CELL_TIMEOUT),
                          "--exercise-timeout", str(EXERCISE_TIMEOUT), "--memory", str(MEMORY),
                          "--processes", str(PROCESSES), "--disk", str(DISK)])
+    grader_memory = _memory_mb("VmHWM") - memory_before
     listener.close()
     with open(out, newline="") as f:
         rows = list(csv.DictReader(f))
@@ -440,7 +451,8 @@ def graded(tmp_path_factory, monkeypatch_module):
     return dict(base=base, flat=flat, submitted=submitted, out=out, code=code, stderr=stderr.getvalue(),
                 rows={key(r["submission"]): r for r in rows}, students=students,
                 report={key(s["submission"]): s for s in report["submissions"]}, batch=batch_files,
-                originals=originals, leftovers=_sandbox_leftovers(), failed_starts=failed)
+                originals=originals, leftovers=_sandbox_leftovers(), failed_starts=failed,
+                grader_memory_mb=grader_memory)
 
 
 @pytest.fixture(scope="module")
@@ -486,6 +498,12 @@ def test_no_process_or_cgroup_outlives_the_batch(graded):
     processes, cgroups = graded["leftovers"]
     assert processes == [] and cgroups == []
     assert _host_processes_with(f"BP-DAEMON-{TOKEN}") == []
+
+
+def test_the_graders_own_memory_stays_small(graded):
+    # What the kernels send is read by the grader's process: faker's forged messages (four frames
+    # of 30 MB of [] each, signed with the session key the notebook holds) took it 1.5 GB parsed.
+    assert graded["grader_memory_mb"] < 400, graded["grader_memory_mb"]
 
 
 def test_the_sandbox_and_its_measures_are_in_the_json(graded):
@@ -666,7 +684,7 @@ def test_metadata_naming_another_notebook_is_reported(graded):
 
 def test_files_that_are_not_course_notebooks_are_invalid_without_a_kernel(graded):
     for name, words in [("invalid.ipynb", "not valid JSON"), ("not-a-notebook.ipynb", "not a notebook"),
-                        ("many-cells.ipynb", "10000 code cells"), ("json-bomb.ipynb", "not valid JSON")]:
+                        ("many-cells.ipynb", "10000 code cells"), ("json-bomb.ipynb", "nested too deeply")]:
         row = graded["rows"][name]
         assert row["status"] == "invalid notebook" and words in row["detail"] and row["total"] == "0"
         assert graded["report"][name]["kernels"] == 0

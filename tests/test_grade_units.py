@@ -261,6 +261,10 @@ def test_read_record_accepts_only_a_json_string_reply():
                        ({"status": "ok", "data": {"text/plain": repr('{"x": NaN}')}}, "bare NaN")]:
         with pytest.raises(wire.DecodeError, match=words):
             wire.read_record(bad, 50)
+    # A forged record of 5 MB that json would make into 1.6 million lists (the cap is on what is parsed)
+    forged = {"status": "ok", "data": {"text/plain": repr('{"cases": [' + "[]," * 1_600_000 + "[]]}")}}
+    with pytest.raises(wire.DecodeError, match="more than 3,000,000 values"):
+        wire.read_record(forged, 10_000_000)
 
 
 def test_the_collect_cell_runs_the_module_on_the_spec_and_leaves_the_record():
@@ -398,6 +402,18 @@ def test_flags_are_capped():
     assert len(review.review(nb, "05_four_equations")) == review.MAX_FLAGS
 
 
+def test_code_too_long_or_too_deep_to_review_is_flagged_and_the_rest_reviewed():
+    # 5.7 MB of "x = 1" lines took the review 55 s and 2.4 GB of the grader's memory; an expression
+    # nested 500 deep raised RecursionError out of the review: the submission was not graded at all.
+    nb = _notebook("x = 1\n" * 50_000, "x = " + "-" * 500 + "1", "import subprocess")
+    start = time.monotonic()
+    flags = review.review(nb, "05_four_equations")
+    assert time.monotonic() - start < 5
+    assert flags == ["cell 1 line 1: not reviewed: 300,000 characters of code, past the 200,000 the review reads "
+                     "in all", "cell 2 line 1: not reviewed: nested too deeply",
+                     "cell 3 line 1: starts processes (subprocess)"]
+
+
 def test_every_exercise_with_a_library_twin_is_in_the_answers_table():
     assert "hidden_error" in review.LIBRARY_ANSWERS["hidden_error"]
     assert "backprop" in review.LIBRARY_ANSWERS["backprop"] and "forward" in review.LIBRARY_ANSWERS["forward_pass"]
@@ -453,10 +469,31 @@ def test_unreadable_and_oversized_files(tmp_path, monkeypatch):
     (b'{"nbformat": 4, "cells": [{"cell_type": "code"}]}', "malformed cells"),
     (b'{"nbformat": 4, "cells": [{"cell_type": "code", "source": [1]}]}', "malformed cells"),
     (b'{"nbformat": 3, "worksheets": "nonsense"}', "not a notebook"),
+    (b'{"nbformat": 4, "cells": [], "x": ' + b"[" * 100_000 + b"]" * 100_000 + b"}", "nested too deeply"),
+    # 3 MB that json would make into 1.2 million lists: refused unread (100 MB of them took 5 GB and 60 s)
+    (b'{"nbformat": 4, "cells": [], "x": [' + b"[]," * 1_200_000 + b"[]]}", r"JSON values \(more than 1,000,000"),
+    (b'{"nbformat": 4, "cells": [], "x": "' + b"[," * 600_000 + b"}", "a string is not closed"),
 ])
 def test_parse_says_why_a_file_is_not_a_notebook(data, words):
     with pytest.raises(submissions.InvalidNotebook, match=words):
         submissions.parse(data)
+
+
+def test_commas_and_brackets_inside_strings_are_not_counted_as_values():
+    output = {"output_type": "stream", "name": "stdout", "text": str(list(range(1_200_000)))}
+    nb = {"nbformat": 4, "nbformat_minor": 5, "metadata": {},
+          "cells": [{"cell_type": "code", "source": "print(list(range(1_200_000)))", "outputs": [output]}]}
+    data = json.dumps(nb).encode()
+    assert data.count(b",") > submissions.MAX_JSON_VALUES and submissions.json_values(data) < 20
+    assert submissions.parse(data).cells[0].outputs[0].text.startswith("[0, 1, 2")
+
+
+def test_deep_json_that_json_can_read_is_read_without_recursion():
+    # 600 levels: within json's own limit, but the old copy into Node recursed two frames a level
+    # (RecursionError, raised out of the batch's first reading: no report at all).
+    deep = b"[" * 600 + b"]" * 600
+    nb = submissions.parse(b'{"nbformat": 4, "nbformat_minor": 5, "metadata": {"x": ' + deep + b'}, "cells": []}')
+    assert nb.cells == [] and json.dumps(nb.metadata.x) == deep.decode()
 
 
 def test_parse_reads_format_4_directly_and_converts_format_3():
@@ -468,6 +505,19 @@ def test_parse_reads_format_4_directly_and_converts_format_3():
     v3 = nbformat.v3.new_notebook(worksheets=[nbformat.v3.new_worksheet(
         cells=[nbformat.v3.new_code_cell(input="x = 1")])])
     assert submissions.parse(nbformat.v3.writes_json(v3).encode()).cells[0].source == "x = 1"
+
+
+def test_an_old_format_notebook_with_too_many_cells_is_refused_before_nbformat_converts_it(monkeypatch):
+    # nbformat converts and validates a cell in about 0.4 ms: 100,000 cells (under the values cap)
+    # cost most of a minute of the grader's time, twice, before the cell count was looked at.
+    def convert(text):
+        raise AssertionError("converted")
+
+    monkeypatch.setattr(submissions, "_convert", convert)
+    cells = [{"cell_type": "code", "input": "x = 1", "outputs": []}] * (submissions.MAX_CELLS + 1)
+    data = json.dumps({"nbformat": 3, "nbformat_minor": 0, "worksheets": [{"cells": cells}]}).encode()
+    with pytest.raises(submissions.InvalidNotebook, match=f"{submissions.MAX_CELLS + 1} code cells"):
+        submissions.parse(data)
 
 
 def test_notebook_identity_order_and_mismatch():
@@ -544,6 +594,35 @@ def test_csv_cells_are_not_formulas_and_have_no_control_characters():
     assert reports.cell("=cmd|' /C calc'!A0") == "'=cmd|' /C calc'!A0"
     assert reports.cell("+1") == "'+1" and reports.cell("@x") == "'@x" and reports.cell("-2") == "'-2"
     assert reports.cell("a\x1b[31mb\nc") == "ab c" and reports.cell(3) == 3
+
+
+def test_hostile_names_and_messages_leave_every_report_readable_and_one_line_per_submission(tmp_path):
+    # A folder name that is not UTF-8 (unzipped from another system) reaches Python as a lone
+    # surrogate, which UTF-8 cannot write: the CSV raised UnicodeEncodeError after the whole batch
+    # was graded, and no report was written.
+    names = ["submitted/caf\udce9/ps05/05_four_equations.ipynb", "submitted/\u202eecila/ps05/x.ipynb",
+             "submitted/al\u200bice/ps05/x.ipynb", "flat/new\nline,\"quoted\"\t-x.ipynb"]
+    results = [result(name, student=name.split("/")[1], notes=['{"submission": "forged"}\n\x1b[2J\x9b31m'])
+               for name in names]
+    for r in results:
+        r.detail = reports.detail_of(r, judging.outcome_label)
+    out = tmp_path / "grades.csv"
+    journal = reports.Journal(reports.journal_path(out), {})
+    for r in results:
+        journal.append(r)
+    journal.close()
+    assert len(reports.journal_path(out).read_bytes().splitlines()) == 1 + len(names)
+    assert set(reports.read_journal(reports.journal_path(out))[1]) == set(names)   # exact: --resume finds them
+    reports.write_reports(reports.merge([reports.journal_path(out)]), out, {}, True)
+    with open(out, encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    with open(out.with_suffix(".students.csv"), encoding="utf-8", newline="") as f:
+        students = [row["student"] for row in csv.DictReader(f)]
+    assert [row["student"] for row in rows] == ["caf\\xe9", "\\u202eecila", "al\\u200bice",
+                                                'new line,"quoted"\t-x.ipynb']
+    assert sorted(students) == sorted(row["student"] for row in rows)
+    assert all(row["detail"] == '{"submission": "forged"} \\u009b31m' for row in rows)
+    assert [s["submission"] for s in json.loads(out.with_suffix(".json").read_text())["submissions"]] == names
 
 
 def test_detail_lists_notes_outcomes_and_flags_and_is_capped():
@@ -830,6 +909,7 @@ class FakeKernel:
             raise self.plan["starts"].pop(0)
 
     def send(self, code, user_expressions=None, store_history=True):
+        code.encode("utf-8")   # as the real messages are: UnicodeEncodeError for a lone surrogate
         self.code, self.interrupted = code, False
         return "message"
 
@@ -890,7 +970,8 @@ def fake_grade(monkeypatch, cells, plan, settings=None, leftover=(), name="x-05_
     monkeypatch.setattr(env, "launcher", lambda submission: FakeLauncher(name, leftover))
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells],
                                   metadata={"bp_course": {"notebook": "05_four_equations"}})
-    submission = submissions.Submission(name, student="x", data=nbformat.writes(nb).encode(), sha256="s")
+    data = json.dumps(nb).encode()   # ASCII: JSON escapes (nbformat would write a lone surrogate as UTF-8: it cannot)
+    submission = submissions.Submission(name, student="x", data=data, sha256="s")
     return batch.grade_submission(submission, env)
 
 
@@ -899,6 +980,14 @@ def test_a_scripted_kernel_earns_full_points_and_reports_its_measures(monkeypatc
     assert r.total == 7 and r.status == "ok" and r.kernels == 1
     assert r.peak_memory_mb == 1.0 and r.cpu_seconds == 0.5
     assert "cgroups still busy" in r.detail and "unsandboxed" in r.detail
+
+
+def test_a_lone_surrogate_in_a_cell_is_replaced_and_noted(monkeypatch):
+    # JSON can hold half an emoji ("\\ud83d"); UTF-8 cannot: sending the cell raised, and the whole
+    # notebook was a "grader error" with no points.
+    r = fake_grade(monkeypatch, ['x = "half an emoji: \ud83d"'], {"cells": {'x = "half an emoji: \ufffd"': "error"}})
+    assert r.status == "ok" and r.total == 7 and r.cell_errors[0]["error"] == "MemoryError"   # the repaired cell ran
+    assert "cell 1 holds a lone surrogate (half an emoji?)" in r.detail
 
 
 def test_collection_that_stalls_is_interrupted_or_the_kernel_restarted(monkeypatch):
@@ -1230,37 +1319,87 @@ def test_a_kernel_that_never_answers_is_a_start_error(tmp_path):
     silent.close()
 
 
-def _unsigned(router, identities, session):
+def _unsigned(router, identities, session, request):
     router.send_multipart(identities + [b"<IDS|MSG>", b"not a signature", b"{}", b"{}", b"{}", b"{}"])
 
 
-def _orphan(router, identities, session):
+def _orphan(router, identities, session, request):
     session.send(router, "execute_reply", {"status": "ok"}, ident=identities)   # signed, but answers nothing
 
 
-@pytest.mark.parametrize("answer", [_unsigned, _orphan])
-def test_replies_that_do_not_verify_or_answer_nothing_are_garbled(tmp_path, answer):
+def _another_request(router, identities, session, request):
+    session.send(router, "execute_reply", {"status": "ok"}, parent={"msg_id": "another"}, ident=identities)
+
+
+def _signed(router, identities, session, frames):
+    router.send_multipart(identities + [b"<IDS|MSG>", session.sign(frames), *frames])
+
+
+# The notebook holds the session key: it can sign frames of any size. 3 MB of [] is 70 MB parsed.
+def _huge_header(router, identities, session, request):
+    _signed(router, identities, session, [b"[" + b"[]," * 1_000_000 + b"[]]", session.pack(request), b"{}", b"{}"])
+
+
+def _huge_content(router, identities, session, request):
+    header = session.pack(session.msg_header("execute_reply"))
+    _signed(router, identities, session, [header, session.pack(request), b"{}",
+                                          b'{"status": "ok", "x": [' + b"[]," * 1_600_000 + b"[]]}"])
+
+
+def _many_parts(router, identities, session, request):
+    # One 30 MB buffer sent as 20 parts of one message: the sender's memory is 30 MB, but libzmq
+    # holds every part of a message before the first can be read: 600 MB on the grader's side.
+    router.send_multipart(identities + [b"<IDS|MSG>", b"signature"] + [bytes(30_000_000)] * 20, copy=False)
+
+
+def _the_reply(router, identities, session, request):
+    session.send(router, "execute_reply", {"status": "ok", "n": 1}, parent=request, ident=identities)
+
+
+@pytest.mark.parametrize("answer, state", [
+    (_unsigned, "garbled"), (_orphan, "garbled"), (_another_request, "garbled"), (_huge_header, "garbled"),
+    (_huge_content, "garbled"), (_many_parts, "garbled"), (_the_reply, "reply"), (_the_reply, "reply seen late")])
+def test_replies_that_do_not_verify_or_answer_nothing_are_garbled(tmp_path, answer, state):
     import threading
 
     import zmq
 
-    kernel = sandbox.Kernel(_Launcher(tmp_path), 10_000)
+    kernel = sandbox.Kernel(_Launcher(tmp_path), batch.MAX_REPLY_BYTES)
+    parsed, unpack = [], kernel.session.unpack
+    kernel.session.unpack = lambda data: (parsed.append(len(data)), unpack(data))[1]
     context = zmq.Context()
     router = context.socket(zmq.ROUTER)
     router.bind(f"ipc://{tmp_path / 'k-1'}")
 
     def serve():
-        identities, _ = kernel.session.feed_identities(router.recv_multipart())
-        answer(router, identities, kernel.session)
+        identities, request = kernel.session.feed_identities(router.recv_multipart())
+        answer(router, identities, kernel.session, kernel.session.unpack(request[1]))
 
     thread = threading.Thread(target=serve, daemon=True)
     thread.start()
-    kernel.socket.connect(f"ipc://{tmp_path / 'k-1'}")
-    assert kernel.wait(kernel.send("x = 1"), time.monotonic() + 10) == ("garbled", None)
-    thread.join(timeout=5)
-    kernel.close()
-    router.close(linger=0)
-    context.term()
+    with open("/proc/self/clear_refs", "w") as f:
+        f.write("5")   # VmHWM, this process's peak memory, starts again from here
+    before = _memory_mb("VmRSS")
+    try:
+        kernel.connect(str(tmp_path / "k-1"), time.monotonic() + 5)
+        msg_id = kernel.send("x = 1")
+        if state == "reply seen late":   # another thread of the grader held the GIL (parsing) past the
+            thread.join(timeout=5)       # deadline, and the answer came in time
+            time.sleep(0.2)
+        got = kernel.wait(msg_id, time.monotonic() + (-1 if state == "reply seen late" else 3))
+    finally:   # an open socket would keep zmq's context, and the test process, from ending
+        thread.join(timeout=5)
+        kernel.close()
+        router.close(linger=0)
+        context.term()
+    assert got == (("reply", {"status": "ok", "n": 1}) if state.startswith("reply") else ("garbled", None))
+    assert max(parsed) <= sandbox.MAX_HEADER_BYTES   # nothing large was parsed
+    assert _memory_mb("VmHWM") - before < 250   # nor held: a message is read up to MAX_REPLY_BYTES (64 MB)
+
+
+def _memory_mb(field):
+    with open("/proc/self/status") as f:
+        return next(int(line.split()[1]) for line in f if line.startswith(field + ":")) / 1024
 
 
 # --- the rest -------------------------------------------------------------------------------------------------------------

@@ -44,10 +44,11 @@ START_ATTEMPTS = 3               # tries to start one kernel
 STARTUP_TIMEOUT = 60.0
 INTERRUPT_GRACE = 5.0            # for a cell to stop after SIGINT before its kernel is killed
 GRACE = 5.0                      # beyond --exercise-timeout before the kernel is interrupted
-MAX_REPLY_BYTES = 64 * 2**20     # larger kernel replies are dropped by zmq (the request then times out)
+MAX_REPLY_BYTES = 64 * 2**20     # larger kernel messages are refused unread (the kernel is then "garbled")
 MAX_TEXT = 300
 MAX_CELL_ERRORS = 50
 MAX_NOTES = 20
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 @dataclass
@@ -156,7 +157,8 @@ class _Grading:
     def __init__(self, submission, result, nb, env, on_kernel):
         self.submission, self.result, self.env, self.on_kernel = submission, result, env, on_kernel
         self.settings = env.settings
-        self.cells = [(number, cell.source) for number, cell in enumerate(nb.cells, 1)
+        self.notes = []
+        self.cells = [(number, self._sendable(number, cell.source)) for number, cell in enumerate(nb.cells, 1)
                       if cell.cell_type == "code" and cell.source.strip()]
         self.exercises = [e for e in EXERCISES if e.notebook == result.notebook]
         self.records = {}      # exercise id -> record from the kernel, or {"failure": message}
@@ -164,7 +166,15 @@ class _Grading:
         self.timed_out = self.crashed = False
         self.start_failed = None
         self.budget = self.settings.timeout   # seconds its cells may still run (the time cap)
-        self.notes = []
+
+    def _sendable(self, number, source):
+        """``source`` as UTF-8 can carry it: a lone surrogate (half an emoji, as a tool that cut a
+        string may leave; JSON can hold it) becomes U+FFFD, with a note."""
+        if not _SURROGATE.search(source):
+            return source
+        self.note(f"cell {number} holds a lone surrogate (half an emoji?), which is not Unicode text: "
+                  "it was run with U+FFFD in its place")
+        return _SURROGATE.sub("\ufffd", source)
 
     def note(self, text):
         if len(self.notes) < MAX_NOTES:

@@ -21,7 +21,10 @@ Files written next to ``--out grades.csv``:
 
 Text a submission controls (names, error messages) is written as data: a CSV
 field that a spreadsheet would read as a formula (``=``, ``+``, ``-``, ``@``) gets a
-leading ``'``, and control characters are dropped.
+leading ``'``, control characters are dropped, and characters that are invisible,
+reorder the text or are not Unicode (a file name's bytes that are not UTF-8) are
+written as escapes (``\\u202e``, ``\\xe9``). The journal keeps names exactly (JSON
+escapes), so that ``--resume`` finds the same files.
 """
 import contextlib
 import csv
@@ -105,9 +108,24 @@ def detail_of(result, outcome_label):
     return detail if len(detail) <= DETAIL_LENGTH else detail[:DETAIL_LENGTH - 3] + "..."
 
 
+# Shown as escapes: C1 controls (\x9b starts a terminal escape too), characters that are invisible or
+# reorder the text around them (a name "\u202eecila" shows as "alice"; the joiners \u200c and \u200d
+# that Persian and emoji need stay), and lone surrogates: a file name that is not UTF-8 (a zip from
+# another system) holds them, and UTF-8 cannot write them.
+_UNSHOWN = re.compile("[\x80-\x9f\xad\u061c\u180e\u200b\u200e\u200f\u202a-\u202e\u2060-\u206f\ufeff"
+                      "\ud800-\udfff]")
+
+
+def _escape(match):
+    code = ord(match.group())
+    return f"\\x{code - 0xdc00:02x}" if 0xdc80 <= code <= 0xdcff else f"\\u{code:04x}"   # a file name's byte
+
+
 def _clean(text):
-    """``text`` without terminal escapes and control characters (newlines and tabs kept)."""
-    return re.sub(r"[\x00-\x08\x0b-\x1f\x7f]", "", re.sub(r"\x1b\[[0-9;?]*[ -/]*[@-~]", "", str(text)))
+    """``text`` without terminal escapes and control characters (newlines and tabs kept), and with
+    invisible, reordering and unwritable characters as escapes (``_UNSHOWN``)."""
+    text = re.sub(r"[\x00-\x08\x0b-\x1f\x7f]", "", re.sub(r"\x1b\[[0-9;?]*[ -/]*[@-~]", "", str(text)))
+    return _UNSHOWN.sub(_escape, text)
 
 
 def cell(value):

@@ -15,7 +15,10 @@ reads of course or other students' files (paths that are absolute, climb with
 ``..``, or name the course's folders; directory listings; the feedback's test
 data ``bplib.checks.load``); shell commands and subprocesses; frame, tracing,
 signal, thread and process tricks; the kernel's own messaging. Cells that are
-exactly the course's own (the learner notebook as handed out) are not read.
+exactly the course's own (the learner notebook as handed out) are not read. The
+review reads MAX_REVIEWED characters of code in all (parsing costs the grader
+about a kilobyte of memory a character); a cell past that, or nested too deeply
+for the reviewer, is flagged "not reviewed".
 """
 import ast
 import importlib
@@ -71,6 +74,8 @@ _LISTINGS = {"listdir", "scandir", "walk", "glob", "iglob", "rglob", "iterdir"}
 _COURSE_WORDS = re.compile(r"solutions|bpcourse|submitted|autograded|exercise_data|gradebook|\.ipynb|/proc\b"
                            r"|grades\.(csv|json|journal)", re.I)
 MAX_FLAGS = 50
+MAX_REVIEWED = 200_000   # characters of code reviewed in all (the course's longest notebook has 40,000)
+_TOO_DEEP = "not reviewed: nested too deeply"
 
 
 def _library_answers():
@@ -284,24 +289,39 @@ def _outside(path):
 
 def review(nb, notebook, course_sources=frozenset()):
     """Review flags for a parsed notebook answering ``notebook`` (a stem): ["cell N line M: what", ...]
-    (at most MAX_FLAGS). ``course_sources``: stripped sources of the course's own cells, not read."""
-    cells = [(number, cell.source) for number, cell in enumerate(nb.cells, 1)
-             if cell.cell_type == "code" and cell.source.strip() not in course_sources]
-    trees = [(number, _python(source)) for number, source in cells]
+    (at most MAX_FLAGS). ``course_sources``: stripped sources of the course's own cells, not read.
+    A cell past MAX_REVIEWED characters of code in all, or nested too deeply for the reviewer's
+    recursion, is flagged as not reviewed (the review never stops a submission's grading)."""
+    cells, left = [], MAX_REVIEWED
+    for number, cell in enumerate(nb.cells, 1):
+        if cell.cell_type != "code" or cell.source.strip() in course_sources:
+            continue
+        if len(cell.source) > left:
+            cells.append((number, f"not reviewed: {len(cell.source):,} characters of code, past the "
+                                  f"{MAX_REVIEWED:,} the review reads in all"))
+            continue
+        left -= len(cell.source)
+        cells.append((number, _python(cell.source)))
     imports = _Imports()
-    for _, tree in trees:
-        if tree is not None:
-            imports.visit(tree)
+    for position, (number, tree) in enumerate(cells):
+        if isinstance(tree, ast.AST):
+            try:
+                imports.visit(tree)
+            except RecursionError:
+                cells[position] = (number, _TOO_DEEP)
     functions = {e.function for e in EXERCISES if e.notebook == notebook}
     flags = []
-    for number, tree in trees:
-        if tree is None:
-            continue
-
+    for number, tree in cells:
         def flag(node, message, number=number):
             text = f"cell {number} line {getattr(node, 'lineno', 1)}: {message}"
             if text not in flags and len(flags) < MAX_FLAGS:
                 flags.append(text)
 
-        _Reviewer(imports.names, functions, flag).visit(tree)
+        if isinstance(tree, str):
+            flag(None, tree)
+        elif tree is not None:
+            try:
+                _Reviewer(imports.names, functions, flag).visit(tree)
+            except RecursionError:
+                flag(None, _TOO_DEEP)
     return flags

@@ -22,7 +22,9 @@ The grader talks to the kernel over ZeroMQ's ``ipc`` transport: the kernel's
 Unix sockets live in a small tmpfs inside the sandbox, which the grader reaches
 through ``/proc/PID/root``. It connects once, before any notebook code runs,
 checks that the path is a socket, and never reconnects, so a notebook that
-replaces the socket with a link cannot point the grader anywhere else.
+replaces the socket with a link cannot point the grader anywhere else. Its end
+speaks ZeroMQ's wire protocol itself (``Shell``), reading each message with
+bounded memory: the notebook holds the kernel's socket and session key.
 
 Limits. Where the grader's own cgroup (v1) hierarchies are writable (as root on
 most Linux servers and containers), each submission gets a cgroup below the
@@ -52,6 +54,7 @@ import os
 import platform
 import re
 import secrets
+import select
 import signal
 import socket
 import stat
@@ -72,6 +75,9 @@ HOME = "/tmp/student"         # in it: the kernel's home and working folder, wit
 RUN = "/run/kernel"           # the kernel's connection file and sockets
 UID = 1000
 STDERR_TAIL = 4000            # bytes of a kernel's stderr kept, for start failures
+MAX_HEADER_BYTES = 2**16      # a message's header, parent header and metadata (a few hundred bytes each)
+REPLY_GRACE = 10.0            # seconds for a reply that has begun to arrive to end, past its deadline
+SEND_TIMEOUT = 30.0           # seconds for a kernel to take a request
 ROOT = Path(__file__).resolve().parents[2]   # the course checkout
 
 
@@ -665,8 +671,6 @@ def _read_json(fd, deadline):
             return json.loads(data)
         except ValueError:
             pass
-        import select
-
         remaining = deadline - time.monotonic()
         if remaining <= 0 or not select.select([fd], [], [], remaining)[0]:
             raise ValueError("no sandbox information")
@@ -788,6 +792,94 @@ def _remove_tree(path):
 
 # --- the kernel -----------------------------------------------------------------------------------------------------
 
+class Shell:
+    """The grader's end of a kernel's shell socket: ZeroMQ's wire protocol (ZMTP 3.0, NULL
+    mechanism, the grader a DEALER) on the Unix socket, without libzmq. libzmq holds every part of
+    a multipart message before the first can be read: a notebook that sent one 60 MB buffer as
+    the 20 parts of a message (60 MB of its own memory) cost the grader 1.2 GB. Here a message is
+    read part by part, each part's size known before it is read, and refused (ConnectionError)
+    past MAX_PARTS parts or ``max_message`` bytes; TimeoutError when the deadline passes."""
+
+    MAX_PARTS = 16   # a reply has 6: delimiter, signature, header, parent header, metadata, content
+    GREETING = b"\xff" + bytes(8) + b"\x7f" + b"\x03\x00" + b"NULL".ljust(20, b"\x00") + bytes(32)
+    READY = b"\x05READY\x0bSocket-Type" + (6).to_bytes(4, "big") + b"DEALER"
+    MORE, LONG, COMMAND = 1, 2, 4
+
+    def __init__(self, path, max_message):
+        self.max_message = max_message
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            self.sock.connect(path)
+        except OSError:
+            self.sock.close()
+            raise
+
+    def handshake(self, deadline):
+        self._send(self.GREETING + self._frame(self.READY, self.COMMAND), deadline)
+        greeting = self._read(64, deadline)
+        mechanism = greeting[12:32].rstrip(b"\x00")
+        if greeting[0] != 0xFF or greeting[9] != 0x7F or greeting[10] < 3 or mechanism != b"NULL":
+            raise ConnectionError("not a ZeroMQ peer")
+        flags, body = self._part(deadline)
+        if not flags & self.COMMAND or not body.startswith(b"\x05READY"):
+            raise ConnectionError("no READY from the kernel")
+
+    def _frame(self, body, flags=0):
+        if len(body) > 255:
+            return bytes([flags | self.LONG]) + len(body).to_bytes(8, "big") + body
+        return bytes([flags, len(body)]) + body
+
+    def send(self, parts, deadline):
+        last = len(parts) - 1
+        data = b"".join(self._frame(part, self.MORE if i < last else 0) for i, part in enumerate(parts))
+        self._send(data, deadline)
+
+    def _send(self, data, deadline):
+        self.sock.settimeout(max(deadline - time.monotonic(), 0.001))
+        self.sock.sendall(data)
+
+    def readable(self, seconds):
+        return bool(select.select([self.sock], [], [], max(seconds, 0))[0])
+
+    def recv(self, deadline):
+        """The parts of the next message (commands between messages, such as PING, are skipped)."""
+        parts, total = [], 0
+        while True:
+            flags, body = self._part(deadline, self.max_message - total)
+            if flags & self.COMMAND:
+                if parts:
+                    raise ConnectionError("a command inside a message")
+                continue
+            parts.append(body)
+            total += len(body)
+            if not flags & self.MORE:
+                return parts
+            if len(parts) >= self.MAX_PARTS:
+                raise ConnectionError(f"a message of more than {self.MAX_PARTS} parts")
+
+    def _part(self, deadline, limit=MAX_HEADER_BYTES):
+        flags = self._read(1, deadline)[0]
+        size = int.from_bytes(self._read(8 if flags & self.LONG else 1, deadline), "big")
+        if size > limit or flags & self.COMMAND and size > MAX_HEADER_BYTES:
+            raise ConnectionError(f"a message part of {size} bytes")
+        return flags, self._read(size, deadline)
+
+    def _read(self, n, deadline):
+        data, got = bytearray(n), 0
+        view = memoryview(data)
+        while got < n:
+            if not self.readable(deadline - time.monotonic()):
+                raise TimeoutError("no data")
+            received = self.sock.recv_into(view[got:], min(n - got, 1 << 20))
+            if not received:
+                raise ConnectionResetError("the kernel closed its socket")
+            got += received
+        return bytes(data)
+
+    def close(self):
+        self.sock.close()
+
+
 class Kernel:
     """An IPython kernel in a launcher (Sandbox or Unsandboxed), spoken to over its shell socket only.
 
@@ -795,20 +887,16 @@ class Kernel:
     (megabytes or more) is dropped by the kernel and costs the grader nothing."""
 
     def __init__(self, launcher, max_reply):
-        import zmq
         from jupyter_client.session import Session
 
-        self.launcher = launcher
+        self.launcher, self.max_reply = launcher, max_reply
         key = secrets.token_hex(32)
         self.connection = dict(shell_port=1, iopub_port=2, stdin_port=3, control_port=4, hb_port=5,
                                ip=RUN + "/k", key=key, transport="ipc", signature_scheme="hmac-sha256",
                                kernel_name="")
         self.session = Session(key=key.encode(), signature_scheme="hmac-sha256", username="bp-grade")
-        self.context = zmq.Context()
-        self.socket = self.context.socket(zmq.DEALER)
-        self.socket.setsockopt(zmq.LINGER, 0)
-        self.socket.setsockopt(zmq.MAXMSGSIZE, max_reply)
-        self.socket.setsockopt(zmq.RECONNECT_IVL, -1)   # never reconnect to a path the notebook may have replaced
+        self.shell = None
+        self.broken = False   # the connection is unusable: every wait is "garbled" (or "dead")
 
     def start(self, timeout):
         deadline = time.monotonic() + timeout
@@ -817,22 +905,30 @@ class Kernel:
         while True:   # the shell socket, listening, before any notebook code can run
             try:
                 if stat.S_ISSOCK(os.lstat(path).st_mode):
-                    probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-                    try:
-                        probe.connect(path)
-                        break
-                    finally:
-                        probe.close()
+                    self.shell = Shell(path, self.max_reply)
+                    break
             except OSError:
                 pass
             if time.monotonic() > deadline or not self.launcher.alive():
                 raise KernelStartError(f"the kernel did not start: {self.launcher.log() or 'no socket'}")
             time.sleep(0.02)
-        self.socket.connect("ipc://" + path)
-        message = self.session.send(self.socket, "kernel_info_request", {})
-        state, _ = self.wait(message["header"]["msg_id"], deadline)
+        self._handshake(deadline)
+        msg_id = self._request("kernel_info_request", {})
+        state, _ = self.wait(msg_id, deadline)
         if state != "reply":
             raise KernelStartError(f"the kernel did not start ({state}): {self.launcher.log()}")
+
+    def connect(self, path, deadline):
+        """Connect to a shell socket at ``path`` (start does this; tests use it on their own sockets)."""
+        self.shell = Shell(path, self.max_reply)
+        self._handshake(deadline)
+
+    def _handshake(self, deadline):
+        try:
+            self.shell.handshake(deadline)
+        except OSError as error:
+            state = "timeout" if isinstance(error, TimeoutError) else "garbled"
+            raise KernelStartError(f"the kernel did not start ({state}): {self.launcher.log()}") from None
 
     def alive(self):
         return self.launcher.alive()
@@ -841,30 +937,74 @@ class Kernel:
         """("reply", content), ("dead", exit code), ("garbled", None) or ("timeout", None).
 
         Only this kernel can send to the socket, and only replies to our requests, one at a time;
-        so a message that does not verify or is not a well-formed reply means the kernel's
-        messaging is broken (a notebook that patched ``json.dumps`` does that): "garbled"."""
-        while True:
+        so a message that does not verify or is not the well-formed reply to ``msg_id`` means the
+        kernel's messaging is broken (a notebook that patched ``json.dumps`` does that): "garbled".
+        A reply that has begun to arrive gets REPLY_GRACE seconds past the deadline to end, and the
+        socket is looked at once more when the deadline has passed: a thread of the grader busy
+        in C code (parsing another submission) holds this one up, and the reply may be there."""
+        while not self.broken:
             remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                return "timeout", None
-            if self.socket.poll(int(min(remaining, 0.2) * 1000)):
+            if self.shell.readable(min(max(remaining, 0), 0.2)):
                 try:
-                    _, message = self.session.recv(self.socket)
+                    frames = self.shell.recv(max(deadline, time.monotonic() + REPLY_GRACE))
+                    return "reply", self._reply(frames, msg_id)
+                except ConnectionResetError:   # its socket closed: the kernel is most likely dying
+                    self.broken = True
                 except Exception:  # only this kernel can reach the socket: its messaging is broken
+                    self.broken = True
                     return "garbled", None
-                parent = message.get("parent_header") if isinstance(message, dict) else None
-                if not isinstance(parent, dict) or not isinstance(message.get("content"), dict) \
-                        or not isinstance(parent.get("msg_id"), str):
-                    return "garbled", None
-                if parent["msg_id"] == msg_id:
-                    return "reply", message["content"]
+            elif remaining <= 0:
+                return "timeout", None
             elif not self.alive():
                 return "dead", self.launcher.exit_code()
+        return self._gone()
+
+    def _gone(self):
+        """After the connection broke: "dead" if the kernel is gone within a few seconds, else "garbled"."""
+        end = time.monotonic() + 5
+        while self.alive() and time.monotonic() < end:
+            time.sleep(0.02)
+        return ("garbled", None) if self.alive() else ("dead", self.launcher.exit_code())
+
+    def _reply(self, frames, msg_id):
+        """The content of the reply to ``msg_id`` in ``frames``; an exception for anything else.
+
+        The notebook holds the session key, so it can sign what it likes: nothing is parsed before
+        its size is known (JSON costs about 70 bytes of memory a value; a 60 MB frame of ``[],``
+        parsed to 1.4 GB in the grader's process). The header, parent header and metadata are small
+        or refused, and the content is parsed only when it answers ``msg_id`` and holds fewer than
+        wire.MAX_VALUES values."""
+        from . import wire
+
+        _, parts = self.session.feed_identities(frames)
+        if len(parts) != 5 or any(len(part) > MAX_HEADER_BYTES for part in parts[1:4]):
+            raise ValueError("not a reply's frames")
+        message = self.session.deserialize(parts, content=False)   # the signature is checked first
+        parent = message["parent_header"]
+        if not isinstance(parent, dict) or parent.get("msg_id") != msg_id:
+            raise ValueError("not the reply awaited")
+        if wire.json_values(parts[4]) > wire.MAX_VALUES:
+            raise ValueError("a reply too large to parse")
+        content = self.session.unpack(parts[4])
+        if not isinstance(content, dict):
+            raise ValueError("a reply without content")
+        return content
 
     def send(self, code, user_expressions=None, store_history=True):
         content = dict(code=code, silent=False, store_history=store_history, user_expressions=user_expressions or {},
                        allow_stdin=False, stop_on_error=False)
-        return self.session.send(self.socket, "execute_request", content)["header"]["msg_id"]
+        return self._request("execute_request", content)
+
+    def _request(self, msg_type, content):
+        """Send a request; its msg_id. A kernel that does not take it within SEND_TIMEOUT (or has
+        closed its socket) breaks the connection: the wait for its reply says so."""
+        message = self.session.msg(msg_type, content)
+        try:
+            if not self.broken:
+                self.shell.send(self.session.serialize(message), time.monotonic() + SEND_TIMEOUT)
+        except OSError:
+            self.broken = True
+        return message["header"]["msg_id"]
 
     def interrupt(self):
         """SIGINT to the kernel process (KeyboardInterrupt in the running cell); False if not found."""
@@ -880,5 +1020,5 @@ class Kernel:
     def close(self):
         """Kill the kernel and everything of its launcher; close the connection."""
         self.launcher.kill()
-        self.socket.close(linger=0)
-        self.context.term()
+        if self.shell is not None:
+            self.shell.close()

@@ -13,8 +13,9 @@ either layout:
 Inside a folder, symbolic links are not followed (a link is a row of its own,
 status ``error``: a link could point a "submission" at ``solutions/``), nor are
 hidden folders (``.ipynb_checkpoints``). Every file is read into memory before
-anything runs; larger than 100 MB or more than MAX_CELLS code cells is an
-``invalid notebook``.
+anything runs; larger than 100 MB, more than MAX_JSON_VALUES JSON values
+(counted before parsing: parsing costs memory a value) or more than MAX_CELLS
+code cells is an ``invalid notebook``.
 
 Each submission has an id, the path as found (``submitted/alice/ps1/05.ipynb``),
 which the journal, ``--resume`` and ``--shard`` use: ``--shard K/N`` keeps the
@@ -36,6 +37,7 @@ from ..exercises import EXERCISES
 STEMS = tuple(dict.fromkeys(e.notebook for e in EXERCISES))
 MAX_SUBMISSION_BYTES = 100 * 2**20
 MAX_CELLS = 2000
+MAX_JSON_VALUES = 1_000_000   # a course notebook, outputs and all, holds about 10,000
 
 
 @dataclass
@@ -162,7 +164,8 @@ class InvalidNotebook(ValueError):
 
 class Node(dict):
     """A notebook as nested dicts with attribute access (``nb.cells[0].source``), like nbformat's
-    NotebookNode; made here because importing nbformat costs seconds (its validator's grammars)."""
+    NotebookNode; made here because importing nbformat costs seconds (its validator's grammars).
+    Made by ``json.loads`` itself (``object_hook``): no recursion in Python, however deep the file."""
 
     def __getattr__(self, name):
         try:
@@ -170,30 +173,58 @@ class Node(dict):
         except KeyError:
             raise AttributeError(name) from None
 
-    @classmethod
-    def of(cls, value):
-        if isinstance(value, dict):
-            return cls({k: cls.of(v) for k, v in value.items()})
-        if isinstance(value, list):
-            return [cls.of(v) for v in value]
-        return value
+
+def _loads(text):
+    """``text`` as JSON with Node objects; InvalidNotebook when it is not JSON or nested too deeply."""
+    try:
+        return json.loads(text, object_hook=Node)
+    except RecursionError:
+        raise InvalidNotebook("JSON nested too deeply (hundreds of levels: not a notebook)") from None
+    except ValueError as error:
+        raise InvalidNotebook(f"not valid JSON ({str(error)[:80]})") from None
+
+
+_STRING = rb'"(?:[^"\\]++|\\.)*+"'
+_STRINGS = re.compile(_STRING)
+_PAIRED = re.compile(rb"(?:" + _STRING + rb'|[^"]++)*+')   # possessive: linear, whatever the input
+
+
+def json_values(data):
+    """How many values the JSON in ``data`` (bytes) holds at most, counted without parsing it:
+    each but the first follows a comma or opens a bracket. The commas and brackets inside its
+    strings (code, outputs) are left out when there are many. None when its strings do not pair
+    up (not JSON). Parsing costs about 100 bytes of memory a value: this bounds it."""
+    count = data.count(b",") + data.count(b"[") + data.count(b"{")
+    if count <= MAX_JSON_VALUES:
+        return count
+    if not _PAIRED.fullmatch(data):
+        return None
+    skeleton = _STRINGS.sub(b"", data)
+    return skeleton.count(b",") + skeleton.count(b"[") + skeleton.count(b"{")
 
 
 def parse(data):
     """The notebook in ``data`` (bytes), or InvalidNotebook saying why not.
 
     Format 4 (every Jupyter since 2015) is read directly; older formats are converted by nbformat."""
+    values = json_values(data)
+    if values is None:
+        raise InvalidNotebook("not valid JSON (a string is not closed)")
+    if values > MAX_JSON_VALUES:
+        raise InvalidNotebook(f"{values:,} JSON values (more than {MAX_JSON_VALUES:,}; a course notebook holds about "
+                              "10,000): clear its outputs and save it again")
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         raise InvalidNotebook("not UTF-8 text") from None
-    try:
-        raw = json.loads(text)
-    except (ValueError, RecursionError) as error:
-        raise InvalidNotebook(f"not valid JSON ({str(error)[:80]})") from None
+    raw = _loads(text)
     if not isinstance(raw, dict) or "cells" not in raw and "worksheets" not in raw:
         raise InvalidNotebook("JSON, but not a notebook (no cells)")
     if raw.get("nbformat") != 4:
+        worksheets = raw.get("worksheets")
+        if isinstance(worksheets, list):   # format 3: the cells are counted before nbformat converts them
+            _check_cells([c for w in worksheets if isinstance(w, dict) and isinstance(w.get("cells"), list)
+                          for c in w["cells"]])
         raw = _convert(text)
     cells = raw.get("cells")
     if not isinstance(cells, list) or not all(isinstance(c, dict) and isinstance(c.get("cell_type"), str)
@@ -205,13 +236,17 @@ def parse(data):
                 raise InvalidNotebook("not a notebook (malformed cells)")
             c["source"] = "".join(c["source"])
         if not isinstance(c.get("metadata"), dict):
-            c["metadata"] = {}
+            c["metadata"] = Node()
     if not isinstance(raw.get("metadata"), dict):
-        raw["metadata"] = {}
-    code = sum(c["cell_type"] == "code" for c in cells)
+        raw["metadata"] = Node()
+    _check_cells(cells)
+    return raw
+
+
+def _check_cells(cells):
+    code = sum(isinstance(c, dict) and c.get("cell_type") == "code" for c in cells)
     if code > MAX_CELLS:
         raise InvalidNotebook(f"{code} code cells (more than {MAX_CELLS}: not a course notebook)")
-    return Node.of(raw)
 
 
 def _convert(text):
@@ -221,9 +256,10 @@ def _convert(text):
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            return json.loads(nbformat.writes(nbformat.reads(text, as_version=4)))
+            converted = nbformat.writes(nbformat.reads(text, as_version=4))
     except Exception as error:
         raise InvalidNotebook(f"not a notebook ({type(error).__name__}: {str(error)[:80]})") from None
+    return _loads(converted)
 
 
 def defined_functions(nb):

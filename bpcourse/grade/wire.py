@@ -26,6 +26,7 @@ SOURCE = (Path(__file__).resolve().parent / "inside.py").read_text(encoding="utf
 RESULT = "__bp_grade_result__"
 MAX_NUMBERS = inside.MAX_NUMBERS
 MAX_DEPTH = 40
+MAX_VALUES = 3 * MAX_NUMBERS   # JSON values in one reply: its outputs' numbers, their lists, the record's own
 _NONFINITE = {"nan": math.nan, "inf": math.inf, "-inf": -math.inf}
 _DTYPES = {"bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64",
            "float16", "float32", "float64"}
@@ -176,6 +177,14 @@ def _reject_constant(name):
     raise DecodeError(f"bare {name} in JSON")
 
 
+def json_values(text):
+    """At most how many values the JSON in ``text`` (str or bytes) holds, counted without parsing
+    it: each but the first follows a comma or opens a bracket. Parsing costs about 70 bytes of
+    memory a value (64 MB of ``[],`` becomes 1.4 GB): what is larger than MAX_VALUES is not parsed."""
+    marks = (b",", b"[", b"{") if isinstance(text, (bytes, bytearray)) else (",", "[", "{")
+    return sum(text.count(mark) for mark in marks)
+
+
 def read_record(expression, limit):
     """The record in an execute reply's user expression (the repr of a str holding JSON)."""
     try:
@@ -190,6 +199,8 @@ def read_record(expression, limit):
         literal = ast.literal_eval(text)
         if not isinstance(literal, str):
             raise DecodeError("the result is not a string")
+        if json_values(literal) > MAX_VALUES:
+            raise DecodeError(f"the result holds more than {MAX_VALUES:,} values")
         record = json.loads(literal, parse_constant=_reject_constant)
     except DecodeError:
         raise
