@@ -10,7 +10,10 @@ import gettext
 import io
 import re
 import string
-import tomllib
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10: the same parser under its own name (requirements.txt)
+    import tomli as tomllib
 from pathlib import Path
 
 import numpy as np
