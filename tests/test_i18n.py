@@ -10,10 +10,7 @@ import gettext
 import io
 import re
 import string
-try:
-    import tomllib
-except ModuleNotFoundError:  # Python 3.10: the same parser under its own name (requirements.txt)
-    import tomli as tomllib
+import tomllib
 from pathlib import Path
 
 import numpy as np
