@@ -48,7 +48,7 @@ at once whether it is right, and if not, what is likely wrong.
 
 ## Install and start (one command)
 
-With Python 3.10 or newer, in this folder (on Windows use `.venv\\Scripts\\activate`):
+With Python 3.11 or newer, in this folder (on Windows use `.venv\\Scripts\\activate`):
 
 ```bash
 python3 -m venv .venv && . .venv/bin/activate && pip install -r requirements.txt && jupyter lab notebooks/01_start_here.ipynb
@@ -66,7 +66,7 @@ STUDENT_README_ZH = """# bp-course：从链式法则到手写数字分类器，�
 
 ## 安装并启动（一条命令）
 
-需要 Python 3.10 或更新版本。在本文件夹中运行（Windows 上请用 `.venv\\Scripts\\activate`）：
+需要 Python 3.11 或更新版本。在本文件夹中运行（Windows 上请用 `.venv\\Scripts\\activate`）：
 
 ```bash
 python3 -m venv .venv && . .venv/bin/activate && pip install -r requirements.txt && jupyter lab notebooks/zh/01_start_here.ipynb
@@ -92,7 +92,7 @@ name = "bplib"
 version = "{version}"
 description = "Backpropagation from the four equations: the library of the bp-course notebooks"
 readme = "README.md"
-requires-python = ">=3.10"
+requires-python = ">=3.11"
 dependencies = {dependencies}
 
 [tool.setuptools.packages.find]
