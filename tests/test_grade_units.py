@@ -2,6 +2,7 @@
 here in-process, forks included), the wire format, judging, review flags, reading submissions,
 the journal and the reports, the sandbox's command line and cgroups, --shard, --merge, --resume."""
 import csv
+import hashlib
 import io
 import json
 import math
@@ -10,6 +11,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from contextlib import redirect_stderr
 from pathlib import Path
@@ -448,6 +450,31 @@ def test_flat_and_nbgrader_layouts_students_assignments_links_and_checkpoints(tm
     assert found["submitted/bob/ps1/stolen.ipynb"].error == "a symbolic link (not followed)"
     assert len(found) == 6   # the explicit file is not read twice, notes.txt and checkpoints are skipped
     assert found["flat/alice-05_four_equations.ipynb"].data == b"{}"
+
+
+def test_a_batch_holds_no_files_and_grades_each_as_it_was_found(tmp_path, monkeypatch):
+    """A sandboxed batch keeps each file's SHA-256, not its bytes (fifty files of 99 MB would be
+    5 GB), and reads a file again when it grades it: a file that changed meanwhile is an error row."""
+    path = tmp_path / "x-05_four_equations.ipynb"
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("a = 1")],
+                                  metadata={"bp_course": {"notebook": "05_four_equations"}})
+    path.write_text(json.dumps(nb))
+    [s] = submissions.read_submissions([tmp_path], keep=False)
+    assert s.data is None and s.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
+    assert s.load() == path.read_bytes()
+    [kept] = submissions.read_submissions([tmp_path])   # an unsandboxed run restores files from these
+    assert kept.data == path.read_bytes()
+    monkeypatch.setattr(sandbox, "Kernel", FakeKernel)
+    FakeKernel.plans[path.name] = {"namespace": FUNCTIONS, "stop": threading.Event()}
+    settings = batch.Settings(timeout=5, cell_timeout=0.05, exercise_timeout=1, sandbox=False)
+    env = batch.Environment(settings)
+    monkeypatch.setattr(env, "launcher", lambda submission: FakeLauncher(path.name, ()))
+    path.write_text(json.dumps(nb) + " ")
+    r = batch.grade_submission(s, env)
+    assert r.status == "error" and r.total == 0 and "changed while the batch was being graded" in r.detail
+    path.unlink()
+    with pytest.raises(submissions.SubmissionChanged, match="can no longer be read"):
+        s.load()
 
 
 def test_unreadable_and_oversized_files(tmp_path, monkeypatch):

@@ -20,6 +20,7 @@ written. Nothing a submission does can stop the batch: a grader failure on one
 submission becomes its row's status ``error``, and a kernel that fails to start
 is tried again (START_ATTEMPTS times).
 """
+import dataclasses
 import re
 import shutil
 import sys
@@ -34,7 +35,7 @@ from bplib._encoding import encode as encode_case
 from ..exercises import EXERCISES
 from . import judging, reports, review, sandbox, wire
 from .reports import Result
-from .submissions import InvalidNotebook, identify, mismatch, parse, read_submissions
+from .submissions import InvalidNotebook, SubmissionChanged, identify, mismatch, parse, read_submissions
 
 DEFAULT_TIMEOUT = 600.0          # seconds for all the cells of one submission
 DEFAULT_CELL_TIMEOUT = 120.0     # seconds for one cell
@@ -359,7 +360,11 @@ def grade_submission(submission, env, default_notebook=None, on_kernel=lambda ke
             result.status, result.notes = submission.error_status, [submission.error]
         else:
             try:
+                # this grading's copy, holding the bytes while it runs (the batch keeps none)
+                submission = dataclasses.replace(submission, data=submission.load())
                 nb = parse(submission.data)
+            except SubmissionChanged as error:
+                result.status, result.notes = "error", [str(error)]
             except InvalidNotebook as error:
                 result.status, result.notes = "invalid notebook", [str(error)]
         result.notebook = settings.notebook or identify(nb, submission.id, default_notebook)
@@ -409,11 +414,11 @@ def batch_notebook(submissions, settings):
         return settings.notebook
     found = set()
     for submission in submissions:
-        if submission.data is None:
+        if submission.error:
             continue
         try:
-            found.add(identify(parse(submission.data), submission.id))
-        except InvalidNotebook:
+            found.add(identify(parse(submission.load()), submission.id))
+        except (InvalidNotebook, SubmissionChanged):
             continue
     found.discard(None)
     return found.pop() if len(found) == 1 else None
@@ -466,7 +471,7 @@ def grade(paths, settings=None, jobs=1, progress=True, stream=None, journal=None
 
     settings = settings or Settings()
     env = Environment(settings)
-    submissions = read_submissions(paths)
+    submissions = read_submissions(paths, keep=not settings.sandbox)   # unsandboxed runs restore files from them
     env.add_hidden([p for p in paths] + ([Path(journal).parent] if journal else []))
     if shard:
         submissions = [s for s in submissions if in_shard(s.id, shard)]

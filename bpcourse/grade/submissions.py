@@ -48,10 +48,28 @@ class Submission:
     id: str                     # the path as found; unique in a batch
     student: str = ""
     assignment: str = ""
-    data: bytes = None          # the file's bytes, read before anything runs
+    data: bytes = None          # the file's bytes when kept (read_submissions(keep=True)); else load() reads them
     error: str = None           # why it cannot be graded as read
     error_status: str = "invalid notebook"   # or "error" when the file could not be read at all
     sha256: str = ""
+    follow: bool = False        # a path given by name: a link there is followed
+
+    def load(self):
+        """The file's bytes: the ones kept, or the file read again, which must be the one found
+        (the same SHA-256), else SubmissionChanged."""
+        if self.data is not None:
+            return self.data
+        again = Submission(self.id)
+        _read(self.id, again, self.follow, keep=True)
+        if again.error:
+            raise SubmissionChanged(f"the file can no longer be read: {again.error}")
+        if again.sha256 != self.sha256:
+            raise SubmissionChanged("the file changed while the batch was being graded (not the one found)")
+        return again.data
+
+
+class SubmissionChanged(ValueError):
+    pass
 
 
 def _student_from_name(stem):
@@ -63,8 +81,9 @@ def _student_from_name(stem):
     return stem
 
 
-def _read(path, submission, follow):
-    """Fill ``submission`` from the file at ``path`` (no link followed unless ``follow``)."""
+def _read(path, submission, follow, keep):
+    """Fill ``submission`` from the file at ``path`` (no link followed unless ``follow``): its
+    SHA-256 and, with ``keep``, its bytes."""
     try:   # O_NONBLOCK: a FIFO posing as a notebook must not wait for a writer
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | (0 if follow else getattr(os, "O_NOFOLLOW", 0)))
     except OSError as error:
@@ -74,19 +93,20 @@ def _read(path, submission, follow):
         if not stat.S_ISREG(os.fstat(fd).st_mode):
             submission.error, submission.error_status = "not a regular file", "error"
             return
-        chunks, size = [], 0
+        chunks, size, digest = [], 0, hashlib.sha256()
         while size <= MAX_SUBMISSION_BYTES:
             chunk = os.read(fd, 1 << 20)
             if not chunk:
                 break
-            chunks.append(chunk)
+            digest.update(chunk)
+            if keep:
+                chunks.append(chunk)
             size += len(chunk)
-        data = b"".join(chunks)
-        if len(data) > MAX_SUBMISSION_BYTES:
+        if size > MAX_SUBMISSION_BYTES:
             submission.error = f"too large (more than {MAX_SUBMISSION_BYTES / 2**20:g} MB)"
         else:
-            submission.data = data
-            submission.sha256 = hashlib.sha256(data).hexdigest()
+            submission.data = b"".join(chunks) if keep else None
+            submission.sha256 = digest.hexdigest()
     except OSError as error:
         submission.error, submission.error_status = f"cannot read the file ({error.strerror or error})", "error"
     finally:
@@ -120,8 +140,12 @@ def _walk(folder):
     return found
 
 
-def read_submissions(paths):
-    """Submissions read into memory, in the order found (a folder's files sorted)."""
+def read_submissions(paths, keep=True):
+    """Submissions, in the order found (a folder's files sorted), each read once for its SHA-256.
+
+    keep: hold every file's bytes in memory (an unsandboxed run restores the files from them).
+    Without it a batch's memory does not grow with the size of all its files: each is read
+    again when it is graded (Submission.load)."""
     submissions, seen = [], set()
     for argument in paths:
         argument = os.fspath(argument)
@@ -136,11 +160,12 @@ def read_submissions(paths):
             seen.add(identifier)
             stem = Path(parts[-1]).stem
             student = parts[0] if len(parts) >= 2 else _student_from_name(stem)
-            submission = Submission(identifier, student=student, assignment=parts[1] if len(parts) == 3 else "")
+            submission = Submission(identifier, student=student, assignment=parts[1] if len(parts) == 3 else "",
+                                    follow=follow)
             if not follow and os.path.islink(path):
                 submission.error, submission.error_status = "a symbolic link (not followed)", "error"
             else:
-                _read(path, submission, follow)
+                _read(path, submission, follow, keep)
             submissions.append(submission)
     return submissions
 
