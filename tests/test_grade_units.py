@@ -477,6 +477,23 @@ def test_a_batch_holds_no_files_and_grades_each_as_it_was_found(tmp_path, monkey
         s.load()
 
 
+def test_a_student_folder_past_the_cap_has_its_extra_notebooks_listed_not_graded(tmp_path, monkeypatch):
+    monkeypatch.setattr(submissions, "MAX_PER_STUDENT", 3)
+    for student, count in (("mallory", 5), ("bob", 3)):
+        folder = tmp_path / "submitted" / student / "ps1"
+        folder.mkdir(parents=True)
+        for i in range(count):
+            (folder / f"copy{i}.ipynb").write_text("{}")
+    (tmp_path / "flat").mkdir()
+    for i in range(5):   # a flat folder: one file per student, no cap
+        (tmp_path / "flat" / f"s{i}-05_four_equations.ipynb").write_text("{}")
+    found = submissions.read_submissions([tmp_path / "submitted", tmp_path / "flat"], keep=False)
+    errors = {s.id.rsplit("/", 3)[-3] + "/" + Path(s.id).name: s.error for s in found if s.error}
+    assert list(errors) == ["mallory/copy3.ipynb", "mallory/copy4.ipynb"]
+    assert all("mallory's folder holds more than 3 notebooks" in e for e in errors.values())
+    assert len(found) == 13 and not any(s.sha256 for s in found if s.error)   # listed, never read
+
+
 def test_unreadable_and_oversized_files(tmp_path, monkeypatch):
     big = tmp_path / "big.ipynb"
     big.write_bytes(b"x" * 2000)

@@ -40,6 +40,7 @@ from . import wire
 STEMS = tuple(dict.fromkeys(e.notebook for e in EXERCISES))
 MAX_SUBMISSION_BYTES = 100 * 2**20
 MAX_CELLS = 2000
+MAX_PER_STUDENT = 40   # notebooks graded in one student's folder (the course has 12): more would each start a kernel
 MAX_JSON_VALUES = 1_000_000   # a course notebook, outputs and all, holds about 10,000
 
 
@@ -146,7 +147,7 @@ def read_submissions(paths, keep=True):
     keep: hold every file's bytes in memory (an unsandboxed run restores the files from them).
     Without it a batch's memory does not grow with the size of all its files: each is read
     again when it is graded (Submission.load)."""
-    submissions, seen = [], set()
+    submissions, seen, per_folder = [], set(), Counter()
     for argument in paths:
         argument = os.fspath(argument)
         if os.path.isdir(argument):
@@ -162,8 +163,14 @@ def read_submissions(paths, keep=True):
             student = parts[0] if len(parts) >= 2 else _student_from_name(stem)
             submission = Submission(identifier, student=student, assignment=parts[1] if len(parts) == 3 else "",
                                     follow=follow)
+            if len(parts) >= 2:   # a student's own folder, whose contents the student chose
+                per_folder[argument, student] += 1
             if not follow and os.path.islink(path):
                 submission.error, submission.error_status = "a symbolic link (not followed)", "error"
+            elif per_folder[argument, student] > MAX_PER_STUDENT:
+                submission.error, submission.error_status = (
+                    f"not graded: {student}'s folder holds more than {MAX_PER_STUDENT} notebooks (the course has "
+                    f"{len(STEMS)}); grade this one on its own if it is meant", "error")
             else:
                 _read(path, submission, follow, keep)
             submissions.append(submission)
