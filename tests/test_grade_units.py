@@ -477,6 +477,28 @@ def test_a_batch_holds_no_files_and_grades_each_as_it_was_found(tmp_path, monkey
         s.load()
 
 
+def test_an_empty_student_folder_and_a_notebook_put_too_deep_are_rows_not_silence(tmp_path):
+    submitted = tmp_path / "submitted"
+    (submitted / "alice" / "ps1").mkdir(parents=True)
+    (submitted / "alice" / "ps1" / "05_four_equations.ipynb").write_text("{}")
+    (submitted / "carol" / "ps1").mkdir(parents=True)   # nothing handed in (a stray file only)
+    (submitted / "carol" / "ps1" / "notes.txt").write_text("hi")
+    (submitted / "dave" / "ps1" / "my work" / "final").mkdir(parents=True)
+    (submitted / "dave" / "ps1" / "my work" / "final" / "05_four_equations.ipynb").write_text("{}")
+    (tmp_path / "flat" / "images").mkdir(parents=True)   # a flat folder's subfolder is no student
+    (tmp_path / "flat" / "erin-05_four_equations.ipynb").write_text("{}")
+    found = {s.student: s for s in submissions.read_submissions([submitted, tmp_path / "flat"], keep=False)}
+    assert sorted(found) == ["alice", "carol", "dave", "erin"]
+    assert found["alice"].error is None and found["erin"].error is None
+    assert found["carol"].error.startswith("no notebook in carol's folder (expected STUDENT/ASSIGNMENT/")
+    assert found["dave"].error.startswith("not graded: too deep in the folder") and found["dave"].assignment == "ps1"
+    assert found["carol"].error_status == found["dave"].error_status == "error"
+    _, gradebook = reports.gradebook(
+        [batch.grade_submission(s, batch.Environment(batch.Settings(sandbox=False))) for s in found.values()])
+    rows = {row["student"]: row for row in gradebook}
+    assert rows["carol"]["total"] == rows["dave"]["total"] == 0 and "no notebook" in rows["carol"]["notes"]
+
+
 def test_a_student_folder_past_the_cap_has_its_extra_notebooks_listed_not_graded(tmp_path, monkeypatch):
     monkeypatch.setattr(submissions, "MAX_PER_STUDENT", 3)
     for student, count in (("mallory", 5), ("bob", 3)):

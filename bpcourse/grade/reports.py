@@ -239,8 +239,9 @@ def gradebook(results):
     for student in sorted(by_student):
         row, notes = {"student": student}, []
         for notebook, graded in by_student[student].items():
-            if notebook is None:
-                notes.append(f"{len(graded)} submission(s) of no known notebook")
+            if notebook is None:   # unreadable, invalid, not identified, or no notebook at all: say why
+                why = "; ".join(dict.fromkeys((r.notes or [r.status])[0] for r in graded))
+                notes.append(f"{len(graded)} submission(s) of no known notebook ({why})")
                 continue
             best = max(graded, key=lambda r: (r.total, r.status == "ok"))
             row[notebook] = best.total

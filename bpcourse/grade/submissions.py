@@ -12,7 +12,9 @@ either layout:
 
 Inside a folder, symbolic links are not followed (a link is a row of its own,
 status ``error``: a link could point a "submission" at ``solutions/``), nor are
-hidden folders (``.ipynb_checkpoints``). Every file is read into memory before
+hidden folders (``.ipynb_checkpoints``). A notebook deeper than the layouts
+and, in nbgrader's layout, a student folder with no notebook are rows of their
+own too (``error``), so that no student is silently missing from the gradebook. Every file is read into memory before
 anything runs; larger than 100 MB, more than MAX_JSON_VALUES JSON values
 (counted before parsing: parsing costs memory a value) or more than MAX_CELLS
 code cells is an ``invalid notebook``.
@@ -40,6 +42,8 @@ from . import wire
 STEMS = tuple(dict.fromkeys(e.notebook for e in EXERCISES))
 MAX_SUBMISSION_BYTES = 100 * 2**20
 MAX_CELLS = 2000
+DEEPEST = 6            # folder levels searched for notebooks put too deep (listed, not graded)
+LAYOUT = "STUDENT/ASSIGNMENT/NOTEBOOK.ipynb or STUDENT/NOTEBOOK.ipynb"
 MAX_PER_STUDENT = 40   # notebooks graded in one student's folder (the course has 12): more would each start a kernel
 MAX_JSON_VALUES = 1_000_000   # a course notebook, outputs and all, holds about 10,000
 
@@ -115,9 +119,12 @@ def _read(path, submission, follow, keep):
 
 
 def _walk(folder):
-    """(path, parts relative to folder) of the notebooks in ``folder``, up to three levels deep;
-    links are returned, never entered."""
-    found = []
+    """(path, parts relative to folder, problem) of the notebooks in ``folder``, up to three levels
+    deep (problem None); deeper ones, down to DEEPEST levels, are listed with the problem "too
+    deep", and, when other first-level folders hold notebooks (nbgrader's layout), a first-level
+    folder holding none is listed itself with the problem "empty": a student who would otherwise
+    be missing from the gradebook. Links are returned, never entered."""
+    found, empty = [], []
 
     def visit(path, parts):
         try:
@@ -130,15 +137,19 @@ def _walk(folder):
             here = parts + [entry.name]
             if entry.is_symlink():
                 if entry.name.endswith(".ipynb") or len(here) < 3:
-                    found.append((entry.path, here))
+                    found.append((entry.path, here, None))
             elif entry.is_dir(follow_symlinks=False):
-                if len(here) < 3:
+                if len(here) < DEEPEST:
+                    before = len(found)
                     visit(entry.path, here)
+                    if len(here) == 1 and len(found) == before:
+                        empty.append((entry.path, here, "empty"))
             elif entry.name.endswith(".ipynb"):
-                found.append((entry.path, here))
+                found.append((entry.path, here, None if len(here) <= 3 else "too deep"))
 
     visit(folder, [])
-    return found
+    in_folders = any(len(parts) >= 2 for _, parts, _ in found)
+    return sorted(found + (empty if in_folders else []), key=lambda item: item[1])
 
 
 def read_submissions(paths, keep=True):
@@ -151,21 +162,27 @@ def read_submissions(paths, keep=True):
     for argument in paths:
         argument = os.fspath(argument)
         if os.path.isdir(argument):
-            items = [(path, parts, False) for path, parts in _walk(argument)]
+            items = [(path, parts, False, problem) for path, parts, problem in _walk(argument)]
         else:
-            items = [(argument, [os.path.basename(argument)], True)]
-        for path, parts, follow in items:
+            items = [(argument, [os.path.basename(argument)], True, None)]
+        for path, parts, follow, problem in items:
             identifier = os.path.normpath(path)
             if identifier in seen:
                 continue
             seen.add(identifier)
             stem = Path(parts[-1]).stem
-            student = parts[0] if len(parts) >= 2 else _student_from_name(stem)
-            submission = Submission(identifier, student=student, assignment=parts[1] if len(parts) == 3 else "",
+            student = parts[0] if len(parts) >= 2 or problem == "empty" else _student_from_name(stem)
+            submission = Submission(identifier, student=student, assignment=parts[1] if len(parts) >= 3 else "",
                                     follow=follow)
             if len(parts) >= 2:   # a student's own folder, whose contents the student chose
                 per_folder[argument, student] += 1
-            if not follow and os.path.islink(path):
+            if problem == "empty":
+                submission.error, submission.error_status = (
+                    f"no notebook in {student}'s folder (expected {LAYOUT})", "error")
+            elif problem == "too deep":
+                submission.error, submission.error_status = (
+                    f"not graded: too deep in the folder (expected {LAYOUT}); move it up", "error")
+            elif not follow and os.path.islink(path):
                 submission.error, submission.error_status = "a symbolic link (not followed)", "error"
             elif per_folder[argument, student] > MAX_PER_STUDENT:
                 submission.error, submission.error_status = (
