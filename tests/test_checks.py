@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 
 from bpcourse import exercises
-from bplib import checks
 from bplib.checks import ExerciseFailed, check, evaluate
 
 
