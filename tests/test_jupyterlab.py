@@ -442,6 +442,18 @@ def test_playground_in_jupyterlab(jupyterlab, browser, rise_loading, tmp_path):
         timings["slider update"] = time.monotonic() - start
         shots("hidden-units")
 
+        # 1b. a shorter run, then a longer one: the longer one is shown at its end (the replay
+        # widgets' maxima must grow before their values, or jslink clamps the value on its way)
+        epochs = playground.locator(".widget-text").filter(has_text="epochs").locator("input")
+        for count in (50, 300):
+            epochs.fill(str(count))
+            epochs.press("Enter")
+            page.wait_for_function(f"(el) => /epoch {count} of {count}$/.test(el.innerText.trim())",
+                                   arg=label.element_handle(), polling=50)
+        page.wait_for_timeout(300)   # a clamped value sent back would arrive by now
+        assert "epoch 300 of 300" in label.inner_text(), label.inner_text()
+        timings["epochs 50, 300"] = time.monotonic() - start
+
         # 2. play: the replay slider runs from the start, the data picture follows; then pause
         data_src = images["data"].get_attribute("src")
         playground.locator(".bplib-play button").first.click()

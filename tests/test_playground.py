@@ -338,6 +338,35 @@ def test_replay_redraws_the_chosen_epoch_without_retraining(xor_pg):
     assert xor_pg.images == final  # the same frame, the same pictures
 
 
+def test_a_longer_run_raises_both_replay_maxima_before_any_value():
+    """In the browser, jslink copies a replay value to the other widget at once, clamped to that
+    widget's maximum: every value the kernel sends must fit both widgets' maxima as they are then
+    (else a new run of 300 epochs was shown at epoch 3)."""
+    pg = Playground(epochs=1)
+    pair = (pg._replay_slider, pg._play)
+    events = []
+    for control in pair:
+        control.observe(lambda change: events.append((change["name"], change["new"],
+                                                      [c.max for c in pair])), names=["value", "max"])
+    pg.epochs = 300
+    pg.epochs = 1   # and back: values come down before the maxima
+    values = [(new, maxima) for name, new, maxima in events if name == "value"]
+    assert values and all(new <= min(maxima) for new, maxima in values), events
+    assert pg.replay_epoch == 1 and pg._replay_slider.max == pg._play.max == 1
+
+
+def test_frames_played_before_a_change_do_not_move_the_new_run(xor_pg):
+    xor_pg._play.playing = True
+    xor_pg.learning_rate = 0.5   # a change while the replay plays: the new run, at its end
+    assert not xor_pg._play.playing and xor_pg.replay_epoch == 300
+    xor_pg._replay_slider.value = 17   # a frame the browser played before it heard of the stop
+    assert xor_pg.replay_epoch == 300 and xor_pg._replay_slider.value == xor_pg._play.value == 100
+    xor_pg._replay_settles = 0.0   # a moment later, scrubbing is the learner's again
+    xor_pg._replay_slider.value = 17
+    assert xor_pg.replay_epoch == 51
+    xor_pg.learning_rate = 1.0
+
+
 def test_a_change_replays_from_the_end_and_stops_play(xor_pg):
     xor_pg.replay_epoch = 60
     xor_pg._play.playing = True

@@ -25,6 +25,7 @@ SEED_RANGE = (0, 2**31 - 1)
 TIME_BUDGET_RANGE = (0.01, 60.0)
 DEFAULT_TIME_BUDGET = 1.0
 MAX_SNAPSHOTS = 100  # replay frames per run, plus the last epoch
+REPLAY_SETTLE = 0.5  # seconds after a change stops the replay during which replay reports are stale
 # What a new playground's time budget reads, in seconds: the CPU time of the
 # thread that trains, not the wall clock, so that other programs busy on the
 # machine do not cut runs short (nor make the printed results of notebooks
@@ -130,6 +131,7 @@ class Playground:
         self.n_runs = 0
         self._run = None
         self._frame = 0
+        self._replay_settles = 0.0   # until then (time.monotonic()), replay reports are stale plays
         self._neuron = (1, 1)
         self._images = {}
         self._build_panels()
@@ -641,6 +643,9 @@ class Playground:
     def _on_replay(self, change):
         if self._syncing:
             return
+        if time.monotonic() < self._replay_settles:   # a frame played before the last change: not this run's
+            self._show_frame(self._frame)
+            return
         try:
             self._show_frame(min(max(int(change["new"]), 0), len(self._run["snapshots"]) - 1))
         except Exception as error:  # noqa: BLE001 - nothing may escape into the notebook
@@ -667,13 +672,21 @@ class Playground:
                     control.value = value
             if self._run is not None:
                 last = len(self._run["snapshots"]) - 1
+                if self._play.playing:
+                    # Frames the browser played before it heard of the stop are still on their way:
+                    # for a moment, reports of the replay slider are put back instead of shown.
+                    self._replay_settles = time.monotonic() + REPLAY_SETTLE
                 self._play.playing = False
-                for control in (self._replay_slider, self._play):
-                    with control.hold_sync():
-                        if control.max < last:
-                            control.max = last
-                        control.value = self._frame
-                        control.max = last
+                # Maxima up before values, values before maxima down: in the browser, jslink copies
+                # each value to the other widget at once, which would clamp it to that widget's old
+                # maximum and send the clamped value back (a new run shown at its epoch 3).
+                pair = (self._replay_slider, self._play)
+                for control in pair:
+                    control.max = max(control.max, last)
+                for control in pair:
+                    control.value = self._frame
+                for control in pair:
+                    control.max = last
                 self._sync_neuron_widget()
         finally:
             self._syncing = False
