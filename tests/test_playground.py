@@ -338,6 +338,11 @@ def test_replay_redraws_the_chosen_epoch_without_retraining(xor_pg):
     assert xor_pg.images == final  # the same frame, the same pictures
 
 
+def test_the_summary_counts_one_epoch_in_the_singular():
+    assert Playground(epochs=1).result.summary().startswith("after 1 epoch: ")
+    assert Playground(epochs=2).result.summary().startswith("after 2 epochs: ")
+
+
 def test_a_longer_run_raises_both_replay_maxima_before_any_value():
     """In the browser, jslink copies a replay value to the other widget at once, clamped to that
     widget's maximum: every value the kernel sends must fit both widgets' maxima as they are then

@@ -140,7 +140,9 @@ class Playground:
 
     # -- public API -------------------------------------------------------
     def set(self, **controls):
-        """Change several controls at once, then retrain and redraw once.
+        """Change several controls at once, then retrain and redraw once. Returns None, as
+        Python's methods that change their object in place do (a notebook cell ending with it
+        shows nothing more).
 
         Raises ValueError (and changes nothing) if any value is invalid.
         """
@@ -150,7 +152,7 @@ class Playground:
                             f"{suggestion(unknown[0], CONTROLS)}")
         new = self._validated(controls, self._params)
         if new == self._params:
-            return self
+            return
         old = self._params
         self._params = new
         try:
@@ -161,7 +163,6 @@ class Playground:
             if self._run is not None:
                 self._finish_status()
             raise
-        return self
 
     @property
     def settings(self):

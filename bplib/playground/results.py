@@ -121,7 +121,7 @@ class PlaygroundResult:
             budget = self.settings.get("time_budget")
             return (f"stopped after {self.epochs_run} of {planned} epochs "
                     f"(time budget {budget:g} s used up)")
-        return f"after {self.epochs_run} epochs"
+        return f"after {self.epochs_run} epoch{'s' if self.epochs_run != 1 else ''}"
 
 
 def rate_verdict(train_losses, final_loss):
