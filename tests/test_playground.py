@@ -338,6 +338,13 @@ def test_replay_redraws_the_chosen_epoch_without_retraining(xor_pg):
     assert xor_pg.images == final  # the same frame, the same pictures
 
 
+def test_a_time_budget_out_of_range_says_the_range_the_unit_and_how_to_lift_it():
+    with pytest.raises(ValueError) as refused:
+        Playground(epochs=1).set(time_budget=0.001)
+    assert str(refused.value) == ("time_budget must be a number from 0.01 to 60, got 0.001 (seconds of training per "
+                                  "change; None, or 0 in the budget box, for no limit)")
+
+
 def test_the_summary_counts_one_epoch_in_the_singular():
     assert Playground(epochs=1).result.summary().startswith("after 1 epoch: ")
     assert Playground(epochs=2).result.summary().startswith("after 2 epochs: ")

@@ -45,7 +45,7 @@ _CURVE_SIZE = (235, 185)
 def _time_budget(value):
     if value is None:
         return None
-    return number_in_range(value, "time_budget", *TIME_BUDGET_RANGE, hint=" seconds, or None for no limit")
+    return number_in_range(value, "time_budget", *TIME_BUDGET_RANGE, hint=" (seconds of training per change; None, or 0 in the budget box, for no limit)")
 
 
 _VALIDATORS = {
