@@ -345,6 +345,15 @@ def test_a_time_budget_out_of_range_says_the_range_the_unit_and_how_to_lift_it()
                                   "change; None, or 0 in the budget box, for no limit)")
 
 
+def test_features_that_need_x2_are_greyed_out_for_the_sin_set_and_back_for_2_d_sets():
+    pg = Playground(dataset="sin", epochs=2, features=("x1", "x2", "x1^2", "sin x2"))
+    buttons = pg.controls["features"].buttons
+    assert [name for name, button in buttons.items() if button.disabled] == ["x2", "x2^2", "x1*x2", "sin x2"]
+    assert "the sin data set has one" in buttons["x2"].tooltip and buttons["x2"].value   # still chosen
+    pg.dataset = "xor"
+    assert not any(button.disabled for button in buttons.values()) and pg.network.sizes[0] == 4
+
+
 def test_the_summary_counts_one_epoch_in_the_singular():
     assert Playground(epochs=1).result.summary().startswith("after 1 epoch: ")
     assert Playground(epochs=2).result.summary().startswith("after 2 epochs: ")

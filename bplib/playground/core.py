@@ -688,6 +688,7 @@ class Playground:
                     control.value = self._frame
                 for control in pair:
                     control.max = last
+                self.controls["features"].set_inputs(self._run["data"]["n_inputs"])
                 self._sync_neuron_widget()
         finally:
             self._syncing = False

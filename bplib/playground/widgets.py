@@ -7,7 +7,7 @@ try:
 except ImportError:  # pragma: no cover - ipywidgets is a dependency of bplib
     w = traitlets = None
 
-from .features import FEATURES
+from .features import FEATURES, ONE_INPUT_FEATURES
 
 _STYLE = {"description_width": "100px"}
 
@@ -60,6 +60,14 @@ if w is not None:
         def _on_button(self, change):
             if not self._pushing:
                 self.value = tuple(name for name, button in self.buttons.items() if button.value)
+
+        def set_inputs(self, n_inputs):
+            """Grey out the features that do not apply to data with ``n_inputs`` columns (the x2
+            ones, for the sin set's single input): they stay as chosen, for when x2 is back."""
+            for name, button in self.buttons.items():
+                button.disabled = n_inputs == 1 and name not in ONE_INPUT_FEATURES
+                button.tooltip = (f"{name} needs a second input: the sin data set has one, x" if button.disabled
+                                  else f"use {name} as an input")
 
         @traitlets.observe("value")
         def _push(self, change):
