@@ -354,6 +354,20 @@ def test_features_that_need_x2_are_greyed_out_for_the_sin_set_and_back_for_2_d_s
     assert not any(button.disabled for button in buttons.values()) and pg.network.sizes[0] == 4
 
 
+def test_an_interrupted_run_says_so_and_keeps_the_last_finished_one(monkeypatch):
+    pg = Playground(epochs=5)
+    result = pg.result
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(pg, "_train", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        pg.controls["learning_rate"].value = 3.0
+    assert pg.result is result and pg.learning_rate == 0.3 and pg.controls["learning_rate"].value == 0.3
+    assert "Interrupted: the run was stopped and the controls put back" in pg._status.value
+
+
 def test_the_summary_counts_one_epoch_in_the_singular():
     assert Playground(epochs=1).result.summary().startswith("after 1 epoch: ")
     assert Playground(epochs=2).result.summary().startswith("after 2 epochs: ")

@@ -157,11 +157,15 @@ class Playground:
         self._params = new
         try:
             self._retrain()
-        except BaseException:
+        except BaseException as error:
             self._params = old  # a failed run (or an interrupt) leaves the last good one in place
             self._sync_widgets()
             if self._run is not None:
                 self._finish_status()
+                if isinstance(error, KeyboardInterrupt):   # say so: the controls moved back by themselves
+                    self._status.value = (f'<b style="color:{_AMBER}">Interrupted: the run was stopped and the '
+                                          f"controls put back; the last finished run is shown.</b> "
+                                          f"{self._status_html()}")
             raise
 
     @property
