@@ -181,12 +181,17 @@ BAD_CALLS = {
 }
 
 
+def refused_without_a_warning(call, message, error=ValueError):
+    """``call()`` raises ``error`` matching ``message``, with no RuntimeWarning from NumPy on the way."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(error, match=message):
+            call()
+
+
 @pytest.mark.parametrize("call,message", BAD_CALLS.values(), ids=BAD_CALLS.keys())
 def test_bad_input_is_a_value_error_that_names_it(call, message):
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")  # and no RuntimeWarning from NumPy on the way
-        with pytest.raises(ValueError, match=message):
-            call()
+    refused_without_a_warning(call, message)
 
 
 def test_integer_arrays_work_where_floats_do():

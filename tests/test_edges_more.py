@@ -15,14 +15,9 @@ from bplib import (BPClassifier, BPRegressor, Network, TrainingDiverged, activat
                    gradient_check, losses, one_hot)
 from bplib.autograd import Value, graph_order
 from bplib.gradcheck import GradientCheck, numerical_gradient
+from test_edges import X2, Y1, net, refused_without_a_warning
 
-X2 = np.array([[0.5, -1.0], [1.5, 0.25], [-0.3, 0.8]])
-Y1 = np.array([[0.0], [1.0], [1.0]])
 BEYOND = np.longdouble("1e400")  # finite as a long double, infinite as a float64
-
-
-def net(*args, **kwargs):
-    return Network([2, 3, 1], *args, **kwargs)
 
 
 def with_weights(value, layer=0, network=None):
@@ -134,10 +129,7 @@ BAD_CALLS = {
 
 @pytest.mark.parametrize("call,message", BAD_CALLS.values(), ids=BAD_CALLS.keys())
 def test_bad_input_is_a_value_error_that_names_it(call, message):
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")  # and no RuntimeWarning from NumPy on the way
-        with pytest.raises(ValueError, match=message):
-            call()
+    refused_without_a_warning(call, message)
 
 
 def test_numbers_of_other_real_types_are_taken_at_their_value():
@@ -248,10 +240,7 @@ ESTIMATOR_CALLS = {
 
 @pytest.mark.parametrize("call,message", ESTIMATOR_CALLS.values(), ids=ESTIMATOR_CALLS.keys())
 def test_estimators_refuse_bad_input_with_a_value_error_that_names_it(call, message):
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        with pytest.raises(ValueError, match=message):
-            call()
+    refused_without_a_warning(call, message)
 
 
 def test_estimators_take_numpy_integer_seeds_and_random_states():
@@ -287,10 +276,7 @@ VALUE_ERRORS = {
 
 @pytest.mark.parametrize("call,error,message", VALUE_ERRORS.values(), ids=VALUE_ERRORS.keys())
 def test_values_refuse_what_is_not_a_finite_real_number(call, error, message):
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        with pytest.raises(error, match=message):
-            call(Value)
+    refused_without_a_warning(lambda: call(Value), message, error)
 
 
 def test_a_gradient_that_overflows_is_reported_by_backward():
