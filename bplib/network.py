@@ -2,7 +2,7 @@
 import numpy as np
 
 from . import _validate, losses
-from .activations import ACTIVATIONS, HIDDEN_ACTIVATIONS, _log_softmax
+from .activations import ACTIVATIONS, HIDDEN_ACTIVATIONS
 from .equations import bias_gradient, hidden_error, output_error, weight_gradient
 
 
@@ -153,6 +153,7 @@ class Network:
             raise ValueError(f"X, Y or the parameters do not fit {dtype.name} (values beyond "
                              f"{np.finfo(dtype).max:.3g}): scale them, or train with dtype=np.float64")
         last_good = [p.copy() for p in params]
+        one_hot = bool((Y.sum(axis=1) == 1).all())  # then softmax's delta^L is a - y, one pass fewer
         # After an epoch the parameters must be so small that their squares stay finite (else the loss
         # of the network kept after a divergence would overflow); ones a learner made that large before
         # training (weights of 1e200, say) need only stay finite, or every learning rate "diverges".
@@ -160,12 +161,12 @@ class Network:
         n, history, limit, diverged_at = X.shape[0], [], None, None
         for epoch in range(1, epochs + 1):
             order = rng.permutation(n) if batch_size < n else None
-            X_epoch, Y_epoch = (X, Y) if order is None else (X[order], Y[order])
+            X_epoch, Y_epoch = (X, Y) if order is None else (X.take(order, axis=0), Y.take(order, axis=0))
             loss_sum = 0.0
             for start in range(0, n, batch_size):
                 rows = min(batch_size, n - start)
                 batch_loss = self._train_step(weights, biases, X_epoch[start:start + rows],
-                                              Y_epoch[start:start + rows], learning_rate)
+                                              Y_epoch[start:start + rows], learning_rate, one_hot)
                 if limit is None:
                     limit = self._divergence_limit(batch_loss / rows, params, last_good)
                 if not batch_loss <= limit * rows:  # also catches NaN
@@ -186,42 +187,58 @@ class Network:
                 np.copyto(param, trained)
         return history, diverged_at
 
-    def _train_step(self, weights, biases, X, Y, learning_rate):
+    def _train_step(self, weights, biases, X, Y, learning_rate, targets_one_hot=False):
         """One step of SGD on a batch, in place; returns sum_x C_x of the batch before the step.
 
         The gradients are backprop's, computed faster: the step size
         learning_rate / n is folded into delta^L once, so that BP2-BP4 carry
-        it (they are linear in delta) and the update is w -= delta.T @ a, and
-        sigma'(z) is computed from a. A test holds the two paths equal.
+        it (they are linear in delta) and the update is w -= delta.T @ a;
+        sigma'(z) is computed from a, and each activation is written over the
+        array of its z (one pass each, no new arrays). ``targets_one_hot``
+        says every row of Y sums to 1. A test holds the two paths equal.
         """
+        hidden, output = self._hidden, self._output
         a = [X]
         for w, b in zip(weights[:-1], biases[:-1]):
             z = a[-1] @ w.T
             z += b
-            a.append(self._hidden.function(z))
+            a.append(hidden.function_over(z))
         z = a[-1] @ weights[-1].T
         z += biases[-1]
         # Layer L, its loss from z and BP1 together: the values of loss() and _output_error.
         if self._output_activation == "softmax":
-            log_a = _log_softmax(z)  # once, for a^L and the loss (NaN when diverging: caught by fit)
-            loss_sum = -np.vdot(Y, log_a)  # = losses.categorical_cross_entropy_from_z(z, Y).sum()
-            delta = np.exp(log_a) * Y.sum(axis=1, keepdims=True) - Y
-        elif self._loss == "cross_entropy":
+            # log a = z - max - log(total), total = sum exp(z - max), so the batch's loss
+            # -sum y.log a is sum_x (sum_j y_j) log(total) - y.(z - max), and
+            # delta = a (sum_j y_j) - y (NaN when diverging: caught by fit).
+            z -= z.max(axis=1, keepdims=True)
+            delta = np.exp(z)
+            total = delta.sum(axis=1, keepdims=True)
+            delta /= total
+            if targets_one_hot:
+                loss_sum = np.log(total).sum() - np.vdot(Y, z)
+            else:
+                target_sums = Y.sum(axis=1, keepdims=True)
+                loss_sum = np.vdot(target_sums, np.log(total)) - np.vdot(Y, z)
+                delta *= target_sums
+            delta -= Y
+        elif self._loss == "cross_entropy":  # sigmoid output: sigma' cancels, delta = a - y
             loss_sum = losses.binary_cross_entropy_from_z.formula(z, Y).sum()
-            delta = self._output.function(z) - Y
+            delta = output.function_over(z)
+            delta -= Y
         else:
-            a_L = self._output.function(z)
+            a_L = output.function_over(z)
             loss_sum = losses.quadratic.formula(a_L, Y).sum()
-            delta = (a_L - Y) * self._output.derivative_from_output(a_L)
+            delta = a_L - Y
+            output.times_derivative_from_output(delta, a_L)
         delta *= learning_rate / X.shape[0]
         for l in range(len(weights), 0, -1):
             w = weights[l - 1]
             if l > 1:
                 next_delta = delta @ w  # BP2, with w^l before its update
-                next_delta *= self._hidden.derivative_from_output(a[l - 1])
             w -= delta.T @ a[l - 1]  # BP4
             biases[l - 1] -= delta.sum(axis=0)  # BP3
             if l > 1:
+                hidden.times_derivative_from_output(next_delta, a[l - 1])  # BP2's sigma'; a[l-1] is used up
                 delta = next_delta
         return float(loss_sum)
 

@@ -70,11 +70,27 @@ def test_bp4_is_the_mean_of_per_sample_outer_products():
 
 @pytest.mark.parametrize("name", HIDDEN_ACTIVATIONS)
 def test_activation_derivatives_match_central_differences(name):
-    sigma, sigma_prime, sigma_prime_from_output = ACTIVATIONS[name]
+    sigma, sigma_prime = ACTIVATIONS[name].function, ACTIVATIONS[name].derivative
     z = np.linspace(-3, 3, 13) + 0.05  # off the ReLU kink
     numeric = (sigma(z + 1e-6) - sigma(z - 1e-6)) / 2e-6
     np.testing.assert_allclose(sigma_prime(z), numeric, atol=1e-8)
-    np.testing.assert_array_equal(sigma_prime_from_output(sigma(z)), sigma_prime(z))
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("name", HIDDEN_ACTIVATIONS)
+def test_the_training_steps_in_place_forms_give_the_same_bits(name, dtype):
+    """function_over(z) is sigma(z) and times_derivative_from_output(delta, a) is delta * sigma'(z)."""
+    entry = ACTIVATIONS[name]
+    z = (np.linspace(-40, 40, 161) + 0.05).astype(dtype)  # off the ReLU kink, into saturation
+    z[:3] = [-1e30, 1e30, 0.0]
+    with np.errstate(over="ignore"):  # as in fit; exp(1e30) is inf and sigma 0, as sigmoid gives
+        a = entry.function_over(z.copy())
+    np.testing.assert_array_equal(a, entry.function(z))
+    assert a.dtype == dtype
+    delta = np.random.default_rng(0).normal(size=z.shape).astype(dtype)
+    scaled = delta.copy()
+    entry.times_derivative_from_output(scaled, a)
+    np.testing.assert_array_equal(scaled, delta * entry.derivative(z))
 
 
 def test_sigmoid_is_exact_and_finite_at_extremes():
