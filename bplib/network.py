@@ -146,45 +146,52 @@ class Network:
     def _sgd(self, X, Y, epochs, learning_rate, batch_size, rng, dtype):
         """fit's loop; returns (history, the diverged epoch or None)."""
         X, Y = X.astype(dtype, copy=False), Y.astype(dtype, copy=False)
-        weights = [w.astype(dtype, copy=False) for w in self.weights]  # the arrays themselves in float64
-        biases = [b.astype(dtype, copy=False) for b in self.biases]
-        params = weights + biases
-        if not all(np.isfinite(array).all() for array in (X, Y, *params)):
+        # Training works on one flat copy of all the parameters, so that the checks and the copies
+        # kept after each epoch are one pass over one array, not one per parameter (the most of an
+        # epoch of full-batch training on a small set); the network gets the result back at the end.
+        flat = np.concatenate([p.ravel() for p in self.weights + self.biases]).astype(dtype, copy=False)
+        params, offset = [], 0
+        for param in self.weights + self.biases:
+            params.append(flat[offset:offset + param.size].reshape(param.shape))
+            offset += param.size
+        weights, biases = params[:len(self.weights)], params[len(self.weights):]
+        if not (np.isfinite(X).all() and np.isfinite(Y).all() and np.isfinite(flat).all()):
             raise ValueError(f"X, Y or the parameters do not fit {dtype.name} (values beyond "
                              f"{np.finfo(dtype).max:.3g}): scale them, or train with dtype=np.float64")
-        last_good = [p.copy() for p in params]
+        last_good = flat.copy()
         one_hot = bool((Y.sum(axis=1) == 1).all())  # then softmax's delta^L is a - y, one pass fewer
         # After an epoch the parameters must be so small that their squares stay finite (else the loss
         # of the network kept after a divergence would overflow); ones a learner made that large before
         # training (weights of 1e200, say) need only stay finite, or every learning rate "diverges".
-        fine = _squares_finite if _squares_finite(params) else _all_finite
+        fine = _squares_finite if _squares_finite(flat) else _all_finite
         n, history, limit, diverged_at = X.shape[0], [], None, None
-        for epoch in range(1, epochs + 1):
-            order = rng.permutation(n) if batch_size < n else None
-            X_epoch, Y_epoch = (X, Y) if order is None else (X.take(order, axis=0), Y.take(order, axis=0))
-            loss_sum = 0.0
-            for start in range(0, n, batch_size):
-                rows = min(batch_size, n - start)
-                batch_loss = self._train_step(weights, biases, X_epoch[start:start + rows],
-                                              Y_epoch[start:start + rows], learning_rate, one_hot)
-                if limit is None:
-                    limit = self._divergence_limit(batch_loss / rows, params, last_good)
-                if not batch_loss <= limit * rows:  # also catches NaN
+        try:
+            for epoch in range(1, epochs + 1):
+                order = rng.permutation(n) if batch_size < n else None
+                X_epoch, Y_epoch = (X, Y) if order is None else (X.take(order, axis=0), Y.take(order, axis=0))
+                loss_sum = 0.0
+                for start in range(0, n, batch_size):
+                    rows = min(batch_size, n - start)
+                    batch_loss = self._train_step(weights, biases, X_epoch[start:start + rows],
+                                                  Y_epoch[start:start + rows], learning_rate, one_hot)
+                    if limit is None:
+                        limit = self._divergence_limit(batch_loss / rows, flat, last_good)
+                    if not batch_loss <= limit * rows:  # also catches NaN
+                        diverged_at = epoch
+                        break
+                    loss_sum += batch_loss
+                if diverged_at is None and not fine(flat):
                     diverged_at = epoch
+                if diverged_at is not None:
+                    np.copyto(flat, last_good)
                     break
-                loss_sum += batch_loss
-            if diverged_at is None and not fine(params):
-                diverged_at = epoch
-            if diverged_at is not None:
-                for param, good in zip(params, last_good):
-                    np.copyto(param, good)
-                break
-            history.append(loss_sum / n)
-            for param, good in zip(params, last_good):
-                np.copyto(good, param)
-        if dtype != np.float64 and history:  # else the float64 parameters are still the ones to keep
-            for param, trained in zip(self.weights + self.biases, params):
-                np.copyto(param, trained)
+                history.append(loss_sum / n)
+                np.copyto(last_good, flat)
+        finally:  # interrupted too: the network holds what training reached, as if it trained in place
+            # In float32 an epoch must have finished, else the float64 parameters are still the ones to keep.
+            if dtype == np.float64 or history:
+                for param, trained in zip(self.weights + self.biases, params):
+                    np.copyto(param, trained)
         return history, diverged_at
 
     def _train_step(self, weights, biases, X, Y, learning_rate, targets_one_hot=False):
@@ -227,8 +234,8 @@ class Network:
             delta -= Y
         else:
             a_L = output.function_over(z)
-            loss_sum = losses.quadratic.formula(a_L, Y).sum()
             delta = a_L - Y
+            loss_sum = 0.5 * np.vdot(delta, delta)  # sum_x 1/2 ||a - y||^2, as losses.quadratic
             output.times_derivative_from_output(delta, a_L)
         delta *= learning_rate / X.shape[0]
         for l in range(len(weights), 0, -1):
@@ -242,11 +249,10 @@ class Network:
                 delta = next_delta
         return float(loss_sum)
 
-    def _divergence_limit(self, first_loss, params, start):
+    def _divergence_limit(self, first_loss, flat, start):
         """The largest mean batch loss fit accepts, from the loss before its first step."""
         if not np.isfinite(first_loss):
-            for param, good in zip(params, start):
-                np.copyto(param, good)
+            np.copyto(flat, start)
             raise ValueError("the loss is NaN or infinite before training (it overflowed): the data, the "
                              "targets or the weights are too large; scale X (and, for regression, Y)")
         return self.DIVERGENCE_FACTOR * (1.0 + first_loss)
@@ -384,13 +390,13 @@ class TrainingDiverged(RuntimeError):
         return type(self), (self.epoch, self.history, self.learning_rate)
 
 
-def _squares_finite(params):
-    """True if the sum of the squares of all the entries is finite: each is finite and below about 1e154."""
-    return bool(np.isfinite(sum(np.vdot(p, p) for p in params)))
+def _squares_finite(flat):
+    """True if the sum of the squares of the entries is finite: each is finite and below about 1e154."""
+    return bool(np.isfinite(np.vdot(flat, flat)))
 
 
-def _all_finite(params):
-    return all(np.isfinite(p).all() for p in params)
+def _all_finite(flat):
+    return bool(np.isfinite(flat).all())
 
 
 MAX_PARAMETERS = 10 ** 8

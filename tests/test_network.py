@@ -377,3 +377,26 @@ def test_a_batch_holding_an_outlier_is_not_taken_for_a_divergence():
     net = Network([1, 8, 1], "tanh", "identity", "quadratic", seed=0)
     history = net.fit(X, Y, epochs=3, learning_rate=1e-4, batch_size=8, seed=0)
     assert net.diverged_at is None and len(history) == 3
+
+
+def test_an_interrupted_fit_leaves_the_parameters_that_training_reached():
+    # fit trains a flat copy of the parameters; Ctrl-C in a notebook, even in the first epoch, must
+    # still leave the network where its steps got to, as training in place would.
+    X, Y = datasets.xor()
+    net = Network([2, 3, 1], seed=2)
+    start = [p.copy() for p in net.weights + net.biases]
+    real_step, reached = net._train_step, []
+
+    def step_then_interrupt(weights, biases, *args):
+        if len(reached) == 2:
+            raise KeyboardInterrupt
+        loss = real_step(weights, biases, *args)
+        reached.append([p.copy() for p in weights + biases])
+        return loss
+
+    net._train_step = step_then_interrupt
+    with pytest.raises(KeyboardInterrupt):
+        net.fit(X, Y, epochs=5, learning_rate=0.5, batch_size=1, seed=0)  # stopped in the third step of four
+    for got, expected, before in zip(net.weights + net.biases, reached[-1], start):
+        np.testing.assert_array_equal(got, expected)
+        assert got.dtype == np.float64 and not np.array_equal(got, before)
