@@ -22,8 +22,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .. import activations, losses
-from ..equations import bias_gradient, hidden_error, output_error, weight_gradient
+from .. import activations, equations, losses
+
+# The equations and losses as bare formulas: the playground made and shaped every array it hands them,
+# so the argument checks the public functions run on each call (half of a small run's time) are skipped,
+# and a step that overflows is caught as a divergence below (the loops run under np.errstate).
+bias_gradient, hidden_error = equations.bias_gradient.formula, equations.hidden_error.formula
+output_error, weight_gradient = equations.output_error.formula, equations.weight_gradient.formula
+quadratic, binary_cross_entropy_from_z = losses.quadratic.formula, losses.binary_cross_entropy_from_z.formula
 
 # A run counts as diverged when its training loss is NaN or infinite (as in
 # Network.fit) or when it grows above this many times its first-epoch value.
@@ -31,12 +37,9 @@ from ..equations import bias_gradient, hidden_error, output_error, weight_gradie
 # but a learning rate that is too large still throws the net far off.
 EXPLOSION_FACTOR = 10.0
 
-HIDDEN_ACTIVATIONS = {
-    "sigmoid": activations.sigmoid,
-    "tanh": activations.tanh,
-    "relu": activations.relu,
-    "identity": activations.identity,
-}
+# sigma(z) written over z (forward's own, fresh array), without the checks of activations.sigmoid etc.
+HIDDEN_ACTIVATIONS = {name: activations.ACTIVATIONS[name].function_over
+                      for name in ("sigmoid", "tanh", "relu", "identity")}
 
 
 # sigma'(z) from a = sigma(z): backprop already holds a from the forward pass,
@@ -137,9 +140,9 @@ class Model:
     def cost(self, a_out, z_out, Y):
         """C = (1/n) sum_x C_x, a float."""
         if self.regression:
-            per_sample = losses.quadratic(a_out, Y)
+            per_sample = quadratic(a_out, Y)
         else:
-            per_sample = losses.binary_cross_entropy_from_z(z_out, Y)
+            per_sample = binary_cross_entropy_from_z(z_out, Y)
         return float(per_sample.mean())
 
     def output_delta(self, a_out, Y):
@@ -151,14 +154,14 @@ class Model:
         a (1 - a).
         """
         if self.regression:
-            return output_error(a_out - Y, activations.identity_prime(a_out))  # dC_x/da = a - y
+            return output_error(a_out - Y, np.ones_like(a_out))  # dC_x/da = a - y, sigma' = 1
         return a_out - Y
 
     def per_sample_cost(self, a_out, z_out, Y):
         """C_x for each row, ``(n,)``."""
         if self.regression:
-            return losses.quadratic(a_out, Y)
-        return losses.binary_cross_entropy_from_z(z_out, Y)
+            return quadratic(a_out, Y)
+        return binary_cross_entropy_from_z(z_out, Y)
 
     def loss(self, weights, biases, X, Y):
         layer_outputs, z_out = self.forward(weights, biases, X)
