@@ -477,6 +477,20 @@ def test_too_large_learning_rate_diverges_and_says_so(capsys):
     assert capsys.readouterr() == ("", "")
 
 
+@pytest.mark.parametrize("activation", ["relu", "identity", "tanh"])
+def test_a_step_that_overflows_in_mid_epoch_is_a_divergence_not_an_error(activation):
+    # Small batches and a huge rate: the loss overflows between two batches of the first epochs. It
+    # used to escape as "output_error: cost_gradient contains NaN or infinity" from set() and the
+    # constructor (relu, identity).
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        pg = Playground(dataset="sin", activation=activation, learning_rate=10.0, batch_size=4, epochs=50)
+    assert isinstance(pg.result.diverged_at, int) and pg.result.diverged_at <= 2
+    assert pg.status.startswith(f"diverged at epoch {pg.result.diverged_at} (learning rate too large)")
+    assert_consistent(pg)
+    assert caught == []
+
+
 def test_an_oscillating_loss_says_the_learning_rate_is_too_large(xor_pg):
     xor_pg.learning_rate = 10.0  # issue 12's case: XOR, 2 units, rate 10
     r = xor_pg.result
