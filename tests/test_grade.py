@@ -8,7 +8,9 @@ be waited out. The tests then assert each row, and that the others' rows, the re
 grader's machine are untouched. A second, small batch runs
 --no-sandbox: the same spy notebook that finds nothing in the sandbox finds the answer key there,
 which shows the probes work. Submissions are built from the real solutions/05_four_equations.ipynb
-(perfect) or are small notebooks with its four exercise functions (the others: faster).
+(perfect) or are small notebooks with its four exercise functions (the others: faster); where
+two cases do not meet, one submission holds both (the renamed notebook ends with the fork bomb,
+the second submission of a student is the killer), which saves a kernel each.
 
 Attacks: monkeypatching check, numpy and bplib.checks; forged replies (30 MB of them: the grader
 parses nothing that large); pasting the public outputs (the learner feedback data); calling
@@ -64,6 +66,7 @@ STUBBORN_CELL_TIMEOUT, STUBBORN_TIMEOUT = 4, 12
 INTERRUPT_GRACE = 1.5   # for a cell to stop after SIGINT (an interrupted sleep stops at once)
 MEMORY, PROCESSES, DISK = 512, 96, 32   # MB: the perfect kernel peaks under 100 (its address space at 430)
 TOKEN = secrets.token_hex(6)          # marks this run's daemon processes and canary
+KILLER_SUBMISSION = "carol/ps05-late/05_four_equations.ipynb"   # kills every pid: Carol's second submission
 CANARY = f"canary-{TOKEN}"
 
 # --- building submissions -----------------------------------------------------------------------------------------
@@ -284,6 +287,7 @@ def build_batch(base, port):
     nb = small(checks=False)
     del nb.metadata["bp_course"]
     nb.cells = nb.cells[:1] + nb.cells[1:][::-1]
+    nb.cells.append(nbformat.v4.new_code_cell(FORK_BOMB))   # honest, but ends with a fork bomb
     add("alice.ipynb", nb)
     add(f"bob-{SECOND}.ipynb", small(stem=SECOND, after=["del forward_pass\n"]))   # defined, then deleted
 
@@ -333,9 +337,10 @@ def build_batch(base, port):
     add("spy.ipynb", small(spy + SPY_WRITES, FILLER, functions={"bias-gradient": raising(
         "bias-gradient", "'FOUND:' + '|'.join(found) + ' WROTE:' + repr(written)")}))
     targets = [str(reports_dir / "grades.csv"), str(reports_dir / "grades.journal"), str(flat / "perfect.ipynb")]
-    add("killer.ipynb", small(after=[DAEMON.format(targets=targets, marker=f"BP-DAEMON-{TOKEN}"),
-                                     "for _ in range(100):\n    print('x' * 100_000)\n",
-                                     "huge = np.ones((200_000, 200_000))\n", KILLER]))
+    # The killer is Carol's late submission (below), in nbgrader's layout.
+    killer = small(after=[DAEMON.format(targets=targets, marker=f"BP-DAEMON-{TOKEN}"),
+                          "for _ in range(100):\n    print('x' * 100_000)\n", "huge = np.ones((200_000, 200_000))\n",
+                          KILLER])
     add("hog.ipynb", small("import os\nos._exit(3)\n", after=[HOG]))
 
     # Time: a cell interrupted, the run going on to the next, interrupted by the time cap, the
@@ -364,8 +369,8 @@ def build_batch(base, port):
     # nbgrader's layout: a student with a formula for a name, one submitting twice, a link to the solutions.
     add("=HYPERLINK(evil)/ps05/05_four_equations.ipynb", b"not a notebook", submitted)
     add("carol/ps05/05_four_equations.ipynb", b"not a notebook either", submitted)
-    # Carol's late submission, honest, ends with a fork bomb (a submission of its own costs a kernel).
-    add("carol/ps05-late/05_four_equations.ipynb", small(after=[FORK_BOMB]), submitted)
+    # Carol's late submission is the killer: its points are full, so it is the one that counts.
+    add(KILLER_SUBMISSION, killer, submitted)
     (submitted / "mallory" / "ps05").mkdir(parents=True)
     os.symlink(ROOT / "solutions" / f"{STEM}.ipynb", submitted / "mallory" / "ps05" / "05_four_equations.ipynb")
     originals = {name: path.read_bytes() for name, path in batch.items()}
@@ -458,8 +463,9 @@ def graded(tmp_path_factory, monkeypatch_module):
         threads = [threading.Thread(target=grade_alone, args=(name,)) for name in alone]
         for thread in threads:
             thread.start()
-        first = [str(flat / name) for name in ("perfect.ipynb", "killer.ipynb", "hog.ipynb", "faker.ipynb")]
-        code = cli.main([*first, str(flat), str(submitted), "--out", str(out), "--json", "--jobs", "3",
+        first = [str(flat / name) for name in ("perfect.ipynb", "hog.ipynb", "faker.ipynb")]
+        # submitted/ before flat/: the killer, in it, is among the first graded too
+        code = cli.main([*first, str(submitted), str(flat), "--out", str(out), "--json", "--jobs", "3",
                          "--timeout", str(TIMEOUT), "--cell-timeout", str(CELL_TIMEOUT), *limits])
         for thread in threads:
             thread.join()
@@ -639,7 +645,7 @@ def test_filling_the_disk_stops_at_the_tmpfs_size(graded):
 
 
 def test_killing_every_pid_kills_only_its_own_kernel(graded):
-    row = graded["rows"]["killer.ipynb"]
+    row = graded["rows"][KILLER_SUBMISSION]
     assert row["status"] == "error" and "killed the kernel (signal SIGKILL)" in row["detail"]
     assert points(row) == POINTS   # run again without that cell
     assert points(graded["rows"]["perfect.ipynb"]) == POINTS
@@ -653,7 +659,7 @@ def test_daemons_and_threads_die_with_the_sandbox_and_touch_nothing(graded):
 
 
 def test_megabytes_of_output_and_a_huge_array_are_bounded(graded):
-    assert "MemoryError (memory limit" in graded["rows"]["killer.ipynb"]["detail"]
+    assert "MemoryError (memory limit" in graded["rows"][KILLER_SUBMISSION]["detail"]
     assert graded["out"].with_suffix(".json").stat().st_size < 500_000
 
 
@@ -665,7 +671,7 @@ def test_memory_is_capped_for_all_of_a_submissions_processes(graded):
 
 
 def test_a_fork_bomb_is_capped_and_grading_falls_back_to_the_kernel(graded):
-    row = graded["rows"]["carol/ps05-late/05_four_equations.ipynb"]
+    row = graded["rows"]["alice.ipynb"]
     assert points(row) == POINTS and row["status"] == "ok", row["detail"]
 
 
