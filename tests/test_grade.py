@@ -1,12 +1,16 @@
 """The grader (bpcourse.grade) on a class of honest, broken and hostile submissions.
 
-One module-scoped batch, graded once through the command line with --jobs 4 in bubblewrap
-sandboxes, holds every attack (the two that mostly wait out their timeouts first, the heaviest
-next: two at a time keep both cores busy meanwhile); the tests then assert each row, and that
-the others' rows, the reports and the grader's machine are untouched. A second, small batch runs
+One module-scoped batch, graded once through the command line with --jobs 3 in bubblewrap
+sandboxes, holds every attack (the heaviest first); the two submissions that mostly wait out their
+timeouts (the sleeper and the stubborn cell) are each graded at the same time in a batch of their
+own, with timeouts as short as what they prove allows, so that the big batch's timeouts need not
+be waited out. The tests then assert each row, and that the others' rows, the reports and the
+grader's machine are untouched. A second, small batch runs
 --no-sandbox: the same spy notebook that finds nothing in the sandbox finds the answer key there,
 which shows the probes work. Submissions are built from the real solutions/05_four_equations.ipynb
-(perfect) or are small notebooks with its four exercise functions (the others: faster).
+(perfect) or are small notebooks with its four exercise functions (the others: faster); where
+two cases do not meet, one submission holds both (the renamed notebook ends with the fork bomb,
+the second submission of a student is the killer), which saves a kernel each.
 
 Attacks: monkeypatching check, numpy and bplib.checks; forged replies (30 MB of them: the grader
 parses nothing that large); pasting the public outputs (the learner feedback data); calling
@@ -32,6 +36,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
@@ -48,12 +53,20 @@ SECOND = "02_forward_pass"
 IDS = [e.id for e in EXERCISES if e.notebook == STEM]
 POINTS = {e.id: e.points for e in EXERCISES if e.notebook == STEM}
 FULL = sum(POINTS.values())
-# The sleeper's cells cost CELL_TIMEOUT, then the rest of TIMEOUT; the perfect notebook's cells
-# (matplotlib's import the longest) must fit in both on a loaded machine.
+# The perfect notebook's cells (matplotlib's import the longest) must fit in CELL_TIMEOUT and TIMEOUT
+# on a loaded machine.
 CELL_TIMEOUT, TIMEOUT, EXERCISE_TIMEOUT = 8, 16, 1.5   # 5 s timed out perfect's imports at load 9
+# The sleeper's batch: its first sleep costs SLEEPER_CELL_TIMEOUT, its second the rest of
+# SLEEPER_TIMEOUT (at most SLEEPER_CELL_TIMEOUT: the time cap, not the cell timeout, stops it); its
+# imports (0.3 s of CPU) must fit in SLEEPER_CELL_TIMEOUT.
+SLEEPER_CELL_TIMEOUT, SLEEPER_TIMEOUT = 4, 8
+# The stubborn cell's batch: the cell costs STUBBORN_CELL_TIMEOUT + INTERRUPT_GRACE, and the rerun
+# without it must fit in what that leaves of STUBBORN_TIMEOUT (6.5 s, as in the big batch's 16).
+STUBBORN_CELL_TIMEOUT, STUBBORN_TIMEOUT = 4, 12
 INTERRUPT_GRACE = 1.5   # for a cell to stop after SIGINT (an interrupted sleep stops at once)
 MEMORY, PROCESSES, DISK = 512, 96, 32   # MB: the perfect kernel peaks under 100 (its address space at 430)
 TOKEN = secrets.token_hex(6)          # marks this run's daemon processes and canary
+KILLER_SUBMISSION = "carol/ps05-late/05_four_equations.ipynb"   # kills every pid: Carol's second submission
 CANARY = f"canary-{TOKEN}"
 
 # --- building submissions -----------------------------------------------------------------------------------------
@@ -247,7 +260,8 @@ if os.getpid() < 10 or "student" in os.environ.get("HOME", ""):   # "under the g
 
 
 def build_batch(base, port):
-    """Write every submission under ``base``; return the folders, {name: path} and the originals' bytes."""
+    """Write every submission under ``base`` (the sleeper and the stubborn cell in folders of their
+    own); return the folders, {name: path} and the originals' bytes."""
     flat = base / "flat"
     submitted = base / "submitted"
     reports_dir = base / "reports"
@@ -273,6 +287,7 @@ def build_batch(base, port):
     nb = small(checks=False)
     del nb.metadata["bp_course"]
     nb.cells = nb.cells[:1] + nb.cells[1:][::-1]
+    nb.cells.append(nbformat.v4.new_code_cell(FORK_BOMB))   # honest, but ends with a fork bomb
     add("alice.ipynb", nb)
     add(f"bob-{SECOND}.ipynb", small(stem=SECOND, after=["del forward_pass\n"]))   # defined, then deleted
 
@@ -322,9 +337,10 @@ def build_batch(base, port):
     add("spy.ipynb", small(spy + SPY_WRITES, FILLER, functions={"bias-gradient": raising(
         "bias-gradient", "'FOUND:' + '|'.join(found) + ' WROTE:' + repr(written)")}))
     targets = [str(reports_dir / "grades.csv"), str(reports_dir / "grades.journal"), str(flat / "perfect.ipynb")]
-    add("killer.ipynb", small(after=[DAEMON.format(targets=targets, marker=f"BP-DAEMON-{TOKEN}"),
-                                     "for _ in range(100):\n    print('x' * 100_000)\n",
-                                     "huge = np.ones((200_000, 200_000))\n", KILLER]))
+    # The killer is Carol's late submission (below), in nbgrader's layout.
+    killer = small(after=[DAEMON.format(targets=targets, marker=f"BP-DAEMON-{TOKEN}"),
+                          "for _ in range(100):\n    print('x' * 100_000)\n", "huge = np.ones((200_000, 200_000))\n",
+                          KILLER])
     add("hog.ipynb", small("import os\nos._exit(3)\n", after=[HOG]))
 
     # Time: a cell interrupted, the run going on to the next, interrupted by the time cap, the
@@ -332,11 +348,11 @@ def build_batch(base, port):
     # to start once.
     add("sleeper.ipynb", small(functions={"bias-gradient": (
         "import signal, time\ndef bias_gradient(delta):\n    signal.signal(signal.SIGALRM, signal.SIG_IGN)\n"
-        "    time.sleep(1000)\n")}, checks=False, after=[SLEEP, SLEEP, "late = 1\n"]))
+        "    time.sleep(1000)\n")}, checks=False, after=[SLEEP, SLEEP, "late = 1\n"]), base / "sleeper")
     nb = small()   # the stubborn cell first: its rerun must fit in what it leaves of the time cap
     nb.cells.insert(0, nbformat.v4.new_code_cell("import signal, time\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\n"
                                                  "time.sleep(1000)\n"))
-    add("stubborn.ipynb", nb)
+    add("stubborn.ipynb", nb, base / "stubborn")
     nb = small()
     nb.metadata["bp_course"] = {"notebook": SECOND}
     add("flaky.ipynb", nb)
@@ -353,8 +369,8 @@ def build_batch(base, port):
     # nbgrader's layout: a student with a formula for a name, one submitting twice, a link to the solutions.
     add("=HYPERLINK(evil)/ps05/05_four_equations.ipynb", b"not a notebook", submitted)
     add("carol/ps05/05_four_equations.ipynb", b"not a notebook either", submitted)
-    # Carol's late submission, honest, ends with a fork bomb (a submission of its own costs a kernel).
-    add("carol/ps05-late/05_four_equations.ipynb", small(after=[FORK_BOMB]), submitted)
+    # Carol's late submission is the killer: its points are full, so it is the one that counts.
+    add(KILLER_SUBMISSION, killer, submitted)
     (submitted / "mallory" / "ps05").mkdir(parents=True)
     os.symlink(ROOT / "solutions" / f"{STEM}.ipynb", submitted / "mallory" / "ps05" / "05_four_equations.ipynb")
     originals = {name: path.read_bytes() for name, path in batch.items()}
@@ -422,6 +438,21 @@ def graded(tmp_path_factory, monkeypatch_module):
             raise sandbox.KernelStartError("injected: the first start of flaky.ipynb fails")
         return real_start(kernel, timeout)
 
+    limits = ["--exercise-timeout", str(EXERCISE_TIMEOUT), "--memory", str(MEMORY), "--processes", str(PROCESSES),
+              "--disk", str(DISK)]
+    # {name: (its batch's CSV, --cell-timeout, --timeout)}: each graded in a thread, beside the big batch
+    alone = {"sleeper.ipynb": (reports_dir / "sleeper.csv", SLEEPER_CELL_TIMEOUT, SLEEPER_TIMEOUT),
+             "stubborn.ipynb": (reports_dir / "stubborn.csv", STUBBORN_CELL_TIMEOUT, STUBBORN_TIMEOUT)}
+    codes = {}
+
+    def grade_alone(name):
+        csv_path, cell_timeout, timeout = alone[name]
+        try:
+            codes[name] = cli.main([str(batch_files[name]), "--out", str(csv_path), "--json", "--no-progress",
+                                    "--timeout", str(timeout), "--cell-timeout", str(cell_timeout), *limits])
+        except BaseException as error:   # said by the first test, not lost in the thread
+            codes[name] = repr(error)
+
     stderr = io.StringIO()
     with open("/proc/self/clear_refs", "w") as f:
         f.write("5")   # VmHWM, the peak of this process's memory, starts again from here
@@ -429,28 +460,33 @@ def graded(tmp_path_factory, monkeypatch_module):
     with redirect_stderr(stderr), pytest.MonkeyPatch.context() as patch:
         patch.setattr(sandbox.Kernel, "start", flaky_start)
         patch.setattr(batch, "INTERRUPT_GRACE", INTERRUPT_GRACE)   # before the stubborn cell's kernel is killed
-        first = [str(flat / name) for name in ("sleeper.ipynb", "stubborn.ipynb", "perfect.ipynb", "killer.ipynb",
-                                               "hog.ipynb", "faker.ipynb")]
-        code = cli.main([*first, str(flat), str(submitted), "--out", str(out), "--json", "--jobs", "4",
-                         "--timeout", str(TIMEOUT), "--cell-timeout", str(CELL_TIMEOUT),
-                         "--exercise-timeout", str(EXERCISE_TIMEOUT), "--memory", str(MEMORY),
-                         "--processes", str(PROCESSES), "--disk", str(DISK)])
+        threads = [threading.Thread(target=grade_alone, args=(name,)) for name in alone]
+        for thread in threads:
+            thread.start()
+        first = [str(flat / name) for name in ("perfect.ipynb", "hog.ipynb", "faker.ipynb")]
+        # submitted/ before flat/: the killer, in it, is among the first graded too
+        code = cli.main([*first, str(submitted), str(flat), "--out", str(out), "--json", "--jobs", "3",
+                         "--timeout", str(TIMEOUT), "--cell-timeout", str(CELL_TIMEOUT), *limits])
+        for thread in threads:
+            thread.join()
     grader_memory = _memory_mb("VmHWM") - memory_before
     listener.close()
-    with open(out, newline="") as f:
-        rows = list(csv.DictReader(f))
     with open(out.with_suffix(".students.csv"), newline="") as f:
         students = {row["student"]: row for row in csv.DictReader(f)}
-    with open(out.with_suffix(".json")) as f:
-        report = json.load(f)
 
     def key(submission):
         path = Path(submission)
-        return path.name if path.parent == flat else str(path.relative_to(submitted))
+        return str(path.relative_to(submitted)) if path.is_relative_to(submitted) else path.name
 
-    return dict(base=base, flat=flat, submitted=submitted, out=out, code=code, stderr=stderr.getvalue(),
-                rows={key(r["submission"]): r for r in rows}, students=students,
-                report={key(s["submission"]): s for s in report["submissions"]}, batch=batch_files,
+    rows, report = {}, {}   # {batch's CSV: its rows}, every batch's JSON reports
+    for csv_path in [out] + [path for path, _, _ in alone.values()]:
+        with open(csv_path, newline="") as f:
+            rows[csv_path] = {key(r["submission"]): r for r in csv.DictReader(f)}
+        with open(csv_path.with_suffix(".json")) as f:
+            report.update({key(s["submission"]): s for s in json.load(f)["submissions"]})
+    return dict(base=base, flat=flat, submitted=submitted, out=out, code=code, alone_codes=codes,
+                stderr=stderr.getvalue(), rows={k: r for batch_rows in rows.values() for k, r in batch_rows.items()},
+                main_rows=rows[out], students=students, report=report, batch=batch_files,
                 originals=originals, leftovers=_sandbox_leftovers(), failed_starts=failed,
                 grader_memory_mb=grader_memory)
 
@@ -475,6 +511,7 @@ def feedback(graded, name, exercise_id):
 
 def test_every_submission_has_one_row_and_the_batch_finished(graded):
     assert graded["code"] == 0, graded["stderr"][-2000:]
+    assert graded["alone_codes"] == {"sleeper.ipynb": 0, "stubborn.ipynb": 0}, graded["stderr"][-2000:]
     assert {name for name in graded["batch"] if "/" not in name} | {
         "mallory/ps05/05_four_equations.ipynb"} <= set(graded["rows"])
     assert len(graded["rows"]) == len(graded["batch"]) + 1
@@ -486,11 +523,12 @@ def test_every_submission_has_one_row_and_the_batch_finished(graded):
 
 
 def test_progress_summary_and_reports_written_from_the_journal(graded):
-    n = len(graded["rows"])
+    n = len(graded["main_rows"])   # the big batch's (the other two have a row each, and no progress bar)
     assert f"{n}/{n}" in graded["stderr"] and f"graded {n} submission(s)" in graded["stderr"]
     journal = graded["out"].with_suffix(".journal").read_text().splitlines()
     assert json.loads(journal[0])["journal"] == 1
-    assert {json.loads(line)["submission"] for line in journal[1:]} == {r["submission"] for r in graded["rows"].values()}
+    assert {json.loads(line)["submission"] for line in journal[1:]} == {
+        r["submission"] for r in graded["main_rows"].values()}
     assert not list(graded["out"].parent.glob(".grades.*.tmp"))
 
 
@@ -607,7 +645,7 @@ def test_filling_the_disk_stops_at_the_tmpfs_size(graded):
 
 
 def test_killing_every_pid_kills_only_its_own_kernel(graded):
-    row = graded["rows"]["killer.ipynb"]
+    row = graded["rows"][KILLER_SUBMISSION]
     assert row["status"] == "error" and "killed the kernel (signal SIGKILL)" in row["detail"]
     assert points(row) == POINTS   # run again without that cell
     assert points(graded["rows"]["perfect.ipynb"]) == POINTS
@@ -621,7 +659,7 @@ def test_daemons_and_threads_die_with_the_sandbox_and_touch_nothing(graded):
 
 
 def test_megabytes_of_output_and_a_huge_array_are_bounded(graded):
-    assert "MemoryError (memory limit" in graded["rows"]["killer.ipynb"]["detail"]
+    assert "MemoryError (memory limit" in graded["rows"][KILLER_SUBMISSION]["detail"]
     assert graded["out"].with_suffix(".json").stat().st_size < 500_000
 
 
@@ -633,7 +671,7 @@ def test_memory_is_capped_for_all_of_a_submissions_processes(graded):
 
 
 def test_a_fork_bomb_is_capped_and_grading_falls_back_to_the_kernel(graded):
-    row = graded["rows"]["carol/ps05-late/05_four_equations.ipynb"]
+    row = graded["rows"]["alice.ipynb"]
     assert points(row) == POINTS and row["status"] == "ok", row["detail"]
 
 
@@ -644,16 +682,16 @@ def test_cells_that_sleep_under_the_grader_are_interrupted_and_the_run_goes_on(g
     assert row["status"] == "timeout" and report["kernels"] == 1
     cells = len(small(checks=False).cells)   # the sleeping cells come next
     assert [note for note in report["notes"] if "interrupted" in note] == [
-        f"cell {cells + 1} interrupted (--cell-timeout {CELL_TIMEOUT} s); the run went on in the same kernel",
-        f"cell {cells + 2} interrupted (the time cap of {TIMEOUT} s); the run went on in the same kernel"]
+        f"cell {cells + 1} interrupted (--cell-timeout {SLEEPER_CELL_TIMEOUT} s); the run went on in the same kernel",
+        f"cell {cells + 2} interrupted (the time cap of {SLEEPER_TIMEOUT} s); the run went on in the same kernel"]
     assert points(row) == {**POINTS, "bias-gradient": 0}
 
 
 def test_the_time_cap_stops_the_cells_but_grades_what_was_defined(graded):
     row, report = graded["rows"]["sleeper.ipynb"], graded["report"]["sleeper.ipynb"]
-    assert f"interrupted (the time cap of {TIMEOUT} s)" in row["detail"]
-    assert f"time cap of {TIMEOUT} s reached: 1 cell(s) not run" in row["detail"]
-    assert report["seconds"] < TIMEOUT + 30
+    assert f"interrupted (the time cap of {SLEEPER_TIMEOUT} s)" in row["detail"]
+    assert f"time cap of {SLEEPER_TIMEOUT} s reached: 1 cell(s) not run" in row["detail"]
+    assert report["seconds"] < SLEEPER_TIMEOUT + 30
 
 
 def test_a_function_that_hangs_and_ignores_sigalrm_gets_zero_alone(graded):

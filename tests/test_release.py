@@ -5,6 +5,11 @@ repository on the path (its third-party dependencies come from the test's own
 environment through a .pth line, so that nothing is downloaded), and the check
 cells of the released learner notebooks are run there against a right and a
 wrong answer.
+
+The release refuses a course that is out of date with its answer key (build.stale()); whether
+this checkout is up to date is tests/test_course.py's test, so here the release is made with
+stale() answering that it is (1.4 s of CPU the same, a second time), and the refusal is tested
+with stale() answering that it is not.
 """
 import contextlib
 import io
@@ -20,7 +25,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from bpcourse import release
+from bpcourse import build, release
 from bpcourse.__main__ import main as bpcourse_main
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -32,10 +37,21 @@ def released(tmp_path_factory):
     # spend 3 s of CPU importing nbformat and bplib again before doing the same thing.
     out = tmp_path_factory.mktemp("release")
     errors = io.StringIO()
-    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(errors):
+    asked = []
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(errors), \
+            pytest.MonkeyPatch.context() as patch:
+        patch.setattr(build, "stale", lambda: asked.append(1) or [])   # up to date: tests/test_course.py
         status = bpcourse_main(["release", "--out", str(out)])
     assert status == 0, errors.getvalue()
+    assert asked == [1]   # the release asked
     return out
+
+
+def test_a_course_out_of_date_is_not_released(tmp_path, monkeypatch):
+    monkeypatch.setattr(build, "stale", lambda: ["notebooks/05_four_equations.ipynb differs from its solution"])
+    with pytest.raises(release.ReleaseError, match="out of date.*\n  notebooks/05_four_equations.ipynb differs"):
+        release.release(tmp_path / "out")
+    assert not (tmp_path / "out").exists()
 
 
 @pytest.fixture(scope="module")
@@ -56,11 +72,19 @@ def student_python(released, tmp_path_factory):
     return python
 
 
-def run_student(python, code, cwd):
+def run_student(python, code, folders):
+    """Run ``code`` with the student's Python in each of ``folders`` in turn, in one process (the
+    feedback's language is read from the working folder at each check, as a notebook's kernel in
+    notebooks/zh/ starts there); its output in each."""
     env = {key: value for key, value in os.environ.items() if key not in ("PYTHONPATH", "PYTHONHOME")}
-    done = subprocess.run([str(python), "-c", code], cwd=cwd, capture_output=True, text=True, env=env)
+    end = "--- end of a folder ---"
+    program = "import os\n" + "".join(f"os.chdir({str(folder)!r})\nexec(compile({code!r}, 'cell', 'exec'), {{}})\n"
+                                      f"print({end!r})\n" for folder in folders)
+    done = subprocess.run([str(python), "-c", program], cwd=folders[0], capture_output=True, text=True, env=env)
     assert done.returncode == 0, done.stderr
-    return done.stdout
+    outputs = done.stdout.split(end + "\n")
+    assert len(outputs) == len(folders) + 1 and outputs[-1] == "", done.stdout[-2000:]
+    return outputs[:-1]
 
 
 def test_the_release_holds_notebooks_wheel_readme_and_requirements(released):
@@ -125,9 +149,8 @@ try:
 {"".join("    " + line + chr(10) for line in check_cell.splitlines())}except AssertionError as error:
     print("failed:", error)
 """
-    out = run_student(student_python, code, tmp_path)
     (tmp_path / "zh").mkdir()   # a notebook in notebooks/zh/ runs there: its feedback is Chinese
-    out_zh = run_student(student_python, code, tmp_path / "zh")
+    out, out_zh = run_student(student_python, code, [tmp_path, tmp_path / "zh"])
     assert "正确：sigmoid 通过了全部" in out_zh and "可能的错误" in out_zh
     assert "not importable: bpcourse\nnot importable: bpcourse.exercises\nnot importable: bplib.exercises" in out
     assert "Correct: sigmoid passes all" in out
