@@ -41,7 +41,10 @@ and its ``kernelspec`` and ``language_info`` are what JupyterLab sets when the
 kernel starts.
 
 Needs /usr/bin/chromium (``apt-get install -y chromium``) and the ``playwright``
-Python package; never ``playwright install``.
+Python package; never ``playwright install``. Chromium's headless shell
+(``apt-get install -y chromium-headless-shell``) is used instead when it is
+installed: the same engine, without a browser window's cost (see
+``test_slides.CHROMIUM``).
 """
 import copy
 import json
@@ -83,7 +86,8 @@ RISE_SETTINGS = {"transition": "none", "auto_select": "none", "start_slideshow_a
 NOTIFICATIONS = {"fetchNews": "false", "checkForUpdates": False, "doNotDisturbMode": True}
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason=f"{CHROMIUM} not found: install it with "
-                                "`apt-get install -y chromium` to run the real-browser tests")
+                                "`apt-get install -y chromium` (or chromium-headless-shell) to run the "
+                                "real-browser tests")
 
 
 # --- One server and one browser -----------------------------------------------
