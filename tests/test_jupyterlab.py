@@ -129,12 +129,14 @@ class JupyterLab:
             path.write_text(json.dumps(values))
         # Server and page extensions these tests do not use cost seconds of CPU to load in each
         # (nbgrader's four server extensions and its menus, the language-server scan, terminals).
+        # No build check either: the page's "is a rebuild needed?" request made the server scan
+        # every extension and run `node yarn.js config --json` (0.5 CPU s) a second time.
         config = home / "config"
         (config / "labconfig").mkdir(parents=True, exist_ok=True)
         (config / "jupyter_server_config.json").write_text(json.dumps({"ServerApp": {"jpserver_extensions": {
             name: False for name in UNUSED_SERVER_EXTENSIONS}}}))
         (config / "labconfig" / "page_config.json").write_text(json.dumps({"disabledExtensions": {
-            name: True for name in UNUSED_PAGE_EXTENSIONS}}))
+            name: True for name in UNUSED_PAGE_EXTENSIONS}, "buildCheck": False}))
         env = dict(os.environ, JUPYTER_RUNTIME_DIR=str(home / "runtime"), JUPYTERLAB_SETTINGS_DIR=str(settings),
                    JUPYTERLAB_WORKSPACES_DIR=str(home / "workspaces"), JUPYTER_CONFIG_DIR=str(home / "config"),
                    IPYTHONDIR=str(home / "ipython"), MPLBACKEND="module://matplotlib_inline.backend_inline")
