@@ -41,7 +41,10 @@ and its ``kernelspec`` and ``language_info`` are what JupyterLab sets when the
 kernel starts.
 
 Needs /usr/bin/chromium (``apt-get install -y chromium``) and the ``playwright``
-Python package; never ``playwright install``.
+Python package; never ``playwright install``. Chromium's headless shell
+(``apt-get install -y chromium-headless-shell``) is used instead when it is
+installed: the same engine, without a browser window's cost (see
+``test_slides.CHROMIUM``).
 """
 import copy
 import json
@@ -83,7 +86,8 @@ RISE_SETTINGS = {"transition": "none", "auto_select": "none", "start_slideshow_a
 NOTIFICATIONS = {"fetchNews": "false", "checkForUpdates": False, "doNotDisturbMode": True}
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason=f"{CHROMIUM} not found: install it with "
-                                "`apt-get install -y chromium` to run the real-browser tests")
+                                "`apt-get install -y chromium` (or chromium-headless-shell) to run the "
+                                "real-browser tests")
 
 
 # --- One server and one browser -----------------------------------------------
@@ -125,12 +129,14 @@ class JupyterLab:
             path.write_text(json.dumps(values))
         # Server and page extensions these tests do not use cost seconds of CPU to load in each
         # (nbgrader's four server extensions and its menus, the language-server scan, terminals).
+        # No build check either: the page's "is a rebuild needed?" request made the server scan
+        # every extension and run `node yarn.js config --json` (0.5 CPU s) a second time.
         config = home / "config"
         (config / "labconfig").mkdir(parents=True, exist_ok=True)
         (config / "jupyter_server_config.json").write_text(json.dumps({"ServerApp": {"jpserver_extensions": {
             name: False for name in UNUSED_SERVER_EXTENSIONS}}}))
         (config / "labconfig" / "page_config.json").write_text(json.dumps({"disabledExtensions": {
-            name: True for name in UNUSED_PAGE_EXTENSIONS}}))
+            name: True for name in UNUSED_PAGE_EXTENSIONS}, "buildCheck": False}))
         env = dict(os.environ, JUPYTER_RUNTIME_DIR=str(home / "runtime"), JUPYTERLAB_SETTINGS_DIR=str(settings),
                    JUPYTERLAB_WORKSPACES_DIR=str(home / "workspaces"), JUPYTER_CONFIG_DIR=str(home / "config"),
                    IPYTHONDIR=str(home / "ipython"), MPLBACKEND="module://matplotlib_inline.backend_inline")

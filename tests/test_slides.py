@@ -22,6 +22,7 @@ import base64
 import copy
 import functools
 import io
+import os
 import re
 import shutil
 import threading
@@ -43,7 +44,14 @@ SYNTHETIC_TITLE = "Synthetic deck: backpropagation in four equations"
 TRANSLATED = slides.SOLUTIONS / "zh" / "01_start_here.ipynb"
 TRANSLATED_NAME = "zh_01_start_here"
 NAMES = [SYNTHETIC] + [p.stem for p in SOLUTION_NOTEBOOKS] + [TRANSLATED_NAME]
-CHROMIUM = Path("/usr/bin/chromium")
+# Chromium's headless shell (apt-get install chromium-headless-shell) when it is installed, else
+# Chromium itself (BPLIB_TEST_CHROMIUM names another). Debian builds both from one source, at one
+# version: the same Blink lays out every slide of every deck to the same numbers, but the shell
+# has no browser window (no toolbar, no omnibox pages preloaded in a renderer of their own), which
+# cost a third of Chromium's CPU in these tests (its start-up, and each page's frames composited twice).
+HEADLESS_SHELL = Path("/usr/lib/chromium/chromium-headless-shell")
+CHROMIUM = Path(os.environ.get("BPLIB_TEST_CHROMIUM")
+                or (HEADLESS_SHELL if HEADLESS_SHELL.exists() else "/usr/bin/chromium"))
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 REMOTE = re.compile(r"^(?:[a-zA-Z][a-zA-Z0-9+.-]*:|//)")          # any scheme, or protocol-relative
@@ -708,7 +716,8 @@ class DecksInChromium:
 
 def _chromium_is_there():
     if not CHROMIUM.exists():
-        return f"{CHROMIUM} is absent: apt-get install -y chromium to run the offline browser check"
+        return (f"{CHROMIUM} is absent: apt-get install -y chromium (or chromium-headless-shell) "
+                "to run the offline browser check")
     try:
         import playwright.sync_api  # noqa: F401
     except ImportError:
