@@ -139,11 +139,7 @@ class Model:
 
     def cost(self, a_out, z_out, Y):
         """C = (1/n) sum_x C_x, a float."""
-        if self.regression:
-            per_sample = quadratic(a_out, Y)
-        else:
-            per_sample = binary_cross_entropy_from_z(z_out, Y)
-        return float(per_sample.mean())
+        return float(self.per_sample_cost(a_out, z_out, Y).mean())
 
     def output_delta(self, a_out, Y):
         """delta^L ``(n, 1)``.
