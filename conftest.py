@@ -9,7 +9,12 @@ this hook asserts that every tagged cell raised exactly an exercise stub's
 NotImplementedError. Every untagged cell must already run clean under nbval,
 so together they prove the learner's copy fails only where an exercise is
 unfinished. tests/test_conftest_hook.py proves that the hook fires.
+
+nbval's kernels are forked from a process that has imported ipykernel, NumPy
+and matplotlib once (tests/forked_kernels.py): a third less CPU for the
+notebook tests. ``BPLIB_TEST_FRESH_KERNELS=1`` starts each one afresh instead.
 """
+import importlib.util
 import os
 
 import pytest
@@ -34,6 +39,43 @@ def pytest_ignore_collect(collection_path, config):
             and collection_path.stem not in TRANSLATED_UNDER_NBVAL):
         return True
     return None
+
+
+def _load_forked_kernels():
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "tests", "forked_kernels.py")
+    spec = importlib.util.spec_from_file_location("forked_kernels", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def pytest_configure(config):
+    if not getattr(config.option, "nbval_current_env", False) or os.environ.get("BPLIB_TEST_FRESH_KERNELS") == "1":
+        return
+    from nbval import kernel
+
+    plain = kernel.NbvalKernelspecManager.get_kernel_spec
+    if hasattr(plain, "zygotes"):   # an inner session (tests/test_conftest_hook.py) uses the outer one's
+        return
+    forked_kernels = _load_forked_kernels()
+    zygotes = []   # started on first use: one per pytest process that runs notebooks
+
+    def get_kernel_spec(manager, kernel_name):
+        spec = plain(manager, kernel_name)
+        if kernel_name == kernel.CURRENT_ENV_KERNEL_NAME:
+            if not zygotes:
+                zygotes.append(forked_kernels.Zygote())
+            spec.argv = zygotes[0].kernel_argv()
+        return spec
+
+    def restore():
+        kernel.NbvalKernelspecManager.get_kernel_spec = plain
+        for zygote in zygotes:
+            zygote.close()
+
+    get_kernel_spec.zygotes = zygotes
+    kernel.NbvalKernelspecManager.get_kernel_spec = get_kernel_spec
+    config.add_cleanup(restore)
 
 
 def is_learner_copy(item):

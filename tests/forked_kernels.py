@@ -1,0 +1,252 @@
+"""Kernels for nbval forked from a process that has already imported the heavy modules.
+
+Starting a notebook's kernel costs about 1.3 s of CPU here, nearly all of it
+importing: Python, IPython and ipykernel (0.6 s), then matplotlib.pyplot
+(0.6 s), which every course notebook loads. nbval starts one kernel per
+notebook, so this is about a third of the notebook tests' CPU. Instead, each
+pytest process starts one *zygote*: a process that imports those modules once
+and then waits. A kernel is then started as usual by jupyter_client, but its
+command is this file in *client* mode, a small process that asks the zygote to
+fork; the forked child becomes an ordinary ipykernel (fresh IPython shell,
+empty namespace, its own cwd, environment, argv and connection file), started
+as ``python -m ipykernel_launcher`` would start it. Everything a notebook does
+still runs in it: only the imports are shared, already done.
+
+The client stands in for the kernel's process towards jupyter_client: it
+passes on every signal it can catch (interrupt, terminate), exits with the
+kernel's exit code, and when it is killed (SIGKILL) the kernel sees its end of
+their socket close and exits at once. tests/test_forked_kernels.py holds a
+forked kernel to a fresh one (sys.path, environment, modules a notebook sees,
+figures shown inline, interrupts, kill, exit code) and shows it is faster.
+
+Set ``BPLIB_TEST_FRESH_KERNELS=1`` to run the notebooks in ordinary kernels.
+"""
+import json
+import os
+import signal
+import socket
+import struct
+import sys
+
+# What a course notebook imports, in the order a kernel would (matplotlib after MPLBACKEND is
+# set, as ipykernel sets it). Not the inline backend: it hooks itself into the IPython shell
+# when it is first imported, so it must be imported in the kernel, after the shell exists.
+PRELOADED = ["ipykernel.kernelapp", "numpy", "matplotlib", "matplotlib.pyplot", "sklearn.datasets",
+             "bplib", "bplib.checks", "bplib.plotting"]
+# Read once, when the preloaded modules are imported: a kernel asked for with other values than
+# the zygote's gets a fresh process instead (the child execs `python -m ipykernel_launcher`).
+IMPORT_TIME_ENV = ("MPLBACKEND", "MPLCONFIGDIR", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS",
+                   "PYTHONHASHSEED", "PYTHONPATH", "PYTHONWARNINGS", "IPYTHONDIR", "HOME", "LANG", "LC_ALL")
+INLINE = "module://matplotlib_inline.backend_inline"
+FORWARDED_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT, signal.SIGUSR1, signal.SIGUSR2)
+STATUS = struct.Struct("!i")
+
+
+def _send_request(sock, request, fds):
+    payload = json.dumps(request).encode()
+    socket.send_fds(sock, [STATUS.pack(len(payload)) + payload], fds)
+
+
+def _receive_request(sock):
+    message, fds, _, _ = socket.recv_fds(sock, 1 << 20, 3)
+    (size,) = STATUS.unpack_from(message)
+    payload = message[STATUS.size:]
+    while len(payload) < size:
+        chunk = sock.recv(size - len(payload))
+        if not chunk:
+            raise ConnectionError("the client hung up mid-request")
+        payload += chunk
+    return json.loads(payload), fds
+
+
+# --- client: the process jupyter_client starts as "the kernel" -------------------
+
+def client(address, argv):
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        sock.connect(address)
+    except OSError:   # no zygote (it ended): be an ordinary kernel
+        os.execv(sys.executable, [sys.executable, "-m", "ipykernel_launcher"] + argv)
+    _send_request(sock, {"argv": argv, "cwd": os.getcwd(), "env": dict(os.environ)}, [0, 1, 2])
+    (pid,) = STATUS.unpack(_receive_exactly(sock, STATUS.size))
+    if pid == 0:   # the zygote's imports do not suit this kernel's environment
+        os.execv(sys.executable, [sys.executable, "-m", "ipykernel_launcher"] + argv)
+    for signum in FORWARDED_SIGNALS:
+        signal.signal(signum, lambda signum, frame: os.kill(pid, signum))
+    data = _receive_exactly(sock, STATUS.size)   # the kernel's wait status, when it ends
+    code = os.waitstatus_to_exitcode(STATUS.unpack(data)[0]) if data else 1
+    sys.exit(code if code >= 0 else 128 - code)   # killed by signal N: 128 + N, as a shell says
+
+
+def _receive_exactly(sock, size):
+    data = b""
+    while len(data) < size:
+        try:
+            chunk = sock.recv(size - len(data))
+        except InterruptedError:
+            continue
+        if not chunk:
+            return data
+        data += chunk
+    return data
+
+
+# --- zygote: imports once, forks a kernel per request -----------------------------
+
+def _import_time_env(env):
+    return {name: env.get(name) or (INLINE if name == "MPLBACKEND" else None) for name in IMPORT_TIME_ENV}
+
+
+def zygote(address):
+    os.environ.setdefault("MPLBACKEND", INLINE)   # as ipykernel sets it before anything imports matplotlib
+    preloaded_env = _import_time_env(os.environ)
+    for name in PRELOADED:
+        __import__(name)
+    if os.environ.get("BP_ZYGOTE_WARM", "1") == "1":
+        _draw_a_figure()
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(address)
+    listener.listen(16)
+    print("ready", flush=True)   # the parent waits for this line
+    os.dup2(os.open(os.devnull, os.O_WRONLY), 1)   # nobody reads the pipe after that line
+    import selectors
+
+    selector = selectors.DefaultSelector()
+    selector.register(listener, selectors.EVENT_READ, "listener")
+    selector.register(0, selectors.EVENT_READ, "parent")   # EOF on stdin: the pytest process is gone
+    while True:
+        for key, _ in selector.select():
+            if key.data == "parent":
+                if not os.read(0, 4096):
+                    os._exit(0)
+            elif key.data == "listener":
+                conn, _ = listener.accept()
+                request, fds = _receive_request(conn)
+                if _import_time_env(request["env"]) != preloaded_env:
+                    for fd in fds:
+                        os.close(fd)
+                    conn.sendall(STATUS.pack(0))
+                    conn.close()
+                    continue
+                pid = os.fork()
+                if pid == 0:   # the kernel keeps no other kernel's pidfd or connection
+                    for other in list(selector.get_map().values()):
+                        if isinstance(other.data, tuple):
+                            os.close(other.fd)
+                            other.data[1].close()
+                    selector.close()
+                    _become_kernel(listener, conn, request, fds)   # never returns
+                for fd in fds:
+                    os.close(fd)
+                conn.sendall(STATUS.pack(pid))
+                selector.register(os.pidfd_open(pid), selectors.EVENT_READ, (pid, conn))
+            else:   # a kernel ended: tell its client how
+                pid, conn = key.data
+                selector.unregister(key.fd)
+                os.close(key.fd)
+                _, status = os.waitpid(pid, 0)
+                try:
+                    conn.sendall(STATUS.pack(status))
+                except OSError:
+                    pass
+                conn.close()
+
+
+def _draw_a_figure():
+    """Draw text and a formula once (not through pyplot: no figure number is used), so that every
+    kernel finds the font files read and matplotlib's TeX-like parser built."""
+    import io
+
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    figure = Figure()
+    axes = figure.subplots()
+    axes.plot([0, 1], label=r"$\sigma'(z^l) \odot \delta^{l}_j$")
+    axes.set_title("loss")
+    axes.legend()
+    FigureCanvasAgg(figure).print_png(io.BytesIO())
+
+
+def _become_kernel(listener, conn, request, fds):
+    code = 1
+    try:
+        listener.close()
+        for target, fd in enumerate(fds):
+            os.dup2(fd, target)
+            os.close(fd)
+        sys.stdin, sys.stdout, sys.stderr = (open(0, closefd=False), open(1, "w", closefd=False),
+                                             open(2, "w", closefd=False))
+        os.chdir(request["cwd"])
+        os.environ.clear()
+        os.environ.update(request["env"])
+        _watch_client(conn)
+        import ipykernel_launcher
+        sys.argv = [ipykernel_launcher.__file__] + request["argv"]
+        # `python -m ipykernel_launcher` starts with the cwd first on sys.path and removes it
+        # before importing ipykernel; IPython puts "" back (init_path).
+        import numpy as np
+        np.random.seed()   # a fresh process draws new entropy for NumPy's global generator
+        from ipykernel import kernelapp
+        # parent_handle's default was read from JPY_PARENT_PID when the zygote imported ipykernel.
+        kernelapp.IPKernelApp.launch_instance(parent_handle=int(os.environ.get("JPY_PARENT_PID") or 0))
+        code = 0
+    except SystemExit as stop:
+        code = stop.code if isinstance(stop.code, int) else (0 if stop.code is None else 1)
+    except BaseException:  # noqa: BLE001 - a kernel's end, whatever it is, must not return to the zygote
+        import traceback
+        traceback.print_exc()
+    finally:
+        os._exit(code)
+
+
+def _watch_client(conn):
+    """Exit as soon as the client process is gone (killed: it cannot pass SIGKILL on)."""
+    import threading
+
+    def watch():
+        try:
+            while conn.recv(1):
+                pass
+        except OSError:
+            pass
+        os._exit(1)
+
+    threading.Thread(target=watch, name="client-watch", daemon=True).start()
+
+
+# --- in the pytest process ---------------------------------------------------------
+
+class Zygote:
+    """One zygote for this pytest process, started on first use."""
+
+    def __init__(self):
+        import subprocess
+        import tempfile
+
+        self.folder = tempfile.mkdtemp(prefix="bp-zygote-")
+        self.address = os.path.join(self.folder, "socket")
+        self.process = subprocess.Popen([sys.executable, __file__, "zygote", self.address],
+                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        line = self.process.stdout.readline()
+        if line.strip() != b"ready":
+            raise RuntimeError(f"the kernel zygote did not start (exit code {self.process.poll()})")
+
+    def kernel_argv(self):
+        return [sys.executable, "-I", "-S", __file__, "client", self.address, "-f", "{connection_file}"]
+
+    def close(self):
+        import shutil
+
+        self.process.stdin.close()
+        self.process.wait(timeout=10)
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    mode, address, *rest = sys.argv[1:]
+    if mode == "zygote":
+        sys.path[0:1] = []   # this file's folder is no module path of a kernel
+        zygote(address)
+    else:
+        client(address, rest)
