@@ -1,9 +1,10 @@
 """Kernels for nbval forked from a process that has already imported the heavy modules.
 
-Starting a notebook's kernel costs about 1.3 s of CPU here, nearly all of it
-importing: Python, IPython and ipykernel (0.6 s), then matplotlib.pyplot
-(0.6 s), which every course notebook loads. nbval starts one kernel per
-notebook, so this is about a third of the notebook tests' CPU. Instead, each
+Starting a notebook's kernel and importing what a course notebook imports
+costs about 1.7 s of CPU here, nearly all of it importing: Python, IPython and
+ipykernel (0.6 s), then matplotlib.pyplot (0.6 s, every notebook plots), NumPy
+and bplib. nbval starts one kernel per notebook (26 in the suite), so this was
+about a third of the notebook tests' CPU; a forked kernel costs about 0.4 s. Instead, each
 pytest process starts one *zygote*: a process that imports those modules once
 and then waits. A kernel is then started as usual by jupyter_client, but its
 command is this file in *client* mode, a small process that asks the zygote to
@@ -34,7 +35,7 @@ import sys
 PRELOADED = ["ipykernel.kernelapp", "numpy", "matplotlib", "matplotlib.pyplot", "sklearn.datasets",
              "bplib", "bplib.checks", "bplib.plotting"]
 # Read once, when the preloaded modules are imported: a kernel asked for with other values than
-# the zygote's gets a fresh process instead (the child execs `python -m ipykernel_launcher`).
+# the zygote's gets a fresh process instead (its client execs `python -m ipykernel_launcher`).
 IMPORT_TIME_ENV = ("MPLBACKEND", "MPLCONFIGDIR", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS",
                    "PYTHONHASHSEED", "PYTHONPATH", "PYTHONWARNINGS", "IPYTHONDIR", "HOME", "LANG", "LC_ALL")
 INLINE = "module://matplotlib_inline.backend_inline"
@@ -68,13 +69,14 @@ def client(address, argv):
     except OSError:   # no zygote (it ended): be an ordinary kernel
         os.execv(sys.executable, [sys.executable, "-m", "ipykernel_launcher"] + argv)
     _send_request(sock, {"argv": argv, "cwd": os.getcwd(), "env": dict(os.environ)}, [0, 1, 2])
-    (pid,) = STATUS.unpack(_receive_exactly(sock, STATUS.size))
-    if pid == 0:   # the zygote's imports do not suit this kernel's environment
+    answer = _receive_exactly(sock, STATUS.size)
+    pid = STATUS.unpack(answer)[0] if len(answer) == STATUS.size else 0
+    if pid == 0:   # the zygote's imports do not suit this kernel's environment (or it failed): start afresh
         os.execv(sys.executable, [sys.executable, "-m", "ipykernel_launcher"] + argv)
     for signum in FORWARDED_SIGNALS:
         signal.signal(signum, lambda signum, frame: os.kill(pid, signum))
     data = _receive_exactly(sock, STATUS.size)   # the kernel's wait status, when it ends
-    code = os.waitstatus_to_exitcode(STATUS.unpack(data)[0]) if data else 1
+    code = os.waitstatus_to_exitcode(STATUS.unpack(data)[0]) if len(data) == STATUS.size else 1
     sys.exit(code if code >= 0 else 128 - code)   # killed by signal N: 128 + N, as a shell says
 
 
@@ -122,7 +124,7 @@ def zygote(address):
             elif key.data == "listener":
                 conn, _ = listener.accept()
                 request, fds = _receive_request(conn)
-                if _import_time_env(request["env"]) != preloaded_env:
+                if _import_time_env(request["env"]) != preloaded_env or not hasattr(os, "pidfd_open"):
                     for fd in fds:
                         os.close(fd)
                     conn.sendall(STATUS.pack(0))
