@@ -36,8 +36,9 @@ PRELOADED = ["ipykernel.kernelapp", "numpy", "matplotlib", "matplotlib.pyplot", 
              "bplib", "bplib.checks", "bplib.plotting"]
 # Read once, when the preloaded modules are imported: a kernel asked for with other values than
 # the zygote's gets a fresh process instead (its client execs `python -m ipykernel_launcher`).
-IMPORT_TIME_ENV = ("MPLBACKEND", "MPLCONFIGDIR", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS",
-                   "PYTHONHASHSEED", "PYTHONPATH", "PYTHONWARNINGS", "IPYTHONDIR", "HOME", "LANG", "LC_ALL")
+# Every variable that starts with one of these is compared (more than strictly needed, to be safe).
+IMPORT_TIME_ENV = ("PYTHON", "MPL", "OPENBLAS", "OMP", "MKL", "NPY", "NUMPY", "SKLEARN", "JOBLIB", "SCIPY",
+                   "BPLIB", "IPYTHON", "JUPYTER", "XDG", "HOME", "LANG", "LC_", "TZ", "TMPDIR")
 INLINE = "module://matplotlib_inline.backend_inline"
 FORWARDED_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT, signal.SIGUSR1, signal.SIGUSR2)
 STATUS = struct.Struct("!i")
@@ -96,7 +97,9 @@ def _receive_exactly(sock, size):
 # --- zygote: imports once, forks a kernel per request -----------------------------
 
 def _import_time_env(env):
-    return {name: env.get(name) or (INLINE if name == "MPLBACKEND" else None) for name in IMPORT_TIME_ENV}
+    chosen = {name: value for name, value in env.items() if name.startswith(IMPORT_TIME_ENV)}
+    chosen["MPLBACKEND"] = env.get("MPLBACKEND") or INLINE
+    return chosen
 
 
 def zygote(address):

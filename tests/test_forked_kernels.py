@@ -164,10 +164,18 @@ def test_without_a_zygote_the_client_is_an_ordinary_kernel(tmp_path):
     assert result.returncode == 0 and result.stdout.strip() == IPython.__version__, result
 
 
-def test_nbval_gets_forked_kernels(pytestconfig):
+def test_nbval_gets_forked_kernels(tmp_path):
+    # nbval's kernel for a notebook here, as it starts one: forked (the imports are done), not started
+    # afresh because this environment differs from the zygote's.
     if os.environ.get("BPLIB_TEST_FRESH_KERNELS") == "1":
         pytest.skip("BPLIB_TEST_FRESH_KERNELS=1: nbval starts its kernels afresh")
-    from nbval.kernel import CURRENT_ENV_KERNEL_NAME, NbvalKernelspecManager
+    from nbval.kernel import CURRENT_ENV_KERNEL_NAME, NbvalKernelspecManager, RunningKernel
 
     argv = NbvalKernelspecManager().get_kernel_spec(CURRENT_ENV_KERNEL_NAME).argv
     assert Path(argv[argv.index("client") - 1]) == ROOT / "tests" / "forked_kernels.py"
+    kernel = RunningKernel(CURRENT_ENV_KERNEL_NAME, cwd=str(tmp_path))
+    try:
+        reply, outputs = run(kernel.kc, "import sys; print('matplotlib' in sys.modules)")
+    finally:
+        kernel.stop()
+    assert "".join(m["content"]["text"] for m in outputs if m["msg_type"] == "stream").strip() == "True"
