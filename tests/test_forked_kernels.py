@@ -44,6 +44,14 @@ plt.show()
 
 @pytest.fixture(scope="module")
 def zygote():
+    """The zygote of nbval's kernels in this pytest process (the root conftest's), else one of our own."""
+    from nbval.kernel import CURRENT_ENV_KERNEL_NAME, NbvalKernelspecManager
+
+    shared = getattr(NbvalKernelspecManager.get_kernel_spec, "zygotes", None)
+    if shared is not None:
+        NbvalKernelspecManager().get_kernel_spec(CURRENT_ENV_KERNEL_NAME)   # starts it if no notebook has yet
+        yield shared[0]
+        return
     zygote = forked_kernels.Zygote()
     yield zygote
     zygote.close()
