@@ -107,8 +107,7 @@ def zygote(address):
     preloaded_env = _import_time_env(os.environ)
     for name in PRELOADED:
         __import__(name)
-    if os.environ.get("BP_ZYGOTE_WARM", "1") == "1":
-        _draw_a_figure()
+    _draw_a_figure()
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     listener.bind(address)
     listener.listen(16)
@@ -126,11 +125,15 @@ def zygote(address):
                     os._exit(0)
             elif key.data == "listener":
                 conn, _ = listener.accept()
-                request, fds = _receive_request(conn)
+                try:
+                    request, fds = _receive_request(conn)
+                except (OSError, ValueError):   # the client died mid-request: nothing to start
+                    conn.close()
+                    continue
                 if _import_time_env(request["env"]) != preloaded_env or not hasattr(os, "pidfd_open"):
                     for fd in fds:
                         os.close(fd)
-                    conn.sendall(STATUS.pack(0))
+                    _tell(conn, 0)
                     conn.close()
                     continue
                 pid = os.fork()
@@ -143,18 +146,22 @@ def zygote(address):
                     _become_kernel(listener, conn, request, fds)   # never returns
                 for fd in fds:
                     os.close(fd)
-                conn.sendall(STATUS.pack(pid))
+                _tell(conn, pid)
                 selector.register(os.pidfd_open(pid), selectors.EVENT_READ, (pid, conn))
             else:   # a kernel ended: tell its client how
                 pid, conn = key.data
                 selector.unregister(key.fd)
                 os.close(key.fd)
                 _, status = os.waitpid(pid, 0)
-                try:
-                    conn.sendall(STATUS.pack(status))
-                except OSError:
-                    pass
+                _tell(conn, status)
                 conn.close()
+
+
+def _tell(conn, number):
+    try:
+        conn.sendall(STATUS.pack(number))
+    except OSError:   # the client is gone (a kernel without a client ends by itself: _watch_client)
+        pass
 
 
 def _draw_a_figure():

@@ -6,12 +6,14 @@ at import) must see the same sys.path, argv, cwd, environment, namespace and
 matplotlib backend, and both show a figure inline; only the imports differ.
 Two forked kernels draw different random numbers. An interrupt reaches the
 kernel through the client, the kernel's exit code comes back as the client's,
-and killing the client (SIGKILL, which it cannot pass on) ends the kernel. The
-root conftest really gives nbval forked kernels.
+and killing the client (SIGKILL, which it cannot pass on) ends the kernel; a
+client that dies mid-request does not take the zygote down. The root conftest
+really gives nbval forked kernels.
 """
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -153,6 +155,19 @@ def test_killing_the_client_ends_the_kernel(zygote, tmp_path):
         time.sleep(0.05)
     assert not Path(f"/proc/{pid}").exists() or _state(pid) == "Z", "the kernel outlived its killed client"
     stop(manager, client)
+
+
+def test_a_client_that_dies_mid_request_leaves_the_zygote_serving(zygote, tmp_path):
+    half_a_request = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    half_a_request.connect(zygote.address)
+    half_a_request.sendall(forked_kernels.STATUS.pack(4096) + b'{"argv": [')
+    half_a_request.close()
+    manager, client = start(zygote, tmp_path)
+    try:
+        _, outputs = run(client, "import sys; print('matplotlib' in sys.modules)")
+    finally:
+        stop(manager, client)
+    assert "".join(m["content"]["text"] for m in outputs if m["msg_type"] == "stream").strip() == "True"
 
 
 def _state(pid):
