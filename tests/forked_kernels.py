@@ -209,7 +209,15 @@ def _become_kernel(listener, conn, request, fds):
         import traceback
         traceback.print_exc()
     finally:
-        os._exit(code)
+        # What Python does on the way out of a fresh kernel (IPython ends its history session and
+        # removes its temporary files, matplotlib closes its figures), then out without returning.
+        try:
+            import atexit
+
+            atexit._run_exitfuncs()
+            sys.stdout.flush(), sys.stderr.flush()
+        finally:
+            os._exit(code)
 
 
 def _watch_client(conn):

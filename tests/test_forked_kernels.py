@@ -144,6 +144,14 @@ def test_the_kernels_exit_code_is_the_clients(kernels):
     assert manager.provisioner.process.wait(timeout=15) == 3
 
 
+def test_a_kernel_shut_down_runs_its_exit_handlers_as_a_fresh_one_does(zygote, tmp_path):
+    manager, client = start(zygote, tmp_path)
+    run(client, f"import atexit; atexit.register(lambda: open({str(tmp_path / 'bye')!r}, 'w').write('bye'))")
+    client.stop_channels()
+    manager.shutdown_kernel(now=False)   # a shutdown request, as nbval ends a notebook's kernel
+    assert (tmp_path / "bye").read_text() == "bye"
+
+
 def test_killing_the_client_ends_the_kernel(zygote, tmp_path):
     manager, client = start(zygote, tmp_path)
     _, outputs = run(client, "import os; print(os.getpid())")
