@@ -50,7 +50,8 @@ def _load_forked_kernels():
 
 
 def pytest_configure(config):
-    if not getattr(config.option, "nbval_current_env", False) or os.environ.get("BPLIB_TEST_FRESH_KERNELS") == "1":
+    if (not getattr(config.option, "nbval_current_env", False) or os.environ.get("BPLIB_TEST_FRESH_KERNELS") == "1"
+            or not hasattr(os, "pidfd_open")):   # Linux only (fork, pidfds, descriptors passed over a socket)
         return
     from nbval import kernel
 

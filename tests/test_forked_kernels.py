@@ -26,6 +26,9 @@ from jupyter_client.manager import KernelManager
 sys.path.insert(0, str(Path(__file__).parent))
 import forked_kernels  # noqa: E402
 
+pytestmark = pytest.mark.skipif(not hasattr(os, "pidfd_open"), reason="forked kernels are for Linux (pidfd_open); "
+                                "elsewhere nbval starts every kernel afresh")
+
 ROOT = Path(__file__).resolve().parents[1]
 PROBE = """\
 import sys
