@@ -250,7 +250,9 @@ class Zygote:
                                         stdin=subprocess.PIPE, stdout=subprocess.PIPE)
         line = self.process.stdout.readline()
         if line.strip() != b"ready":
-            raise RuntimeError(f"the kernel zygote did not start (exit code {self.process.poll()})")
+            self.process.kill()
+            self.process.wait()
+            raise RuntimeError(f"the kernel zygote did not start (exit code {self.process.returncode})")
 
     def kernel_argv(self):
         return [sys.executable, "-I", "-S", __file__, "client", self.address, "-f", "{connection_file}"]

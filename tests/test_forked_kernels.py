@@ -55,8 +55,9 @@ def zygote():
     shared = getattr(NbvalKernelspecManager.get_kernel_spec, "zygotes", None)
     if shared is not None:
         NbvalKernelspecManager().get_kernel_spec(CURRENT_ENV_KERNEL_NAME)   # starts it if no notebook has yet
-        yield shared[0]
-        return
+        if shared[0] is not None:
+            yield shared[0]
+            return
     zygote = forked_kernels.Zygote()
     yield zygote
     zygote.close()
