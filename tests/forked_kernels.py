@@ -250,8 +250,11 @@ class Zygote:
                                         stdin=subprocess.PIPE, stdout=subprocess.PIPE)
         line = self.process.stdout.readline()
         if line.strip() != b"ready":
+            import shutil
+
             self.process.kill()
             self.process.wait()
+            shutil.rmtree(self.folder, ignore_errors=True)
             raise RuntimeError(f"the kernel zygote did not start (exit code {self.process.returncode})")
 
     def kernel_argv(self):
