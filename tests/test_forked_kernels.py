@@ -38,8 +38,9 @@ import matplotlib
 import matplotlib.pyplot as plt
 from ipykernel.kernelapp import IPKernelApp
 app = IPKernelApp.instance()
-print(json.dumps({"parent_handle": app.parent_handle, "poller": type(app.poller).__name__,"preloaded": preloaded, "path": sys.path, "argv0": os.path.basename(sys.argv[0]),
-                  "argv_rest": len(sys.argv), "cwd": os.getcwd(), "env": dict(os.environ),
+print(json.dumps({"preloaded": preloaded, "parent_handle": app.parent_handle, "poller": type(app.poller).__name__,
+                  "path": sys.path, "argv0": os.path.basename(sys.argv[0]), "argv_rest": len(sys.argv),
+                  "cwd": os.getcwd(), "env": dict(os.environ),
                   "names": sorted(name for name in globals() if not name.startswith("_")),
                   "main": __name__, "shell": type(get_ipython()).__name__, "backend": matplotlib.get_backend()}))
 plt.plot([0, 1])
