@@ -51,14 +51,19 @@ def _send_request(sock, request, fds):
 
 def _receive_request(sock):
     message, fds, _, _ = socket.recv_fds(sock, 1 << 20, 3)
-    (size,) = STATUS.unpack_from(message)
-    payload = message[STATUS.size:]
-    while len(payload) < size:
-        chunk = sock.recv(size - len(payload))
-        if not chunk:
+    try:
+        if len(message) < STATUS.size:
+            raise ConnectionError("the client hung up before its request")
+        (size,) = STATUS.unpack_from(message)
+        payload = message[STATUS.size:]
+        payload += _receive_exactly(sock, size - len(payload))
+        if len(payload) < size:
             raise ConnectionError("the client hung up mid-request")
-        payload += chunk
-    return json.loads(payload), fds
+        return json.loads(payload), fds
+    except (OSError, ValueError):
+        for fd in fds:
+            os.close(fd)
+        raise
 
 
 # --- client: the process jupyter_client starts as "the kernel" -------------------

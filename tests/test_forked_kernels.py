@@ -171,10 +171,11 @@ def test_killing_the_client_ends_the_kernel(zygote, tmp_path):
 
 
 def test_a_client_that_dies_mid_request_leaves_the_zygote_serving(zygote, tmp_path):
-    half_a_request = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    half_a_request.connect(zygote.address)
-    half_a_request.sendall(forked_kernels.STATUS.pack(4096) + b'{"argv": [')
-    half_a_request.close()
+    for sent in (b"", forked_kernels.STATUS.pack(4096)[:2], forked_kernels.STATUS.pack(4096) + b'{"argv": ['):
+        client_gone = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)   # nothing, half a length, half a request
+        client_gone.connect(zygote.address)
+        client_gone.sendall(sent)
+        client_gone.close()
     manager, client = start(zygote, tmp_path)
     try:
         _, outputs = run(client, "import sys; print('matplotlib' in sys.modules)")
