@@ -20,8 +20,6 @@ import time
 from pathlib import Path
 
 import nbformat
-from jupyter_client.kernelspec import KernelSpec, KernelSpecManager
-from jupyter_client.manager import KernelManager
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
@@ -33,35 +31,25 @@ FIRST_CELL = next(c.source for c in nbformat.read(ROOT / "solutions" / "09_digit
 PLOT = "fig, ax = plt.subplots(figsize=(3, 2)); ax.plot([0, 1], label=r'$\\delta^L$'); ax.legend(); plt.show()"
 
 
-class Spec(KernelSpecManager):
-    argv = None
-
-    def get_kernel_spec(self, kernel_name):
-        return KernelSpec(argv=self.argv, display_name="bench", language="python")
-
-
 def children_cpu():
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime
 
 
+def process_cpu(pid):
+    """CPU seconds of process pid: (its own, the children it has waited for)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / HZ, (int(fields[13]) + int(fields[14])) / HZ
+
+
 def reaped_by(pid):
-    """CPU seconds of the children that process pid has waited for."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[13]) + int(fields[14])) / HZ
-
-
-def own_cpu(pid):
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / HZ
+    return process_cpu(pid)[1]
 
 
 def one_kernel(argv, zygote_pid=None):
     """(CPU seconds, wall seconds) of one kernel: start, first cell, a plot, shutdown."""
     cpu, reaped, wall = children_cpu(), reaped_by(zygote_pid) if zygote_pid else 0.0, time.perf_counter()
-    specs = Spec()
-    specs.argv = argv
-    manager = KernelManager(kernel_name="bench", kernel_spec_manager=specs)
+    manager = forked_kernels.kernel_manager(argv)
     with open(os.devnull, "w") as quiet:   # as nbval starts them: the kernel's log is not the figures
         manager.start_kernel(cwd=str(ROOT / "solutions"), stderr=quiet)
     client = manager.client()
@@ -93,7 +81,7 @@ def main():
         rows = []
         for _ in range(args.rounds):
             rows.append((one_kernel(fresh_argv), one_kernel(zygote.kernel_argv(), zygote.process.pid)))
-        zygote_cpu = own_cpu(zygote.process.pid)
+        zygote_cpu = process_cpu(zygote.process.pid)[0]
     finally:
         zygote.close()
     print(f"{'round':>5} {'fresh CPU':>10} {'forked CPU':>11} {'fresh wall':>11} {'forked wall':>12} {'CPU ratio':>10}")

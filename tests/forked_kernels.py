@@ -1,24 +1,25 @@
 """Kernels for nbval forked from a process that has already imported the heavy modules.
 
 Starting a notebook's kernel and importing what a course notebook imports
-costs about 1.7 s of CPU here, nearly all of it importing: Python, IPython and
+costs about 1.5 s of CPU here, nearly all of it importing: Python, IPython and
 ipykernel (0.6 s), then matplotlib.pyplot (0.6 s, every notebook plots), NumPy
-and bplib. nbval starts one kernel per notebook (26 in the suite), so this was
-about a third of the notebook tests' CPU; a forked kernel costs about 0.4 s. Instead, each
-pytest process starts one *zygote*: a process that imports those modules once
-and then waits. A kernel is then started as usual by jupyter_client, but its
+and bplib. nbval starts one kernel per notebook (26 in the suite): a third of
+the notebook tests' CPU. Instead, each pytest process starts one *zygote*: a
+process that imports those modules once and then waits. A kernel is then started as usual by jupyter_client, but its
 command is this file in *client* mode, a small process that asks the zygote to
 fork; the forked child becomes an ordinary ipykernel (fresh IPython shell,
 empty namespace, its own cwd, environment, argv and connection file), started
 as ``python -m ipykernel_launcher`` would start it. Everything a notebook does
-still runs in it: only the imports are shared, already done.
+still runs in it: only the imports are shared, already done. A forked kernel
+costs about 0.4 s of CPU (benchmarks/bench_kernels.py).
 
 The client stands in for the kernel's process towards jupyter_client: it
 passes on every signal it can catch (interrupt, terminate), exits with the
 kernel's exit code, and when it is killed (SIGKILL) the kernel sees its end of
 their socket close and exits at once. tests/test_forked_kernels.py holds a
-forked kernel to a fresh one (sys.path, environment, modules a notebook sees,
-figures shown inline, interrupts, kill, exit code) and shows it is faster.
+forked kernel to a fresh one (sys.path, environment, the namespace a notebook
+sees, figures shown inline) and tests interrupts, kill, exit code and exit
+handlers.
 
 Set ``BPLIB_TEST_FRESH_KERNELS=1`` to run the notebooks in ordinary kernels.
 """
@@ -200,8 +201,8 @@ def _become_kernel(listener, conn, request, fds):
         _watch_client(conn)
         import ipykernel_launcher
         sys.argv = [ipykernel_launcher.__file__] + request["argv"]
-        # `python -m ipykernel_launcher` starts with the cwd first on sys.path and removes it
-        # before importing ipykernel; IPython puts "" back (init_path).
+        # sys.path is left as it is: `python -m ipykernel_launcher` removes the cwd it starts with
+        # before importing ipykernel, as the zygote did, and IPython puts "" back (init_path).
         import numpy as np
         np.random.seed()   # a fresh process draws new entropy for NumPy's global generator
         from ipykernel import kernelapp
@@ -242,6 +243,18 @@ def _watch_client(conn):
 
 # --- in the pytest process ---------------------------------------------------------
 
+def kernel_manager(argv):
+    """A jupyter_client KernelManager (not started) whose kernel command is ``argv``."""
+    from jupyter_client.kernelspec import KernelSpec, KernelSpecManager
+    from jupyter_client.manager import KernelManager
+
+    class OneSpec(KernelSpecManager):
+        def get_kernel_spec(self, kernel_name):
+            return KernelSpec(argv=argv, display_name="forked", language="python")
+
+    return KernelManager(kernel_name="forked", kernel_spec_manager=OneSpec())
+
+
 class Zygote:
     """One zygote for this pytest process, started on first use."""
 
@@ -255,17 +268,15 @@ class Zygote:
                                         stdin=subprocess.PIPE, stdout=subprocess.PIPE)
         line = self.process.stdout.readline()
         if line.strip() != b"ready":
-            import shutil
-
             self.process.kill()
-            self.process.wait()
-            shutil.rmtree(self.folder, ignore_errors=True)
+            self.close()
             raise RuntimeError(f"the kernel zygote did not start (exit code {self.process.returncode})")
 
     def kernel_argv(self):
         return [sys.executable, "-I", "-S", __file__, "client", self.address, "-f", "{connection_file}"]
 
     def close(self):
+        """Ends the zygote (the kernels it forked end with their clients) and removes its socket folder."""
         import shutil
 
         self.process.stdin.close()

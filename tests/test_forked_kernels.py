@@ -20,8 +20,6 @@ import time
 from pathlib import Path
 
 import pytest
-from jupyter_client.kernelspec import KernelSpec, KernelSpecManager
-from jupyter_client.manager import KernelManager
 
 sys.path.insert(0, str(Path(__file__).parent))
 import forked_kernels  # noqa: E402
@@ -64,17 +62,8 @@ def zygote():
     zygote.close()
 
 
-class Specs(KernelSpecManager):
-    argv = None
-
-    def get_kernel_spec(self, kernel_name):
-        return KernelSpec(argv=self.argv, display_name="probe", language="python")
-
-
 def start(zygote, tmp_path, env=None):
-    specs = Specs()
-    specs.argv = zygote.kernel_argv()
-    manager = KernelManager(kernel_name="probe", kernel_spec_manager=specs)
+    manager = forked_kernels.kernel_manager(zygote.kernel_argv())
     manager.start_kernel(cwd=str(tmp_path), env=dict(os.environ, **(env or {})))
     client = manager.client()
     client.start_channels()
