@@ -145,16 +145,25 @@ class Network:
 
     def _sgd(self, X, Y, epochs, learning_rate, batch_size, rng, dtype):
         """fit's loop; returns (history, the diverged epoch or None)."""
-        X, Y = X.astype(dtype, copy=False), Y.astype(dtype, copy=False)
         # Training works on one flat copy of all the parameters, so that the checks and the copies
         # kept after each epoch are one pass over one array, not one per parameter (the most of an
         # epoch of full-batch training on a small set); the network gets the result back at the end.
-        flat = np.concatenate([p.ravel() for p in self.weights + self.biases]).astype(dtype, copy=False)
-        params, offset = [], 0
-        for param in self.weights + self.biases:
-            params.append(flat[offset:offset + param.size].reshape(param.shape))
-            offset += param.size
-        weights, biases = params[:len(self.weights)], params[len(self.weights):]
+        # Each layer is one block [w^l | b^l] of it (see _train_step), and X gets a column of ones.
+        blocks, offset = [], 0
+        for l, w in enumerate(self.weights, start=1):
+            shape = (w.shape[0] + (l < len(self.weights)), w.shape[1] + 1)  # a hidden layer's bias unit row
+            blocks.append((offset, shape))
+            offset += shape[0] * shape[1]
+        flat = np.zeros(offset, dtype)
+        layers = [flat[start:start + rows * columns].reshape(rows, columns) for start, (rows, columns) in blocks]
+        weights = [layer[:w.shape[0], :-1] for layer, w in zip(layers, self.weights)]
+        biases = [layer[:w.shape[0], -1] for layer, w in zip(layers, self.weights)]
+        params = weights + biases
+        for trained, param in zip(params, self.weights + self.biases):
+            trained[...] = param  # in float32, rounded as astype rounds
+        X_ones = np.ones((X.shape[0], X.shape[1] + 1), dtype)
+        X_ones[:, :-1] = X
+        X, Y = X_ones, Y.astype(dtype, copy=False)
         if not (np.isfinite(X).all() and np.isfinite(Y).all() and np.isfinite(flat).all()):
             raise ValueError(f"X, Y or the parameters do not fit {dtype.name} (values beyond "
                              f"{np.finfo(dtype).max:.3g}): scale them, or train with dtype=np.float64")
@@ -172,7 +181,7 @@ class Network:
                 loss_sum = 0.0
                 for start in range(0, n, batch_size):
                     rows = min(batch_size, n - start)
-                    batch_loss = self._train_step(weights, biases, X_epoch[start:start + rows],
+                    batch_loss = self._train_step(layers, X_epoch[start:start + rows],
                                                   Y_epoch[start:start + rows], learning_rate, one_hot)
                     if limit is None:
                         limit = self._divergence_limit(batch_loss / rows, flat, last_good)
@@ -194,24 +203,30 @@ class Network:
                     np.copyto(param, trained)
         return history, diverged_at
 
-    def _train_step(self, weights, biases, X, Y, learning_rate, targets_one_hot=False):
+    def _train_step(self, layers, X, Y, learning_rate, targets_one_hot=False):
         """One step of SGD on a batch, in place; returns sum_x C_x of the batch before the step.
 
-        The gradients are backprop's, computed faster: the step size
-        learning_rate / n is folded into delta^L once, so that BP2-BP4 carry
-        it (they are linear in delta) and the update is w -= delta.T @ a;
-        sigma'(z) is computed from a, and each activation is written over the
-        array of its z (one pass each, no new arrays). ``targets_one_hot``
-        says every row of Y sums to 1. A test holds the two paths equal.
+        The gradients are backprop's, computed faster. Each bias is the
+        weight from a unit whose activation is always 1: ``layers[l - 1]`` is
+        [w^l | b^l], ``(n_l, n_{l-1} + 1)``, and X, ``(m, n_0 + 1)``, ends with
+        a column of ones, so z^l = [a^{l-1} | 1] @ [w^l | b^l].T is one
+        product, and so are BP3 and BP4 together:
+        [w^l | b^l] -= delta^l.T @ [a^{l-1} | 1]. A hidden layer's block has
+        one more row, of zeros: its unit is that bias unit of the next layer,
+        its activation is set to 1, and its error is never used. The step
+        size learning_rate / m is folded into delta^L once, so that BP2-BP4
+        carry it (they are linear in delta); sigma'(z) is computed from a,
+        and each activation is written over the array of its z.
+        ``targets_one_hot`` says every row of Y sums to 1. A test holds the
+        two paths equal.
         """
         hidden, output = self._hidden, self._output
         a = [X]
-        for w, b in zip(weights[:-1], biases[:-1]):
-            z = a[-1] @ w.T
-            z += b
-            a.append(hidden.function_over(z))
-        z = a[-1] @ weights[-1].T
-        z += biases[-1]
+        for layer in layers[:-1]:
+            a_l = hidden.function_over(a[-1] @ layer.T)
+            a_l[:, -1] = 1.0  # the bias unit
+            a.append(a_l)
+        z = a[-1] @ layers[-1].T
         # Layer L, its loss from z and BP1 together: the values of loss() and _output_error.
         if self._output_activation == "softmax":
             # log a = z - max - log(total), total = sum exp(z - max), so the batch's loss
@@ -238,15 +253,14 @@ class Network:
             loss_sum = 0.5 * np.vdot(delta, delta)  # sum_x 1/2 ||a - y||^2, as losses.quadratic
             output.times_derivative_from_output(delta, a_L)
         delta *= learning_rate / X.shape[0]
-        for l in range(len(weights), 0, -1):
-            w = weights[l - 1]
+        for l in range(len(layers), 0, -1):
+            w_and_b = layers[l - 1][:delta.shape[1]]  # without the bias unit's row
             if l > 1:
-                next_delta = delta @ w  # BP2, with w^l before its update
-            w -= delta.T @ a[l - 1]  # BP4
-            biases[l - 1] -= delta.sum(axis=0)  # BP3
+                next_delta = delta @ w_and_b  # BP2, with w^l before its update; the last column is b's
+            w_and_b -= delta.T @ a[l - 1]  # BP3 and BP4
             if l > 1:
                 hidden.times_derivative_from_output(next_delta, a[l - 1])  # BP2's sigma'; a[l-1] is used up
-                delta = next_delta
+                delta = next_delta[:, :-1]
         return float(loss_sum)
 
     def _divergence_limit(self, first_loss, flat, start):

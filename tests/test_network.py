@@ -387,16 +387,18 @@ def test_an_interrupted_fit_leaves_the_parameters_that_training_reached():
     start = [p.copy() for p in net.weights + net.biases]
     real_step, reached = net._train_step, []
 
-    def step_then_interrupt(weights, biases, *args):
+    def step_then_interrupt(layers, *args):  # layers[l - 1] is [w^l | b^l] (and a hidden layer's bias unit row)
         if len(reached) == 2:
             raise KeyboardInterrupt
-        loss = real_step(weights, biases, *args)
-        reached.append([p.copy() for p in weights + biases])
+        loss = real_step(layers, *args)
+        reached.append([layer[:len(w), :-1].copy() for layer, w in zip(layers, net.weights)]
+                       + [layer[:len(w), -1].copy() for layer, w in zip(layers, net.weights)])
         return loss
 
     net._train_step = step_then_interrupt
     with pytest.raises(KeyboardInterrupt):
         net.fit(X, Y, epochs=5, learning_rate=0.5, batch_size=1, seed=0)  # stopped in the third step of four
+    assert len(reached) == 2
     for got, expected, before in zip(net.weights + net.biases, reached[-1], start):
         np.testing.assert_array_equal(got, expected)
         assert got.dtype == np.float64 and not np.array_equal(got, before)
