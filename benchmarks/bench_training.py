@@ -9,10 +9,12 @@ is the median over rounds; "bplib is x faster" is the median over rounds of
 the ratio within each round (a slow moment of the machine hits both sides of
 a ratio alike). Targets (issue 11): >= 3x MLPClassifier and >= 3x PyTorch
 eager CPU in float64, >= 4x MLPClassifier in float32, at equal test accuracy.
-Where the time goes (a bplib float64 batch, about 180 us here): the five
-matrix products about 55 us, the float64 exp of the sigmoid about 32 us (on a
-CPU without AVX-512, NumPy has no vectorised float64 exp; scikit-learn's expit
-pays the same), and some twenty NumPy calls of 1-4 us each on small arrays.
+Where the time goes (a bplib float64 batch, 120-160 us here, the machine's
+load moving it): the five matrix products about 55 us (the biases ride in
+them, as the weights of a unit whose activation is 1), the float64 exp of the
+sigmoid about 22 us (on a CPU without AVX-512, NumPy has no vectorised float64
+exp; scikit-learn's expit pays the same), and some fifteen NumPy calls of 1-3
+us each on small arrays.
 
     python benchmarks/bench_training.py [--rounds 7] [--keep-blas-env]
 
