@@ -16,6 +16,7 @@ the notebook tests. ``BPLIB_TEST_FRESH_KERNELS=1`` starts each one afresh instea
 """
 import importlib.util
 import os
+import sys
 import warnings
 
 import pytest
@@ -24,6 +25,13 @@ import pytest
 # cores, and small matrix products slow down erratically when OpenBLAS
 # threads compete for them. Kernels started by nbval inherit this.
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+# Bytecode caches, as Python keeps them by default. Some machines set PYTHONDONTWRITEBYTECODE (Python's
+# Docker images do); then every process of a run (pytest and its workers, the kernels, the graders, the
+# deck builds) compiles the course's modules from source again and pytest rewrites the asserts of
+# every test module anew, several CPU seconds per process. They go to __pycache__/, which git ignores.
+sys.dont_write_bytecode = False
+os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
 
 from bpcourse.translations import LANGUAGES  # noqa: E402 (loads numpy: after the thread count is set)
 

@@ -2,9 +2,13 @@
 
 A first version looked for the learner folder one level too high and never
 ran; these tests run nbval in an inner pytest session on small learner
-notebooks and watch the hook fail the cells it must fail.
+notebooks and watch the hook fail the cells it must fail. The last test
+checks the run-wide setting conftest.py makes for the suite's speed.
 """
 import importlib.util
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import nbformat
@@ -94,3 +98,13 @@ def test_notebooks_that_are_not_learner_copies_are_left_to_nbval(outcome):
     assert sorted(outcome) == ["learner.ipynb::Cell 0", "learner.ipynb::Cell 1", "learner.ipynb::Cell 2",
                                "not_learner.ipynb::Cell 0"]
     assert sorted(report.outcome for report in outcome.values()) == ["failed", "failed", "passed", "passed"]
+
+
+def test_the_run_keeps_bytecode_caches_even_where_the_machine_turns_them_off():
+    # conftest.py undoes PYTHONDONTWRITEBYTECODE for the run: with it, every process (worker, kernel,
+    # grader, deck build) compiled the course's modules afresh and pytest rewrote every test module anew.
+    assert not sys.dont_write_bytecode and "PYTHONDONTWRITEBYTECODE" not in os.environ
+    child = subprocess.run([sys.executable, "-c", "import sys; print(sys.dont_write_bytecode)"],
+                           capture_output=True, text=True, check=True)
+    assert child.stdout.strip() == "False"
+    assert list((ROOT / "tests" / "__pycache__").glob(f"{Path(__file__).stem}.*pytest*.pyc"))
