@@ -190,18 +190,23 @@ def test_without_a_zygote_the_client_is_an_ordinary_kernel(tmp_path):
     assert result.returncode == 0 and result.stdout.strip() == IPython.__version__, result
 
 
-def test_nbval_gets_forked_kernels(tmp_path):
+def test_nbval_gets_forked_kernels_that_draw_plain_figures(tmp_path):
     # nbval's kernel for a notebook here, as it starts one: forked (the imports are done), not started
-    # afresh because this environment differs from the zygote's.
-    if os.environ.get("BPLIB_TEST_FRESH_KERNELS") == "1":
-        pytest.skip("BPLIB_TEST_FRESH_KERNELS=1: nbval starts its kernels afresh")
+    # afresh because this environment differs from the zygote's; and, forked or not, its figures are
+    # drawn without the tight bounding box (conftest.PLAIN_FIGURES: nbval compares no PNGs).
     from nbval.kernel import CURRENT_ENV_KERNEL_NAME, NbvalKernelspecManager, RunningKernel
 
+    forked = os.environ.get("BPLIB_TEST_FRESH_KERNELS") != "1"
     argv = NbvalKernelspecManager().get_kernel_spec(CURRENT_ENV_KERNEL_NAME).argv
-    assert Path(argv[argv.index("client") - 1]) == ROOT / "tests" / "forked_kernels.py"
+    if forked:
+        assert Path(argv[argv.index("client") - 1]) == ROOT / "tests" / "forked_kernels.py"
     kernel = RunningKernel(CURRENT_ENV_KERNEL_NAME, cwd=str(tmp_path))
     try:
-        reply, outputs = run(kernel.kc, "import sys; print('matplotlib' in sys.modules)")
+        reply, outputs = run(kernel.kc, "import sys; imported = 'matplotlib' in sys.modules\n"
+                                        "import matplotlib.pyplot\n"
+                                        "from matplotlib_inline.config import InlineBackend\n"
+                                        "print(imported, InlineBackend.instance().print_figure_kwargs)")
     finally:
         kernel.stop()
-    assert "".join(m["content"]["text"] for m in outputs if m["msg_type"] == "stream").strip() == "True"
+    printed = "".join(m["content"]["text"] for m in outputs if m["msg_type"] == "stream").strip()
+    assert printed == f"{forked} {{'bbox_inches': None}}"
