@@ -1,15 +1,9 @@
 """A fully connected feed-forward network trained by backpropagation."""
 import numpy as np
 
-from . import _validate, equations, losses
+from . import _validate, losses
 from .activations import ACTIVATIONS, HIDDEN_ACTIVATIONS
-
-# backprop checks X, Y and the parameters once on the way in, and the gradients once on the way out;
-# in between it uses the equations' bare formulas, the functions of bplib.equations without their
-# checks of every argument (which cost more than the arithmetic itself on a small batch).
-output_error, hidden_error, bias_gradient, weight_gradient = (
-    equation.formula for equation in (equations.output_error, equations.hidden_error,
-                                      equations.bias_gradient, equations.weight_gradient))
+from .equations import bias_gradient, hidden_error, output_error, weight_gradient
 
 
 class Network:
@@ -55,16 +49,12 @@ class Network:
         w = [None, *self.weights]                 # w[l] is w^l for l = 1..L
         a, z = self._feedforward(X)               # a[l] and z[l] for l = 0..L (z[0] is None)
         grad_w, grad_b = [None] * (L + 1), [None] * (L + 1)
-        with np.errstate(over="ignore", invalid="ignore"):  # an overflow is reported below
-            delta = self._output_error(z[L], a[L], Y)                                    # BP1
-            for l in range(L, 0, -1):
-                grad_b[l] = bias_gradient(delta)                                         # BP3
-                grad_w[l] = weight_gradient(delta, a[l - 1])                             # BP4
-                if l > 1:
-                    delta = hidden_error(delta, w[l], self._hidden.derivative(z[l - 1]))  # BP2
-        if not all(np.isfinite(grad).all() for grad in grad_w[1:] + grad_b[1:]):
-            raise ValueError("the gradients overflowed float64 (NaN or infinity) although X, Y and the "
-                             "parameters are finite: the weights are too large; scale them, or X")
+        delta = self._output_error(z[L], a[L], Y)                                        # BP1
+        for l in range(L, 0, -1):
+            grad_b[l] = bias_gradient(delta)                                             # BP3
+            grad_w[l] = weight_gradient(delta, a[l - 1])                                 # BP4
+            if l > 1:
+                delta = hidden_error(delta, w[l], self._hidden.derivative(z[l - 1]))     # BP2
         return grad_w[1:], grad_b[1:]
 
     def loss(self, X, Y):
