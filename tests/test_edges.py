@@ -60,6 +60,10 @@ BAD_CALLS = {
                               r"output overflowed float64.*scale X"),
     "quadratic loss that overflows": (lambda: net(output_activation="identity").loss(X2, np.full((3, 1), 1e300)),
                                       r"loss overflowed float64"),
+    "gradients that overflow": (  # z^L of 1e300 is finite, delta^L @ w^L in BP2 is not
+        lambda: (lambda n: (n.weights[1].fill(1e300), n.backprop(np.ones((4, 2)), np.zeros((4, 1)))))(
+            net(output_activation="identity")),
+        r"hidden_error: the result overflowed float64"),
     # parameters a learner replaced
     "weights NaN then predict": (lambda: with_weights(np.full((3, 2), np.nan))().predict(X2),
                                  r"net.weights\[0\] \(w\^1\) contains NaN or infinity"),
