@@ -107,10 +107,10 @@ def _descendants(pid):
         return []
 
 
-UNUSED_SERVER_EXTENSIONS = ("jupyter_lsp", "jupyter_server_terminals", "nbgrader.server_extensions.formgrader",
-                            "nbgrader.server_extensions.validate_assignment", "nbgrader.server_extensions.assignment_list",
-                            "nbgrader.server_extensions.course_list")
-UNUSED_PAGE_EXTENSIONS = ("@jupyter/nbgrader",)
+# nbgrader's server and page extensions are not here: the course's own settings (jupyter-config/,
+# installed by requirements.txt) turn them off for learners, and the tests see what learners see.
+UNUSED_SERVER_EXTENSIONS = ("jupyter_lsp", "jupyter_server_terminals")
+UNUSED_PAGE_EXTENSIONS = ()
 
 
 class JupyterLab:
@@ -127,8 +127,8 @@ class JupyterLab:
             path = settings / f"{plugin}.jupyterlab-settings"
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(json.dumps(values))
-        # Server and page extensions these tests do not use cost seconds of CPU to load in each
-        # (nbgrader's four server extensions and its menus, the language-server scan, terminals).
+        # Server extensions these tests do not use cost CPU to load in each (the language-server
+        # scan, terminals).
         # No build check either: the page's "is a rebuild needed?" request made the server scan
         # every extension and run `node yarn.js config --json` (0.5 CPU s) a second time.
         config = home / "config"
@@ -398,6 +398,10 @@ def test_playground_in_jupyterlab(jupyterlab, browser, rise_loading, tmp_path):
                   timeout=PAGE_TIMEOUT * 1000)
         page.wait_for_function(_KERNEL_IDLE, timeout=PAGE_TIMEOUT * 1000, polling=200)
         timings["kernel idle"] = time.monotonic() - start
+        # What a learner sees: no nbgrader menu or Validate button (jupyter-config/ turns them off).
+        menus = page.locator(".lm-MenuBar-itemLabel").all_inner_texts()
+        assert "Kernel" in menus and "Nbgrader" not in menus, menus
+        assert page.locator(".jp-NotebookPanel-toolbar", has_text="Validate").count() == 0
         page.set_default_timeout(RUN_ALL_TIMEOUT * 1000)
         counts = page.evaluate(_RUN_ALL)
         page.wait_for_function(_KERNEL_IDLE, timeout=RUN_ALL_TIMEOUT * 1000, polling=200)

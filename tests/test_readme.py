@@ -34,3 +34,19 @@ def test_the_chinese_readme_has_the_english_commands_and_opens_the_chinese_cours
     assert (ROOT / "notebooks" / "zh" / "01_start_here.ipynb").exists()
     assert "jupyterlab-language-pack-zh-CN" in chinese and "jupyterlab-language-pack-zh-CN" in README
     assert "README.zh.md" in README
+
+
+def test_the_install_gives_a_jupyterlab_without_nbgrader_menus_or_a_news_pop_up():
+    # requirements.txt installs jupyter-config/, configuration files only, into the environment's
+    # etc/jupyter; tests/test_jupyterlab.py looks at the menus themselves in Chromium.
+    from jupyter_core.paths import jupyter_config_path
+    from jupyter_server.extension.config import ExtensionConfigManager
+    from jupyterlab_server.config import get_static_page_config
+
+    assert "./jupyter-config" in (ROOT / "requirements.txt").read_text().splitlines()
+    servers = ExtensionConfigManager(read_config_path=jupyter_config_path()).get_jpserver_extensions()
+    nbgrader = {name: enabled for name, enabled in servers.items() if name.startswith("nbgrader.")}
+    assert nbgrader and not any(nbgrader.values()), nbgrader
+    disabled = get_static_page_config(level="all").get("disabledExtensions", {})
+    assert disabled.get("@jupyter/nbgrader") is True
+    assert disabled.get("@jupyterlab/apputils-extension:announcements") is True
