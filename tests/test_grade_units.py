@@ -477,7 +477,7 @@ def test_a_batch_holds_no_files_and_grades_each_as_it_was_found(tmp_path, monkey
         s.load()
 
 
-def test_an_empty_student_folder_and_a_notebook_put_too_deep_are_rows_not_silence(tmp_path):
+def test_an_empty_student_folder_a_stray_file_and_a_notebook_put_too_deep_are_rows_not_silence(tmp_path):
     submitted = tmp_path / "submitted"
     (submitted / "alice" / "ps1").mkdir(parents=True)
     (submitted / "alice" / "ps1" / "05_four_equations.ipynb").write_text("{}")
@@ -485,10 +485,15 @@ def test_an_empty_student_folder_and_a_notebook_put_too_deep_are_rows_not_silenc
     (submitted / "carol" / "ps1" / "notes.txt").write_text("hi")
     (submitted / "dave" / "ps1" / "my work" / "final").mkdir(parents=True)
     (submitted / "dave" / "ps1" / "my work" / "final" / "05_four_equations.ipynb").write_text("{}")
+    (submitted / "bob.zip").write_bytes(b"PK\x03\x04")   # handed in as an archive, next to the folders
+    (submitted / "grades.csv").write_text("student\n")     # the grader's own report is no student
     (tmp_path / "flat" / "images").mkdir(parents=True)   # a flat folder's subfolder is no student
     (tmp_path / "flat" / "erin-05_four_equations.ipynb").write_text("{}")
+    (tmp_path / "flat" / "notes.txt").write_text("hi")   # nor is a flat folder's other file
     found = {s.student: s for s in submissions.read_submissions([submitted, tmp_path / "flat"], keep=False)}
-    assert sorted(found) == ["alice", "carol", "dave", "erin"]
+    assert sorted(found) == ["alice", "bob", "carol", "dave", "erin"]
+    assert found["bob"].error.startswith("not graded: bob.zip is a file, not a notebook or a student's folder")
+    assert found["bob"].error_status == "error"
     assert found["alice"].error is None and found["erin"].error is None
     assert found["carol"].error.startswith("no notebook in carol's folder (expected STUDENT/ASSIGNMENT/")
     assert found["dave"].error.startswith("not graded: too deep in the folder") and found["dave"].assignment == "ps1"
@@ -497,6 +502,7 @@ def test_an_empty_student_folder_and_a_notebook_put_too_deep_are_rows_not_silenc
         [batch.grade_submission(s, batch.Environment(batch.Settings(sandbox=False))) for s in found.values()])
     rows = {row["student"]: row for row in gradebook}
     assert rows["carol"]["total"] == rows["dave"]["total"] == 0 and "no notebook" in rows["carol"]["notes"]
+    assert rows["bob"]["total"] == 0 and "bob.zip is a file" in rows["bob"]["notes"]
 
 
 def test_a_student_folder_past_the_cap_has_its_extra_notebooks_listed_not_graded(tmp_path, monkeypatch):

@@ -118,13 +118,19 @@ def _read(path, submission, follow, keep):
         os.close(fd)
 
 
+# What the grader writes next to --out (grades.csv, grades.students.csv, grades.json, grades.journal):
+# in a submissions folder, those files are not a student's.
+GRADER_OUTPUTS = (".csv", ".json", ".journal")
+
+
 def _walk(folder):
     """(path, parts relative to folder, problem) of the notebooks in ``folder``, up to three levels
     deep (problem None); deeper ones, down to DEEPEST levels, are listed with the problem "too
-    deep", and, when other first-level folders hold notebooks (nbgrader's layout), a first-level
-    folder holding none is listed itself with the problem "empty": a student who would otherwise
-    be missing from the gradebook. Links are returned, never entered."""
-    found, empty = [], []
+    deep". When other first-level folders hold notebooks (nbgrader's layout), a first-level
+    folder holding none is listed itself with the problem "empty", and a first-level file that
+    is no notebook (an archive handed in, say) with the problem "not a notebook": a student who
+    would otherwise be missing from the gradebook. Links are returned, never entered."""
+    found, stand_ins = [], []   # rows for students who would be missing otherwise
 
     def visit(path, parts):
         try:
@@ -143,13 +149,15 @@ def _walk(folder):
                     before = len(found)
                     visit(entry.path, here)
                     if len(here) == 1 and len(found) == before:
-                        empty.append((entry.path, here, "empty"))
+                        stand_ins.append((entry.path, here, "empty"))
             elif entry.name.endswith(".ipynb"):
                 found.append((entry.path, here, None if len(here) <= 3 else "too deep"))
+            elif len(here) == 1 and not entry.name.endswith(GRADER_OUTPUTS):
+                stand_ins.append((entry.path, here, "not a notebook"))
 
     visit(folder, [])
     in_folders = any(len(parts) >= 2 for _, parts, _ in found)
-    return sorted(found + (empty if in_folders else []), key=lambda item: item[1])
+    return sorted(found + (stand_ins if in_folders else []), key=lambda item: item[1])
 
 
 def read_submissions(paths, keep=True):
@@ -179,6 +187,10 @@ def read_submissions(paths, keep=True):
             if problem == "empty":
                 submission.error, submission.error_status = (
                     f"no notebook in {student}'s folder (expected {LAYOUT})", "error")
+            elif problem == "not a notebook":
+                submission.error, submission.error_status = (
+                    f"not graded: {parts[0]} is a file, not a notebook or a student's folder (expected "
+                    f"{LAYOUT}); unpack or convert it", "error")
             elif problem == "too deep":
                 submission.error, submission.error_status = (
                     f"not graded: too deep in the folder (expected {LAYOUT}); move it up", "error")
