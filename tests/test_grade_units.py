@@ -20,6 +20,7 @@ import nbformat
 import numpy as np
 import pytest
 
+from bplib import checks
 from bplib._encoding import encode as library_encode
 from bpcourse.exercises import EXERCISES, get
 from bpcourse.grade import batch, cli, inside, judging, reports, review, sandbox, submissions, wire
@@ -279,6 +280,22 @@ def test_the_collect_cell_runs_the_module_on_the_spec_and_leaves_the_record():
 
 
 # --- judging ----------------------------------------------------------------------------------------------------------
+
+def test_an_np_matrix_answer_fails_under_the_grader_as_it_fails_the_notebooks_check():
+    # A matrix of the right values and shape: the check cell refuses it (np.matrix's * is a matrix
+    # product), so the grader must not give it the points.
+    exercise = get("weight-gradient")
+
+    def as_matrix(*args, **kwargs):
+        return np.asmatrix(exercise.reference(*args, **kwargs))
+
+    passed, message = checks.evaluate("weight-gradient", as_matrix)
+    assert not passed and "np.matrix" in message
+    namespace = {exercise.function: as_matrix}
+    exec(compile(wire.collect_cell(spec("weight-gradient")), "cell", "exec"), namespace)
+    points, outcome, message = judging.judge_record(exercise, json.loads(namespace[wire.RESULT]))
+    assert (points, outcome) == (0, "wrong") and "matrix" in message
+
 
 def test_judging_uses_the_graders_own_cases_and_comparison():
     exercise = get("bias-gradient")

@@ -88,6 +88,8 @@ def encode(value, budget=None, depth=0):
         return _opaque(value, "nested too deeply")
     if value is None or type(value) is bool:
         return value
+    if isinstance(value, np.matrix):   # the notebook's check refuses one (its * is a matrix product): so here
+        return _opaque(value, "np.matrix: return a plain numpy array")
     if isinstance(value, np.ndarray):
         return _encode_array(value, budget)
     if isinstance(value, np.generic):
