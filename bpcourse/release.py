@@ -10,6 +10,8 @@ writes into DIR:
   feedback data, and without the answer key (no ``bpcourse``, no reference
   answers, no hidden test cases): the wheel is built from ``bplib/`` alone
   and its file list is checked before it is written;
+* ``jupyter-config/``: the course's JupyterLab settings (configuration files only, installed by
+  ``requirements.txt``), as in the repository;
 * ``requirements.txt``, ``README.md`` and ``README.zh.md``: how to install it and start.
 
 The feedback data and the learner notebooks must be up to date with the
@@ -28,6 +30,7 @@ from . import build, translations
 ROOT = Path(__file__).resolve().parent.parent
 LIBRARY = ROOT / "bplib"
 NOTEBOOKS = ROOT / "notebooks"
+JUPYTER_CONFIG = ROOT / "jupyter-config"
 
 
 class ReleaseError(RuntimeError):
@@ -80,6 +83,8 @@ python3 -m venv .venv && . .venv/bin/activate && pip install -r requirements.txt
 STUDENT_REQUIREMENTS = """# The course's library (numpy, scikit-learn, matplotlib and ipywidgets come with it) and JupyterLab.
 ./{wheel}
 jupyterlab>=4.2
+# The course's JupyterLab settings (configuration files only, see its pyproject.toml): no news pop-up.
+./jupyter-config
 """
 
 BUILD_BACKEND = "setuptools.build_meta"
@@ -174,6 +179,11 @@ def release(out_dir):
     for old in out_dir.glob("bplib-*.whl"):
         old.unlink()
     wheel = build_wheel(out_dir)
+    settings = out_dir / JUPYTER_CONFIG.name
+    if settings.exists():
+        shutil.rmtree(settings)
+    shutil.copytree(JUPYTER_CONFIG, settings, ignore=shutil.ignore_patterns("build", "*.egg-info", "__pycache__"))
+    written += sorted(path for path in settings.rglob("*") if path.is_file())
     (out_dir / "requirements.txt").write_text(STUDENT_REQUIREMENTS.format(wheel=wheel.name))
     (out_dir / "README.md").write_text(STUDENT_README, encoding="utf-8")
     (out_dir / "README.zh.md").write_text(STUDENT_README_ZH, encoding="utf-8")
