@@ -85,7 +85,7 @@ def main(argv=None):
         print(f"error: {error}", file=sys.stderr)
         return 2
     print(f"wrote {len(written)} files into {args.out}: learner notebooks, "
-          f"{next(p.name for p in written if p.suffix == '.whl')}, requirements.txt, README.md")
+          f"{', '.join(p.name for p in written if p.suffix == '.whl')}, requirements.txt, README.md")
     return 0
 
 

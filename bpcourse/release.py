@@ -10,8 +10,9 @@ writes into DIR:
   feedback data, and without the answer key (no ``bpcourse``, no reference
   answers, no hidden test cases): the wheel is built from ``bplib/`` alone
   and its file list is checked before it is written;
-* ``jupyter-config/``: the course's JupyterLab settings (configuration files only, installed by
-  ``requirements.txt``), as in the repository;
+* ``bp_course_jupyter_config-<version>-py3-none-any.whl``: the course's JupyterLab settings
+  (``jupyter-config/``, configuration files only), installed by ``requirements.txt`` as in the
+  repository;
 * ``requirements.txt``, ``README.md`` and ``README.zh.md``: how to install it and start.
 
 The feedback data and the learner notebooks must be up to date with the
@@ -83,8 +84,8 @@ python3 -m venv .venv && . .venv/bin/activate && pip install -r requirements.txt
 STUDENT_REQUIREMENTS = """# The course's library (numpy, scikit-learn, matplotlib and ipywidgets come with it) and JupyterLab.
 ./{wheel}
 jupyterlab>=4.2
-# The course's JupyterLab settings (configuration files only, see its pyproject.toml): no news pop-up.
-./jupyter-config
+# The course's JupyterLab settings (configuration files only): no news pop-up.
+./{settings}
 """
 
 BUILD_BACKEND = "setuptools.build_meta"
@@ -113,6 +114,24 @@ def _dependencies():
     return match.group(1)
 
 
+def _pep517_wheel(source, wheels):
+    """Build the project in ``source`` into the folder ``wheels``; return the wheel's path.
+
+    The build backend's own PEP 517 hook, in one child process with this environment's
+    setuptools (no build isolation, so nothing is downloaded): what `pip wheel
+    --no-build-isolation` ends up calling, without pip's start-up (2.3 s of CPU against 0.5 s).
+    A child process, because setuptools builds from the current directory and patches
+    distutils and logging in the process that runs it."""
+    command = [sys.executable, "-c", f"import sys, {BUILD_BACKEND} as backend; backend.build_wheel(sys.argv[1])",
+               str(wheels)]
+    done = subprocess.run(command, cwd=source, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise ReleaseError(f"building the wheel failed ({' '.join(command)} in {source}):\n"
+                           f"{done.stderr[-2000:]}")
+    (wheel,) = Path(wheels).glob("*.whl")
+    return wheel
+
+
 def build_wheel(out_dir):
     """Build the bplib wheel from ``bplib/`` alone into ``out_dir``; return its path."""
     out_dir = Path(out_dir)
@@ -125,20 +144,23 @@ def build_wheel(out_dir):
         (source / "README.md").write_text(STUDENT_README)
         wheels = Path(tmp) / "wheels"
         wheels.mkdir()
-        # The build backend's own PEP 517 hook, in one child process with this environment's
-        # setuptools (no build isolation, so nothing is downloaded): what `pip wheel
-        # --no-build-isolation` ends up calling, without pip's start-up (2.3 s of CPU against 0.5 s).
-        # A child process, because setuptools builds from the current directory and patches
-        # distutils and logging in the process that runs it.
-        command = [sys.executable, "-c", f"import sys, {BUILD_BACKEND} as backend; backend.build_wheel(sys.argv[1])",
-                   str(wheels)]
-        done = subprocess.run(command, cwd=source, capture_output=True, text=True)
-        if done.returncode != 0:
-            raise ReleaseError(f"building the wheel failed ({' '.join(command)} in {source}):\n"
-                               f"{done.stderr[-2000:]}")
-        (wheel,) = wheels.glob("bplib-*.whl")
+        wheel = _pep517_wheel(source, wheels)
         check_wheel(wheel)
         target = out_dir / wheel.name
+        shutil.copy2(wheel, target)
+    return target
+
+
+def build_settings_wheel(out_dir):
+    """Build the wheel of the course's JupyterLab settings (``jupyter-config/``) into ``out_dir``:
+    learners then install two ready wheels and build nothing. Returns its path."""
+    with tempfile.TemporaryDirectory(prefix="settings-wheel-") as tmp:
+        source = Path(tmp) / "src"
+        shutil.copytree(JUPYTER_CONFIG, source, ignore=shutil.ignore_patterns("build", "*.egg-info", "__pycache__"))
+        wheels = Path(tmp) / "wheels"
+        wheels.mkdir()
+        wheel = _pep517_wheel(source, wheels)
+        target = Path(out_dir) / wheel.name
         shutil.copy2(wheel, target)
     return target
 
@@ -178,13 +200,10 @@ def release(out_dir):
             written.append(target / path.name)
     for old in out_dir.glob("bplib-*.whl"):
         old.unlink()
-    wheel = build_wheel(out_dir)
-    settings = out_dir / JUPYTER_CONFIG.name
-    if settings.exists():
-        shutil.rmtree(settings)
-    shutil.copytree(JUPYTER_CONFIG, settings, ignore=shutil.ignore_patterns("build", "*.egg-info", "__pycache__"))
-    written += sorted(path for path in settings.rglob("*") if path.is_file())
-    (out_dir / "requirements.txt").write_text(STUDENT_REQUIREMENTS.format(wheel=wheel.name))
+    for old in out_dir.glob("bp_course_jupyter_config-*.whl"):
+        old.unlink()
+    wheel, settings = build_wheel(out_dir), build_settings_wheel(out_dir)
+    (out_dir / "requirements.txt").write_text(STUDENT_REQUIREMENTS.format(wheel=wheel.name, settings=settings.name))
     (out_dir / "README.md").write_text(STUDENT_README, encoding="utf-8")
     (out_dir / "README.zh.md").write_text(STUDENT_README_ZH, encoding="utf-8")
-    return written + [wheel, out_dir / "requirements.txt", out_dir / "README.md", out_dir / "README.zh.md"]
+    return written + [wheel, settings, out_dir / "requirements.txt", out_dir / "README.md", out_dir / "README.zh.md"]
