@@ -54,7 +54,7 @@ def zygote():
     shared = getattr(NbvalKernelspecManager.get_kernel_spec, "zygotes", None)
     if shared is not None:
         NbvalKernelspecManager().get_kernel_spec(CURRENT_ENV_KERNEL_NAME)   # starts it if no notebook has yet
-        if shared[0] is not None:
+        if shared and shared[0] is not None:   # empty with BPLIB_TEST_FRESH_KERNELS=1: nbval forks nothing
             yield shared[0]
             return
     zygote = forked_kernels.Zygote()
