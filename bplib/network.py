@@ -156,8 +156,7 @@ class Network:
             offset += shape[0] * shape[1]
         flat = np.zeros(offset, dtype)
         layers = [flat[start:start + rows * columns].reshape(rows, columns) for start, (rows, columns) in blocks]
-        weights = [layer[:w.shape[0], :-1] for layer, w in zip(layers, self.weights)]
-        biases = [layer[:w.shape[0], -1] for layer, w in zip(layers, self.weights)]
+        weights, biases = _weights_and_biases(layers)
         params = weights + biases
         for trained, param in zip(params, self.weights + self.biases):
             trained[...] = param  # in float32, rounded as astype rounds
@@ -402,6 +401,14 @@ class TrainingDiverged(RuntimeError):
 
     def __reduce__(self):  # pickle and copy rebuild it from these (an exception's default is the message alone)
         return type(self), (self.epoch, self.history, self.learning_rate)
+
+
+def _weights_and_biases(layers):
+    """Views of w^l and b^l, two lists, in fit's blocks [w^l | b^l] (see Network._train_step),
+    a hidden layer's last row, its bias unit, left out: the next block has a column per unit."""
+    rows = [following.shape[1] - 1 for following in layers[1:]] + [layers[-1].shape[0]]
+    return ([layer[:n, :-1] for layer, n in zip(layers, rows)],
+            [layer[:n, -1] for layer, n in zip(layers, rows)])
 
 
 def _squares_finite(flat):

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from bplib import Network, TrainingDiverged, datasets, gradient_check, one_hot
+from bplib import network
 from bplib.activations import ACTIVATIONS
 
 HIDDEN = ["sigmoid", "tanh", "relu", "identity"]
@@ -391,8 +392,8 @@ def test_an_interrupted_fit_leaves_the_parameters_that_training_reached():
         if len(reached) == 2:
             raise KeyboardInterrupt
         loss = real_step(layers, *args)
-        reached.append([layer[:len(w), :-1].copy() for layer, w in zip(layers, net.weights)]
-                       + [layer[:len(w), -1].copy() for layer, w in zip(layers, net.weights)])
+        weights, biases = network._weights_and_biases(layers)
+        reached.append([p.copy() for p in weights + biases])
         return loss
 
     net._train_step = step_then_interrupt
