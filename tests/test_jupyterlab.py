@@ -110,7 +110,6 @@ def _descendants(pid):
 # nbgrader's server and page extensions are not here: the course's own settings (jupyter-config/,
 # installed by requirements.txt) turn them off for learners, and the tests see what learners see.
 UNUSED_SERVER_EXTENSIONS = ("jupyter_lsp", "jupyter_server_terminals")
-UNUSED_PAGE_EXTENSIONS = ()
 
 
 class JupyterLab:
@@ -135,8 +134,7 @@ class JupyterLab:
         (config / "labconfig").mkdir(parents=True, exist_ok=True)
         (config / "jupyter_server_config.json").write_text(json.dumps({"ServerApp": {"jpserver_extensions": {
             name: False for name in UNUSED_SERVER_EXTENSIONS}}}))
-        (config / "labconfig" / "page_config.json").write_text(json.dumps({"disabledExtensions": {
-            name: True for name in UNUSED_PAGE_EXTENSIONS}, "buildCheck": False}))
+        (config / "labconfig" / "page_config.json").write_text(json.dumps({"buildCheck": False}))
         env = dict(os.environ, JUPYTER_RUNTIME_DIR=str(home / "runtime"), JUPYTERLAB_SETTINGS_DIR=str(settings),
                    JUPYTERLAB_WORKSPACES_DIR=str(home / "workspaces"), JUPYTER_CONFIG_DIR=str(home / "config"),
                    IPYTHONDIR=str(home / "ipython"), MPLBACKEND="module://matplotlib_inline.backend_inline")
