@@ -13,7 +13,8 @@ unfinished. tests/test_conftest_hook.py proves that the hook fires.
 nbval's kernels are forked from a process that has imported ipykernel, NumPy
 and matplotlib once (tests/forked_kernels.py): about a quarter less CPU for
 the notebook tests. ``BPLIB_TEST_FRESH_KERNELS=1`` starts each one afresh instead.
-Forked or not, they draw figures without the tight bounding box (PLAIN_FIGURES).
+Forked or not, they draw figures without the tight bounding box (PLAIN_FIGURES), and
+nbval formats a kernel message for its debug log only when that log is written.
 """
 import importlib.util
 import os
@@ -64,6 +65,23 @@ def _load_forked_kernels():
 PLAIN_FIGURES = "--InlineBackend.print_figure_kwargs={'bbox_inches': None}"
 
 
+class _FormattedWhenLogged:
+    """``pformat(message)`` done only if the log line that holds it is written.
+
+    nbval hands every kernel message to ``logger.debug`` through ``pformat``, which runs whether or not
+    anything logs at that level: on the figures' base64 PNGs and the widgets' states, about a quarter
+    of the CPU the pytest processes spend on the notebooks.
+    """
+
+    def __init__(self, message):
+        self.message = message
+
+    def __str__(self):
+        from pprint import pformat
+
+        return pformat(self.message)
+
+
 def pytest_configure(config):
     if not getattr(config.option, "nbval_current_env", False):
         return
@@ -72,6 +90,8 @@ def pytest_configure(config):
     plain = kernel.NbvalKernelspecManager.get_kernel_spec
     if hasattr(plain, "zygotes"):   # an inner session (tests/test_conftest_hook.py) uses the outer one's
         return
+    formatted = kernel.pformat
+    kernel.pformat = _FormattedWhenLogged
     fork = (os.environ.get("BPLIB_TEST_FRESH_KERNELS") != "1"
             and hasattr(os, "pidfd_open"))   # Linux only (fork, pidfds, descriptors passed over a socket)
     forked_kernels = _load_forked_kernels() if fork else None
@@ -93,6 +113,7 @@ def pytest_configure(config):
 
     def restore():
         kernel.NbvalKernelspecManager.get_kernel_spec = plain
+        kernel.pformat = formatted
         for zygote in zygotes:
             if zygote is not None:
                 zygote.close()

@@ -2,8 +2,8 @@
 
 A first version looked for the learner folder one level too high and never
 ran; these tests run nbval in an inner pytest session on small learner
-notebooks and watch the hook fail the cells it must fail. The last test
-checks the run-wide setting conftest.py makes for the suite's speed.
+notebooks and watch the hook fail the cells it must fail. The last tests
+check the run-wide settings conftest.py makes for the suite's speed.
 """
 import importlib.util
 import os
@@ -108,3 +108,18 @@ def test_the_run_keeps_bytecode_caches_even_where_the_machine_turns_them_off():
                            capture_output=True, text=True, check=True)
     assert child.stdout.strip() == "False"
     assert list((ROOT / "tests" / "__pycache__").glob(f"{Path(__file__).stem}.*pytest*.pyc"))
+
+
+def test_nbval_formats_a_kernel_message_only_for_a_log_line_that_is_written(caplog):
+    # conftest.py defers nbval's pformat of every kernel message (figures' PNGs included) to the
+    # moment its debug line is written: with debug logging on, the line holds the message as before.
+    from pprint import pformat
+
+    from nbval import kernel
+
+    message = {"header": {"msg_type": "display_data"}, "content": {"data": {"image/png": "iVBORw0KGgo" * 500}}}
+    formatted_when_logged = kernel.pformat(message)
+    assert not isinstance(formatted_when_logged, str), "nbval's pformat runs for every message again"
+    with caplog.at_level("DEBUG", logger=kernel.logger.name):
+        kernel.logger.debug("Kernel message (%s):\n%s", "iopub", formatted_when_logged)
+    assert caplog.records[-1].getMessage() == "Kernel message (iopub):\n" + pformat(message)
