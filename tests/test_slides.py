@@ -59,7 +59,9 @@ REMOTE_IN_CODE = re.compile(r"""(?:src|href)\s*=\s*["']?(?:https?:)?//|import\s*
                             r"""|url\(\s*["']?(?:https?:)?//|@import\s+["'](?:https?:)?//""")
 
 
+@functools.lru_cache(maxsize=None)
 def _png_plot():
+    """A 300x200 PNG of a line plot, base64 (drawn once: every synthetic notebook embeds it)."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
