@@ -13,7 +13,7 @@ everything learned ends with an underscore (``network_``, ``loss_curve_``,
 behind your back: put a ``StandardScaler`` in a pipeline when the features are
 not of order 1.
 
-If training diverges (the loss becomes NaN or infinite, see
+If training diverges (the loss becomes NaN, infinite or 10^6 times its start, see
 ``bplib.TrainingDiverged``), ``fit`` raises a ``ValueError`` that names the
 learning rate, chained to the ``TrainingDiverged`` (``error.__cause__``), and
 the estimator is left unfitted. Under ``GridSearchCV`` such a candidate scores
@@ -83,8 +83,8 @@ class _BPEstimator(BaseEstimator):
                     "TransformedTargetRegressor(..., transformer=StandardScaler())."
                     if loss == "quadratic" else "")
             raise ValueError(
-                f"{type(self).__name__} diverged at epoch {error.epoch}: the training loss became NaN "
-                f"or infinite, so learning_rate={error.learning_rate:g} is too large for this data; "
+                f"{type(self).__name__} diverged at epoch {error.epoch}: the training loss became NaN, "
+                f"infinite or 10^6 times its start, so learning_rate={error.learning_rate:g} is too large for this data; "
                 f"try a smaller one such as {error.learning_rate / 10:g}.{hint}"
             ) from error
         self.network_ = network

@@ -1,4 +1,6 @@
 """A fully connected feed-forward network trained by backpropagation."""
+import numbers
+
 import numpy as np
 
 from . import _validate, losses
@@ -94,11 +96,13 @@ class Network:
         a little while the network still learns fast.
 
         Divergence: when a batch's loss becomes NaN or infinite, or more than
-        10^6 times (1 + the loss of the first batch of this call), or a
-        parameter stops being finite (or grows past about 1e154, where its
-        square overflows, unless it started there), training stops and the network keeps
-        the parameters it had after the last epoch in the returned history
-        (the ones before the diverging epoch). ``diverged_at`` is set to the
+        10^6 times both (1 + the loss of the first batch of this call) and
+        (1 + its own loss with the parameters the call started from: a batch
+        of outliers is no divergence), or a parameter stops being finite (or
+        grows past about 1e154, where its square overflows, unless it started
+        there), training stops and the network keeps the parameters it had
+        after the last epoch in the returned history (the ones before the
+        diverging epoch). ``diverged_at`` is set to the
         diverging epoch (None if training did not diverge), and
         ``on_divergence="raise"`` raises ``TrainingDiverged`` while
         ``"stop"`` returns the history.
@@ -154,8 +158,12 @@ class Network:
             shape = (w.shape[0] + (l < len(self.weights)), w.shape[1] + 1)  # a hidden layer's bias unit row
             blocks.append((offset, shape))
             offset += shape[0] * shape[1]
+
+        def as_layers(buffer):
+            return [buffer[start:start + rows * columns].reshape(rows, columns) for start, (rows, columns) in blocks]
+
         flat = np.zeros(offset, dtype)
-        layers = [flat[start:start + rows * columns].reshape(rows, columns) for start, (rows, columns) in blocks]
+        layers = as_layers(flat)
         weights, biases = _weights_and_biases(layers)
         params = weights + biases
         for trained, param in zip(params, self.weights + self.biases):
@@ -166,7 +174,7 @@ class Network:
         if not (np.isfinite(X).all() and np.isfinite(Y).all() and np.isfinite(flat).all()):
             raise ValueError(f"X, Y or the parameters do not fit {dtype.name} (values beyond "
                              f"{np.finfo(dtype).max:.3g}): scale them, or train with dtype=np.float64")
-        last_good = flat.copy()
+        last_good, initial, scratch = flat.copy(), flat.copy(), np.empty_like(flat)
         one_hot = bool((Y.sum(axis=1) == 1).all())  # then softmax's delta^L is a - y, one pass fewer
         # After an epoch the parameters must be so small that their squares stay finite (else the loss
         # of the network kept after a divergence would overflow); ones a learner made that large before
@@ -180,13 +188,19 @@ class Network:
                 loss_sum = 0.0
                 for start in range(0, n, batch_size):
                     rows = min(batch_size, n - start)
-                    batch_loss = self._train_step(layers, X_epoch[start:start + rows],
-                                                  Y_epoch[start:start + rows], learning_rate, one_hot)
+                    X_batch, Y_batch = X_epoch[start:start + rows], Y_epoch[start:start + rows]
+                    batch_loss = self._train_step(layers, X_batch, Y_batch, learning_rate, one_hot)
                     if limit is None:
                         limit = self._divergence_limit(batch_loss / rows, flat, last_good)
                     if not batch_loss <= limit * rows:  # also catches NaN
-                        diverged_at = epoch
-                        break
+                        # A batch of outliers can be that far above the first batch with the parameters
+                        # barely moved: it diverged only if training made it that much worse. Its loss with
+                        # the parameters this call started from is a step of size 0 on a copy of them.
+                        np.copyto(scratch, initial)
+                        loss_at_start = self._train_step(as_layers(scratch), X_batch, Y_batch, 0.0, one_hot)
+                        if not batch_loss <= self.DIVERGENCE_FACTOR * (rows + loss_at_start):
+                            diverged_at = epoch
+                            break
                     loss_sum += batch_loss
                 if diverged_at is None and not fine(flat):
                     diverged_at = epoch
@@ -393,9 +407,10 @@ class TrainingDiverged(RuntimeError):
         self.epoch = epoch
         self.history = history
         self.learning_rate = learning_rate
+        rate = f"{learning_rate:g}" if isinstance(learning_rate, numbers.Real) else repr(learning_rate)
         super().__init__(
             f"training diverged at epoch {epoch}: the loss became NaN, infinite or 10^6 times its start "
-            f"(learning_rate={learning_rate:g} is too large; try a smaller one). The network keeps the "
+            f"(learning_rate={rate} is too large; try a smaller one). The network keeps the "
             f"parameters it had before epoch {epoch}."
         )
 

@@ -186,6 +186,38 @@ def test_large_finite_weights_are_not_taken_for_a_divergence():
     assert network.diverged_at is None and len(history) == 3 and np.isfinite(history).all()
 
 
+@pytest.mark.parametrize("seed", range(4))
+def test_a_batch_of_outliers_is_not_taken_for_a_divergence(seed):
+    """One mistyped target of 2e4 in sin's data: the batch holding it has a loss 10^6 times the first
+    batch's, with a learning rate of 1e-300 that moves nothing. fit reported a divergence (for three
+    seeds of four) and BPRegressor told the learner to try 1e-301."""
+    X, Y = datasets.sin(n_samples=100)
+    Y[50] = 2e4
+    network = Network([1, 8, 1], "tanh", "identity", seed=seed)
+    start = [w.copy() for w in network.weights]
+    history = network.fit(X, Y, epochs=3, learning_rate=1e-300)
+    assert network.diverged_at is None and len(history) == 3
+    assert all(np.array_equal(w, w0) for w, w0 in zip(network.weights, start))
+    assert len(BPRegressor(random_state=seed, learning_rate=1e-300, epochs=3).fit(X, Y.ravel()).loss_curve_) == 3
+
+
+def test_a_loss_that_climbs_slowly_is_a_divergence_once_it_is_10_6_times_its_start():
+    """Full-batch descent on C = (w + b)^2 / 2 at learning rate 1.5 multiplies the loss by 4 per epoch:
+    no epoch grows it 10^6-fold, but the twelfth's, 0.5 * 4^11, passes 10^6 times (1 + 0.5), where
+    the call started, and its batch is the same batch, so this is no batch of outliers."""
+    network = Network([1, 1], "identity", "identity", seed=0)
+    network.weights[0][:], network.biases[0][:] = 1.0, 0.0
+    history = network.fit([[1.0]], [[0.0]], epochs=40, learning_rate=1.5, on_divergence="stop")
+    np.testing.assert_allclose(history, 0.5 * 4.0 ** np.arange(len(history)))
+    assert network.diverged_at == 12 and len(history) == 11
+    assert network.weights[0][0, 0] + network.biases[0][0] == pytest.approx((-2.0) ** 11)
+
+
+def test_training_diverged_names_a_learning_rate_that_is_not_a_number():
+    assert "learning_rate=None is too large" in str(TrainingDiverged(1, [], None))
+    assert "learning_rate='x' is too large" in str(TrainingDiverged(1, [], "x"))
+
+
 @pytest.mark.parametrize("hidden", [{3, 2}, frozenset({4, 1}), {3: "a"}])
 def test_estimators_refuse_hidden_layer_sizes_without_an_order(hidden):
     with pytest.raises(ValueError, match="hidden_layer_sizes must be a tuple of positive integers"):
