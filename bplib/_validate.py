@@ -252,7 +252,13 @@ def within(array, name, low, high, why):
         bad = np.argwhere((array < low) | (array > high))[0]
         where = f"at row {bad[0]}, column {bad[1]}" if len(bad) == 2 else f"at index {tuple(bad)}"
         raise ValueError(f"{name} must lie in [{low:g}, {high:g}] ({why}); "
-                         f"got {array[tuple(bad)]:g} {where}")
+                         f"got {_shortest(array[tuple(bad)])} {where}")
+
+
+def _shortest(value):
+    """A float as the shortest text that reads back as it: 1.0000000000000002 (not 1, as :g gives), 2."""
+    text = repr(float(value))
+    return text[:-2] if text.endswith(".0") else text
 
 
 def separate(arrays):

@@ -2,8 +2,8 @@
 
 Every function here is elementwise on weighted inputs ``z`` of any shape,
 except softmax, which normalises each row of a batch ``(n_samples, n_units)``.
-They take numbers, lists or arrays of real numbers; float32 stays float32,
-anything else is computed in float64. Finite ``z`` always gives finite
+They take numbers, lists or arrays of real numbers; float16 and float32 are
+computed in float32, anything else in float64. Finite ``z`` always gives finite
 results (no overflow for |z| up to 1e308); NaN and infinity follow IEEE
 arithmetic, as NumPy's own functions do (sigmoid(inf) = 1, sigmoid(nan) = nan),
 except in softmax and log_softmax, which refuse them: there IEEE arithmetic

@@ -59,7 +59,7 @@ def one_hot(labels, n_classes=None):
         raise ValueError(f"labels must be a 1-D array of non-negative integers, got dtype {array.dtype} "
                          f"and shape {array.shape}")
     if n_classes is None and array.max() >= MAX_CLASSES:
-        raise ValueError(f"label {array.max()} would make {array.max() + 1} classes; "
+        raise ValueError(f"label {array.max()} would make {int(array.max()) + 1} classes; "
                          f"one_hot makes at most {MAX_CLASSES}")
     n_classes = int(array.max()) + 1 if n_classes is None else n_classes
     if array.max() >= n_classes:  # before the cast to int64, which a label of 1e300 would overflow

@@ -203,6 +203,8 @@ class BPClassifier(ClassifierMixin, _BPEstimator):
     def predict(self, X):
         """The most probable label of each row, shape ``(n_samples,)``."""
         proba = self.predict_proba(X)  # first: it raises NotFittedError before fit
+        if proba.shape[1] == 2:  # one sigmoid unit: class 1 from 0.5 up, as network_.predict (argmax: class 0 at 0.5)
+            return self.classes_[(proba[:, 1] >= 0.5).astype(int)]
         return self.classes_[proba.argmax(axis=1)]
 
 

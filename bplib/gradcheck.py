@@ -124,12 +124,14 @@ class GradientCheck:
 
 def _checked_rows(rows):
     """``rows`` as a list of (layer, name, error) with a finite error >= 0, or a ValueError."""
+    given = rows
     try:
         rows = [tuple(row) for row in rows]
     except TypeError:
         rows = None
     if not rows:
-        raise ValueError(f"rows must be a list of (layer, name, error), at least one, got {type(rows).__name__}")
+        raise ValueError("rows must be a list of (layer, name, error), at least one, got "
+                         f"{type(given).__name__} {given!r:.60}")
     for i, row in enumerate(rows):
         if len(row) != 3:
             raise ValueError(f"each row must be (layer, name, error), got {row!r} at row {i}")
@@ -184,7 +186,7 @@ def _checked_gradients(net, returned):
             g = _validate.real_array(g, name).astype(float)
             if g.shape != p.shape:
                 raise ValueError(f"{name} has shape {g.shape}, expected {p.shape} "
-                                 f"(the shape of the {kind}s it belongs to)")
+                                 f"(the shape of the {'biases' if kind == 'bias' else 'weights'} it belongs to)")
             _validate.all_finite(g, name)
             arrays.append(g)
         checked.append(arrays)

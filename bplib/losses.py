@@ -53,6 +53,9 @@ def categorical_cross_entropy_from_z(Z, Y):
     A row of y is normally one-hot or another probability row (summing to 1);
     the formula and the network's gradient hold for any y in [0, 1].
     """
+    if Z.shape[1] == 0:  # softmax of no scores is not defined (the log of a sum of nothing)
+        raise ValueError(f"categorical_cross_entropy_from_z needs rows of at least one score: Z of shape "
+                         f"(n_samples, n_classes) with n_classes >= 1, got shape {Z.shape}")
     return -(Y * _log_softmax(Z)).sum(axis=1)  # its NaN or infinity is reported by batch_function
 
 

@@ -280,8 +280,9 @@ class Network:
         """The largest mean batch loss fit accepts, from the loss before its first step."""
         if not np.isfinite(first_loss):
             np.copyto(flat, start)
+            wider = ", or train with dtype=np.float64" if flat.dtype != np.float64 else ""
             raise ValueError("the loss is NaN or infinite before training (it overflowed): the data, the "
-                             "targets or the weights are too large; scale X (and, for regression, Y)")
+                             f"targets or the weights are too large; scale X (and, for regression, Y){wider}")
         return self.DIVERGENCE_FACTOR * (1.0 + first_loss)
 
     def _feedforward(self, X):

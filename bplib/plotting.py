@@ -17,7 +17,8 @@ def decision_boundary(predict, X, y, ax=None, resolution=150, padding=0.5, title
 
     predict: function from ``(n, 2)`` points to ``(n,)`` or ``(n, 1)`` scores
     in [0, 1] (for example ``lambda P: net.forward(P)[:, 0]``), or a
-    ``Network`` (its first output is used). X: ``(n_samples, 2)``; y: labels
+    ``Network`` (its last output is used: the single output, or class 1's
+    probability of a two-unit softmax). X: ``(n_samples, 2)``; y: labels
     ``(n_samples,)`` or ``(n_samples, 1)`` in {0, 1}. Test points, if given,
     are drawn hollow.
     """
@@ -37,7 +38,7 @@ def decision_boundary(predict, X, y, ax=None, resolution=150, padding=0.5, title
     low, high = every.min(axis=0) - padding, every.max(axis=0) + padding
     xs, ys = np.linspace(low[0], high[0], resolution), np.linspace(low[1], high[1], resolution)
     grid_x, grid_y = np.meshgrid(xs, ys)
-    scores = np.asarray(predict(np.c_[grid_x.ravel(), grid_y.ravel()])).reshape(grid_x.shape)
+    scores = _one_per_point(predict, np.c_[grid_x.ravel(), grid_y.ravel()], "predict").reshape(grid_x.shape)
     ax.contourf(grid_x, grid_y, scores, levels=np.linspace(0, 1, 11), cmap="RdBu_r", alpha=0.6, vmin=0, vmax=1)
     ax.contour(grid_x, grid_y, scores, levels=[0.5], colors="k", linewidths=1)
     ax.scatter(X[:, 0], X[:, 1], c=y, cmap="RdBu_r", vmin=0, vmax=1, edgecolors="k", s=30)
@@ -70,8 +71,8 @@ def regression_fit(predict, X, Y, ax=None, grid=None, title=None, target=None):
     grid = _validate.as_matrix(grid, "grid", 1)
     ax = _axes(ax, figsize=(6, 3.5))
     if target is not None:
-        ax.plot(grid[:, 0], target(grid[:, 0]), "k--", lw=1, label="target")
-    ax.plot(grid[:, 0], np.asarray(predict(grid)).reshape(len(grid), -1)[:, 0], lw=2, label="network")
+        ax.plot(grid[:, 0], _one_per_point(target, grid[:, 0], "target"), "k--", lw=1, label="target")
+    ax.plot(grid[:, 0], _one_per_point(predict, grid, "predict", first_column=True), lw=2, label="network")
     ax.plot(X[:, 0], Y, "o", label="training points")
     ax.set_xlabel("x")
     ax.legend(loc="best")
@@ -110,8 +111,9 @@ def digits_grid(images, labels=None, predicted=None, n_columns=10, ax=None):
     n = len(images)
     n_columns = _validate.positive_int(n_columns, "n_columns")
     for name, values in (("labels", labels), ("predicted", predicted)):
-        if values is not None and len(values) != n:
-            raise ValueError(f"{name} must have one entry per image ({n}), got {len(values)}")
+        if values is not None and (np.ndim(values) != 1 or len(values) != n):
+            raise ValueError(f"{name} must have one entry per image ({n}), got "
+                             f"{type(values).__name__} of shape {np.shape(values)}")
     if predicted is not None and labels is None:
         raise ValueError("predicted needs labels to compare with")
     n_rows = max(1, int(np.ceil(n / n_columns)))
@@ -134,6 +136,21 @@ def digits_grid(images, labels=None, predicted=None, n_columns=10, ax=None):
 def _callable(function, name):
     if not callable(function):
         raise ValueError(f"{name} must be a function (or a Network), got {type(function).__name__}")
+
+
+def _one_per_point(function, points, name, first_column=False):
+    """What ``function(points)`` returned as n finite values, one per point (the first column of
+    ``(n, k)`` with ``first_column``), or a ValueError that says what it returned."""
+    n = len(points)
+    values = _validate.real_array(function(points), f"what {name} returned")
+    if values.ndim == 2 and values.shape[0] == n and (values.shape[1] == 1 or first_column):
+        values = values[:, 0]
+    if values.shape != (n,):
+        expected = "(n,) or (n, k)" if first_column else "(n,) or (n, 1)"
+        raise ValueError(f"{name} must return one value per point, shape {expected} for n = {n}; "
+                         f"given points of shape {points.shape} it returned shape {values.shape}")
+    _validate.all_finite(values, f"what {name} returned")
+    return values
 
 
 def _points(X, y, x_name, y_name, n_columns):

@@ -350,3 +350,86 @@ def test_training_diverged_survives_pickle_and_copy():
     error = TrainingDiverged(3, [1.0, 2.0], 0.5)
     for again in (pickle.loads(pickle.dumps(error)), copy.copy(error)):
         assert (again.epoch, again.history, str(again)) == (3, [1.0, 2.0], str(error))
+
+
+def _plain_ones(n_points):
+    return np.zeros(3)   # three values, whatever the number of points
+
+
+def _plotting():
+    """bplib.plotting, imported when a test needs it: matplotlib stays out of the collection."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from bplib import plotting
+
+    return plotting
+
+
+# Found by an adversarial sweep of the public API: each was a NumPy, matplotlib or Python error from
+# deep inside, a warning, or a message that hid what was wrong.
+SWEEP_REFUSALS = {
+    "cross-entropy from z of no classes": (
+        lambda: losses.categorical_cross_entropy_from_z(np.zeros((2, 0)), np.zeros((2, 0))),
+        r"needs rows of at least one score: .* got shape \(2, 0\)"),
+    "one_hot of the largest uint64": (
+        lambda: one_hot(np.array([2**64 - 1], dtype=np.uint64)), r"would make 18446744073709551616 classes"),
+    "a target one ulp above 1": (
+        lambda: Network([2, 3, 1], loss="cross_entropy").loss(X2, [[0], [1 + 2**-52], [1]]),
+        r"must lie in \[0, 1\] .*got 1\.0000000000000002 at row 1"),
+    "float32 training that overflows": (
+        lambda: with_weights(np.full((1, 3), 1e20), 1, Network([2, 3, 1], output_activation="identity")).fit(
+            X2, Y1, epochs=1, learning_rate=1e-60, dtype=np.float32),
+        r"too large; scale X \(and, for regression, Y\), or train with dtype=np\.float64"),
+    "GradientCheck rows of numbers": (
+        lambda: GradientCheck([1, 2], 1e-6), r"rows must be a list of \(layer, name, error\).* got list \[1, 2\]"),
+    "decision_boundary whose predict returns 3 values": (
+        lambda: _plotting().decision_boundary(_plain_ones, X2, [0, 1, 1], resolution=5),
+        r"predict must return one value per point, shape \(n,\) or \(n, 1\) for n = 25; .*returned shape \(3,\)"),
+    "decision_boundary whose predict returns None": (
+        lambda: _plotting().decision_boundary(lambda P: None, X2, [0, 1, 1], resolution=5),
+        r"what predict returned must be real numbers .* got NoneType"),
+    "regression_fit whose target returns text": (
+        lambda: _plotting().regression_fit(lambda G: G, [[0.0], [1.0]], [0, 1], target=lambda x: "a"),
+        r"what target returned must be real numbers"),
+    "regression_fit whose predict returns 3 values": (
+        lambda: _plotting().regression_fit(_plain_ones, [[0.0], [1.0]], [0, 1]),
+        r"predict must return one value per point, shape \(n,\) or \(n, k\) for n = 400"),
+    "digits_grid with one label for all": (
+        lambda: _plotting().digits_grid(np.ones((2, 64)), labels=5), r"labels must have one entry per image \(2\)"),
+}
+
+
+@pytest.mark.parametrize("call,message", SWEEP_REFUSALS.values(), ids=SWEEP_REFUSALS.keys())
+def test_what_the_sweep_found_is_refused_with_a_message_that_names_it(call, message):
+    refused_without_a_warning(call, message)
+
+
+def test_a_bias_gradient_of_the_wrong_shape_names_the_biases():
+    network = Network([2, 3, 1], seed=0)
+    weight_grads, bias_grads = network.backprop(X2, Y1)
+    network.backprop = lambda X, Y: (weight_grads, [b[:1] for b in bias_grads])
+    refused_without_a_warning(lambda: gradient_check(network, X2, Y1), r"\(the shape of the biases it belongs to\)")
+
+
+def test_decision_boundary_draws_a_networks_last_output_and_regression_fit_its_first():
+    """A two-unit softmax network: its last output is class 1's probability, as the docstring says."""
+    plotting = _plotting()
+    network = Network([2, 4, 2], "tanh", "softmax", "cross_entropy", seed=0)
+    drawn = plotting.decision_boundary(network, X2, [0, 1, 1], resolution=5)
+    by_hand = plotting.decision_boundary(lambda P: network.forward(P)[:, 1], X2, [0, 1, 1], resolution=5)
+    def bands(ax):   # the filled regions of each level band of the heat map
+        return [[segment.tolist() for segment in level] for level in ax.collections[0].allsegs]
+
+    assert bands(drawn) == bands(by_hand)
+    curve = plotting.regression_fit(Network([1, 3, 2], seed=0), [[0.0], [1.0]], [0, 1]).lines[0].get_ydata()
+    np.testing.assert_array_equal(curve, Network([1, 3, 2], seed=0).forward(np.linspace(0, 1, 400)[:, None])[:, 0])
+    plotting.plt.close("all")
+
+
+def test_bpclassifier_breaks_a_tie_at_one_half_as_its_network_does():
+    classifier = BPClassifier(hidden_layer_sizes=(3,), epochs=1, random_state=0).fit(X2, ["no", "yes", "yes"])
+    for w in classifier.network_.weights + classifier.network_.biases:
+        w[...] = 0.0   # every output is sigmoid(0) = 0.5
+    assert list(classifier.predict(X2)) == ["yes"] * 3
+    assert list(classifier.classes_[classifier.network_.predict(X2).ravel()]) == ["yes"] * 3
