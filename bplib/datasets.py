@@ -55,6 +55,10 @@ def one_hot(labels, n_classes=None):
         return np.zeros((0, n_classes))
     whole = array.dtype.kind in "iu" or (array.dtype.kind == "f" and np.isfinite(array).all()
                                           and np.array_equal(array, np.round(array)))
+    if array.dtype.kind == "O" and array.ndim == 1 and all(isinstance(v, int) for v in array):
+        biggest = max(array, key=abs)   # Python ints beyond int64: no label of a class one_hot can make
+        raise ValueError(f"label {biggest} is beyond what one_hot can encode: labels run from 0 to "
+                         f"n_classes - 1, and one_hot makes at most {MAX_CLASSES} classes")
     if array.ndim != 1 or not whole or array.min() < 0:
         raise ValueError(f"labels must be a 1-D array of non-negative integers, got dtype {array.dtype} "
                          f"and shape {array.shape}")

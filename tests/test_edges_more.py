@@ -374,6 +374,7 @@ SWEEP_REFUSALS = {
         r"needs rows of at least one score: .* got shape \(2, 0\)"),
     "one_hot of the largest uint64": (
         lambda: one_hot(np.array([2**64 - 1], dtype=np.uint64)), r"would make 18446744073709551616 classes"),
+    "one_hot of a label beyond int64": (lambda: one_hot([2**70]), r"label 1180591620717411303424 is beyond"),
     "a target one ulp above 1": (
         lambda: Network([2, 3, 1], loss="cross_entropy").loss(X2, [[0], [1 + 2**-52], [1]]),
         r"must lie in \[0, 1\] .*got 1\.0000000000000002 at row 1"),
