@@ -96,7 +96,8 @@ class _BPEstimator(BaseEstimator):
     def _output_layer(self, X):
         """(a^L, z^L) of the trained network for X."""
         check_is_fitted(self)
-        X = validate_data(self, X, dtype=np.float64, reset=False)
+        with np.errstate(all="ignore"):  # sklearn's finiteness test sums X: huge values of both signs overflow
+            X = validate_data(self, X, dtype=np.float64, reset=False)
         a, z = self.network_._feedforward(self.network_._checked(X))
         return a[-1], z[-1]
 
@@ -166,7 +167,8 @@ class BPClassifier(ClassifierMixin, _BPEstimator):
         """Train on X ``(n_samples, n_features)`` and labels y ``(n_samples,)``; returns self."""
         self._forget_fit()
         params = self._check_params()
-        X, y = validate_data(self, X, y, dtype=np.float64)
+        with np.errstate(all="ignore"):  # as in _output_layer
+            X, y = validate_data(self, X, y, dtype=np.float64)
         try:
             check_classification_targets(y)
             classes, y_index = np.unique(y, return_inverse=True)
@@ -273,7 +275,8 @@ class BPRegressor(RegressorMixin, _BPEstimator):
         """Train on X ``(n_samples, n_features)`` and y ``(n_samples,)`` or ``(n_samples, n_outputs)``."""
         self._forget_fit()
         params = self._check_params()
-        X, y = validate_data(self, X, y, dtype=np.float64, multi_output=True, y_numeric=True)
+        with np.errstate(all="ignore"):  # as in _output_layer
+            X, y = validate_data(self, X, y, dtype=np.float64, multi_output=True, y_numeric=True)
         Y = real_array(y, "y").astype(float)  # a long double y beyond float64 is refused, not cast to inf
         Y = Y.reshape(-1, 1) if Y.ndim == 1 else Y
         self._train(X, Y, "identity", "quadratic", params)

@@ -1,4 +1,5 @@
 """A fully connected feed-forward network trained by backpropagation."""
+import math
 import numbers
 
 import numpy as np
@@ -100,7 +101,8 @@ class Network:
         (1 + its own loss with the parameters the call started from: a batch
         of outliers is no divergence), or a parameter stops being finite (or
         grows past about 1e154, where its square overflows, unless it started
-        there), training stops and the network keeps the parameters it had
+        there), or an epoch leaves the parameters 1000 times larger (in norm)
+        than they started and the loss of X with them overflows, training stops and the network keeps the parameters it had
         after the last epoch in the returned history (the ones before the
         diverging epoch). ``diverged_at`` is set to the
         diverging epoch (None if training did not diverge), and
@@ -143,9 +145,15 @@ class Network:
             return a_L * Y.sum(axis=1, keepdims=True) - Y
         if self._loss == "cross_entropy":
             return a_L - Y
-        return output_error(a_L - Y, self._output.derivative(z_L))
+        with np.errstate(over="ignore", invalid="ignore"):
+            cost_gradient = a_L - Y  # dC_x/da of the quadratic loss
+        if not np.isfinite(cost_gradient).all():
+            raise ValueError("the output error a^L - y overflowed float64 although the outputs and Y are finite: "
+                             "they are too large; scale Y (and X)")
+        return output_error(cost_gradient, self._output.derivative(z_L))
 
     DIVERGENCE_FACTOR = 1e6  # large: a batch of outliers must not pass for a divergence
+    GROWTH_CHECKED = 1e3  # an epoch that grows the parameters' norm this much has its loss checked
 
     def _sgd(self, X, Y, epochs, learning_rate, batch_size, rng, dtype):
         """fit's loop; returns (history, the diverged epoch or None)."""
@@ -180,6 +188,16 @@ class Network:
         # of the network kept after a divergence would overflow); ones a learner made that large before
         # training (weights of 1e200, say) need only stay finite, or every learning rate "diverges".
         fine = _squares_finite if _squares_finite(flat) else _all_finite
+        start_size = float(np.vdot(flat, flat))
+
+        def loss_stays_finite():
+            """After an epoch that grew the parameters' norm 1000-fold, the loss of all of X with them:
+            across layers their products can overflow although each parameter is finite."""
+            if not np.vdot(flat, flat) > self.GROWTH_CHECKED ** 2 * (1.0 + start_size):
+                return True
+            np.copyto(scratch, flat)
+            return math.isfinite(self._train_step(as_layers(scratch), X, Y, 0.0, one_hot))
+
         n, history, limit, diverged_at = X.shape[0], [], None, None
         try:
             for epoch in range(1, epochs + 1):
@@ -192,17 +210,20 @@ class Network:
                     batch_loss = self._train_step(layers, X_batch, Y_batch, learning_rate, one_hot)
                     if limit is None:
                         limit = self._divergence_limit(batch_loss / rows, flat, last_good)
-                    if not batch_loss <= limit * rows:  # also catches NaN
+                    if not (batch_loss <= limit * rows and batch_loss < math.inf):  # also catches NaN
                         # A batch of outliers can be that far above the first batch with the parameters
                         # barely moved: it diverged only if training made it that much worse. Its loss with
                         # the parameters this call started from is a step of size 0 on a copy of them.
                         np.copyto(scratch, initial)
                         loss_at_start = self._train_step(as_layers(scratch), X_batch, Y_batch, 0.0, one_hot)
-                        if not batch_loss <= self.DIVERGENCE_FACTOR * (rows + loss_at_start):
+                        if not math.isfinite(loss_at_start):  # this batch overflows whatever training does
+                            self._divergence_limit(loss_at_start, flat, initial)
+                        if not (batch_loss <= self.DIVERGENCE_FACTOR * (rows + loss_at_start)
+                                and batch_loss < math.inf):
                             diverged_at = epoch
                             break
                     loss_sum += batch_loss
-                if diverged_at is None and not fine(flat):
+                if diverged_at is None and not (fine(flat) and loss_stays_finite()):
                     diverged_at = epoch
                 if diverged_at is not None:
                     np.copyto(flat, last_good)

@@ -434,3 +434,60 @@ def test_bpclassifier_breaks_a_tie_at_one_half_as_its_network_does():
         w[...] = 0.0   # every output is sigmoid(0) = 0.5
     assert list(classifier.predict(X2)) == ["yes"] * 3
     assert list(classifier.classes_[classifier.network_.predict(X2).ravel()]) == ["yes"] * 3
+
+
+# Found by a random fuzz of settings (16,000 cases): an infinite loss let through, and a network kept
+# whose loss overflows.
+@pytest.mark.parametrize("dtype,outlier", [(np.float64, 2e155), (np.float32, 1e20)])
+def test_a_batch_whose_loss_overflows_at_the_start_is_refused_not_put_in_the_history(dtype, outlier):
+    """Its square overflows: the history was [inf, inf], no divergence (the outlier test took inf <= inf),
+    where batch_size=None refused the data. Now every batch size refuses it."""
+    Y = np.array([[0.0], [1.0], [outlier], [3.0]])
+    for batch_size in (1, None):
+        network = Network([1, 3, 1], "tanh", "identity", seed=0)
+        start = [w.copy() for w in network.weights]
+        message = r"NaN or infinite before training .* scale X \(and, for regression, Y\)"
+        refused_without_a_warning(lambda: network.fit(np.zeros((4, 1)), Y, epochs=2, learning_rate=1e-300,
+                                                      batch_size=batch_size, seed=1, dtype=dtype),
+                                  message + (", or train with dtype=np.float64" if dtype == np.float32 else ""))
+        assert all(np.array_equal(w, w0) for w, w0 in zip(network.weights, start))
+    if dtype == np.float64:   # the estimators train in float64, where 1e20 squared is finite
+        with pytest.raises(ValueError, match="before training"):
+            BPRegressor(learning_rate=1e-300, batch_size=1, epochs=2, random_state=0).fit(np.zeros((4, 1)), Y.ravel())
+
+
+def test_a_loss_that_climbs_to_infinity_from_near_the_float_limit_is_a_divergence():
+    """The first loss, 5e303, made the limit 10^6 times it infinite, so the climb to inf passed."""
+    network = Network([1, 1], "identity", "identity")
+    network.weights[0][:], network.biases[0][:] = 1.0, 0.0
+    history = network.fit([[1e152]], [[0.0]], epochs=12, learning_rate=3e-304, on_divergence="stop")
+    assert network.diverged_at == 9 and len(history) == 8 and np.isfinite(history).all()
+
+
+def test_an_epoch_that_makes_a_deep_networks_loss_overflow_is_a_divergence():
+    """Five identity layers, learning rate 1e60: after one full-batch step each parameter is finite and
+    below 1e154, but their product overflows the loss. fit returned [0.986] and loss() then refused."""
+    X, Y = np.array([[1.0], [2.0]]), np.array([[1.0], [-1.0]])
+    network = Network([1, 1, 1, 1, 1, 1], "identity", "identity", seed=0)
+    start = network.loss(X, Y)
+    with pytest.raises(TrainingDiverged, match="at epoch 1"):
+        network.fit(X, Y, epochs=1, learning_rate=1e60, batch_size=None)
+    assert network.loss(X, Y) == start
+    network.fit(X, Y, epochs=3, learning_rate=1e30, batch_size=None, on_divergence="stop")
+    assert network.diverged_at == 2 and np.isfinite(network.loss(X, Y))
+
+
+def test_backprop_whose_output_error_overflows_says_so_without_a_warning():
+    network = Network([1, 1], "identity", "identity")
+    network.weights[0][:], network.biases[0][:] = 1e308, 0.0
+    refused_without_a_warning(lambda: network.backprop([[1.0]], [[-1e308]]),
+                              r"the output error a\^L - y overflowed float64 .* scale Y")
+
+
+def test_the_estimators_take_huge_features_of_both_signs_without_a_warning():
+    X = np.array([[1e308], [-1e308]] * 8)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        regressor = BPRegressor(epochs=1, random_state=0).fit(X, np.zeros(16))
+        assert np.isfinite(regressor.predict(X)).all()
+        BPClassifier(epochs=1, random_state=0).fit(X, [0, 1] * 8).predict_proba(X)
