@@ -102,12 +102,14 @@ class Network:
         of outliers is no divergence), or a parameter stops being finite (or
         grows past about 1e154, where its square overflows, unless it started
         there), or an epoch leaves the parameters 1000 times larger (in norm)
-        than they started and the loss of X with them overflows, training stops and the network keeps the parameters it had
-        after the last epoch in the returned history (the ones before the
-        diverging epoch). ``diverged_at`` is set to the
-        diverging epoch (None if training did not diverge), and
-        ``on_divergence="raise"`` raises ``TrainingDiverged`` while
-        ``"stop"`` returns the history.
+        than they started and the loss of X with them overflows, training
+        stops and the network keeps the parameters it had after the last epoch
+        in the returned history (the ones before the diverging epoch).
+        ``diverged_at`` is set to the diverging epoch (None if training did
+        not diverge), and ``on_divergence="raise"`` raises ``TrainingDiverged``
+        while ``"stop"`` returns the history. A batch that overflows even with
+        the parameters the call started from is a ValueError: the data are too
+        large.
 
         ``dtype=np.float32`` trains on float32 copies of the data and the
         parameters, which is faster, and stores the result back in the
@@ -190,6 +192,19 @@ class Network:
         fine = _squares_finite if _squares_finite(flat) else _all_finite
         start_size = float(np.vdot(flat, flat))
 
+        def diverged(batch_loss, X_batch, Y_batch):
+            """A batch loss beyond the limit (or NaN, or infinite) is a divergence unless the batch's loss
+            with the parameters the call started from was already that large (a batch of outliers). That
+            loss is a step of size 0 on a copy of them; if it overflows too, the data are refused."""
+            rows = X_batch.shape[0]
+            if batch_loss <= limit * rows and batch_loss < math.inf:
+                return False
+            np.copyto(scratch, initial)
+            loss_at_start = self._train_step(as_layers(scratch), X_batch, Y_batch, 0.0, one_hot)
+            if not math.isfinite(loss_at_start):
+                self._divergence_limit(loss_at_start, flat, initial)  # raises the ValueError
+            return not (batch_loss <= self.DIVERGENCE_FACTOR * (rows + loss_at_start) and batch_loss < math.inf)
+
         def loss_stays_finite():
             """After an epoch that grew the parameters' norm 1000-fold, the loss of all of X with them:
             across layers their products can overflow although each parameter is finite."""
@@ -210,18 +225,9 @@ class Network:
                     batch_loss = self._train_step(layers, X_batch, Y_batch, learning_rate, one_hot)
                     if limit is None:
                         limit = self._divergence_limit(batch_loss / rows, flat, last_good)
-                    if not (batch_loss <= limit * rows and batch_loss < math.inf):  # also catches NaN
-                        # A batch of outliers can be that far above the first batch with the parameters
-                        # barely moved: it diverged only if training made it that much worse. Its loss with
-                        # the parameters this call started from is a step of size 0 on a copy of them.
-                        np.copyto(scratch, initial)
-                        loss_at_start = self._train_step(as_layers(scratch), X_batch, Y_batch, 0.0, one_hot)
-                        if not math.isfinite(loss_at_start):  # this batch overflows whatever training does
-                            self._divergence_limit(loss_at_start, flat, initial)
-                        if not (batch_loss <= self.DIVERGENCE_FACTOR * (rows + loss_at_start)
-                                and batch_loss < math.inf):
-                            diverged_at = epoch
-                            break
+                    if diverged(batch_loss, X_batch, Y_batch):
+                        diverged_at = epoch
+                        break
                     loss_sum += batch_loss
                 if diverged_at is None and not (fine(flat) and loss_stays_finite()):
                     diverged_at = epoch
