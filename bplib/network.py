@@ -218,7 +218,7 @@ class Network:
             for epoch in range(1, epochs + 1):
                 order = rng.permutation(n) if batch_size < n else None
                 X_epoch, Y_epoch = (X, Y) if order is None else (X.take(order, axis=0), Y.take(order, axis=0))
-                loss_sum = 0.0
+                loss_sum = loss_mean = 0.0  # the mean also summed as it goes: batch losses near 1e308 add up to inf
                 for start in range(0, n, batch_size):
                     rows = min(batch_size, n - start)
                     X_batch, Y_batch = X_epoch[start:start + rows], Y_epoch[start:start + rows]
@@ -229,12 +229,13 @@ class Network:
                         diverged_at = epoch
                         break
                     loss_sum += batch_loss
+                    loss_mean += batch_loss / n
                 if diverged_at is None and not (fine(flat) and loss_stays_finite()):
                     diverged_at = epoch
                 if diverged_at is not None:
                     np.copyto(flat, last_good)
                     break
-                history.append(loss_sum / n)
+                history.append(loss_sum / n if loss_sum < math.inf else loss_mean)
                 np.copyto(last_good, flat)
         finally:  # interrupted too: the network holds what training reached, as if it trained in place
             # In float32 an epoch must have finished, else the float64 parameters are still the ones to keep.

@@ -491,3 +491,11 @@ def test_the_estimators_take_huge_features_of_both_signs_without_a_warning():
         regressor = BPRegressor(epochs=1, random_state=0).fit(X, np.zeros(16))
         assert np.isfinite(regressor.predict(X)).all()
         BPClassifier(epochs=1, random_state=0).fit(X, [0, 1] * 8).predict_proba(X)
+
+
+def test_an_epoch_of_batch_losses_near_the_float_limit_has_a_finite_mean():
+    """Each batch's loss, 7.2e307, is finite, but their sum overflowed: the history read [inf, inf]."""
+    network = Network([1, 1], "identity", "identity", seed=0)
+    network.weights[0][:], network.biases[0][:] = 0.0, 0.0
+    history = network.fit(np.zeros((8, 1)), np.full((8, 1), 1.2e154), epochs=2, learning_rate=1e-300, batch_size=1)
+    assert history == pytest.approx([0.5 * 1.2e154 ** 2] * 2, rel=1e-15) and network.diverged_at is None
