@@ -104,7 +104,8 @@ class Network:
         there), or an epoch leaves the parameters 1000 times larger (in norm)
         than they started and the loss of X with them overflows, training
         stops and the network keeps the parameters it had after the last epoch
-        in the returned history (the ones before the diverging epoch).
+        in the returned history (the ones before the diverging epoch; an epoch
+        whose parameters overflow the next epoch's first batch diverged).
         ``diverged_at`` is set to the diverging epoch (None if training did
         not diverge), and ``on_divergence="raise"`` raises ``TrainingDiverged``
         while ``"stop"`` returns the history. A batch that overflows even with
@@ -184,7 +185,7 @@ class Network:
         if not (np.isfinite(X).all() and np.isfinite(Y).all() and np.isfinite(flat).all()):
             raise ValueError(f"X, Y or the parameters do not fit {dtype.name} (values beyond "
                              f"{np.finfo(dtype).max:.3g}): scale them, or train with dtype=np.float64")
-        last_good, initial, scratch = flat.copy(), flat.copy(), np.empty_like(flat)
+        last_good, before_last, initial, scratch = flat.copy(), flat.copy(), flat.copy(), np.empty_like(flat)
         one_hot = bool((Y.sum(axis=1) == 1).all())  # then softmax's delta^L is a - y, one pass fewer
         # After an epoch the parameters must be so small that their squares stay finite (else the loss
         # of the network kept after a divergence would overflow); ones a learner made that large before
@@ -227,6 +228,12 @@ class Network:
                         limit = self._divergence_limit(batch_loss / rows, flat, last_good)
                     if diverged(batch_loss, X_batch, Y_batch):
                         diverged_at = epoch
+                        if start == 0 and history and not math.isfinite(batch_loss):
+                            # The loss of the last epoch's parameters overflowed on this batch before any
+                            # step: that epoch diverged, and the parameters kept are the ones before it.
+                            np.copyto(last_good, before_last)
+                            history.pop()
+                            diverged_at = epoch - 1
                         break
                     loss_sum += batch_loss
                     loss_mean += batch_loss / n
@@ -236,6 +243,7 @@ class Network:
                     np.copyto(flat, last_good)
                     break
                 history.append(loss_sum / n if loss_sum < math.inf else loss_mean)
+                np.copyto(before_last, last_good)
                 np.copyto(last_good, flat)
         finally:  # interrupted too: the network holds what training reached, as if it trained in place
             # In float32 an epoch must have finished, else the float64 parameters are still the ones to keep.
@@ -245,7 +253,8 @@ class Network:
         return history, diverged_at
 
     def _train_step(self, layers, X, Y, learning_rate, targets_one_hot=False):
-        """One step of SGD on a batch, in place; returns sum_x C_x of the batch before the step.
+        """One step of SGD on a batch, in place; returns sum_x C_x of the batch before the step
+        (NaN, and no step, when z^L of the quadratic loss's output overflowed).
 
         The gradients are backprop's, computed faster. Each bias is the
         weight from a unit whose activation is always 1: ``layers[l - 1]`` is
@@ -289,6 +298,8 @@ class Network:
             delta = output.function_over(z)
             delta -= Y
         else:
+            if not np.isfinite(z).all():  # sigmoid(inf) = 1 would hide it; forward refuses it too
+                return math.nan  # no step: fit tells a divergence from data too large
             a_L = output.function_over(z)
             delta = a_L - Y
             loss_sum = 0.5 * np.vdot(delta, delta)  # sum_x 1/2 ||a - y||^2, as losses.quadratic

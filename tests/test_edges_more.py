@@ -457,11 +457,14 @@ def test_a_batch_whose_loss_overflows_at_the_start_is_refused_not_put_in_the_his
 
 
 def test_a_loss_that_climbs_to_infinity_from_near_the_float_limit_is_a_divergence():
-    """The first loss, 5e303, made the limit 10^6 times it infinite, so the climb to inf passed."""
+    """The first loss, 5e303, made the limit 10^6 times it infinite, so the climb to inf passed. The ninth
+    epoch's loss, computed before its step, is infinite: so the eighth epoch diverged, and the network
+    keeps the parameters of the seventh, whose loss is finite."""
     network = Network([1, 1], "identity", "identity")
     network.weights[0][:], network.biases[0][:] = 1.0, 0.0
     history = network.fit([[1e152]], [[0.0]], epochs=12, learning_rate=3e-304, on_divergence="stop")
-    assert network.diverged_at == 9 and len(history) == 8 and np.isfinite(history).all()
+    assert network.diverged_at == 8 and len(history) == 7 and np.isfinite(history).all()
+    assert network.loss([[1e152]], [[0.0]]) == pytest.approx(4 * history[-1])
 
 
 def test_an_epoch_that_makes_a_deep_networks_loss_overflow_is_a_divergence():
@@ -499,3 +502,27 @@ def test_an_epoch_of_batch_losses_near_the_float_limit_has_a_finite_mean():
     network.weights[0][:], network.biases[0][:] = 0.0, 0.0
     history = network.fit(np.zeros((8, 1)), np.full((8, 1), 1.2e154), epochs=2, learning_rate=1e-300, batch_size=1)
     assert history == pytest.approx([0.5 * 1.2e154 ** 2] * 2, rel=1e-15) and network.diverged_at is None
+
+
+@pytest.mark.parametrize("output", ["tanh", "sigmoid", "relu"])
+def test_fit_refuses_an_output_that_overflows_as_forward_does(output):
+    """z^L = 1e310 overflows, and tanh, sigmoid (or relu, from below) turned the infinity into a finite output:
+    fit trained on it and reported a loss of 0, where forward and loss() refuse the same network and data."""
+    network = Network([1, 1], "identity", output)
+    network.weights[0][:] = 1e10 if output != "relu" else -1e10
+    X, Y = [[1e300]], [[1.0 if output != "relu" else 0.0]]
+    with pytest.raises(ValueError, match="output overflowed"):
+        network.forward(X)
+    refused_without_a_warning(lambda: network.fit(X, Y, epochs=2), r"NaN or infinite before training")
+
+
+def test_the_network_kept_after_a_divergence_has_a_finite_loss():
+    """x = 1e150: one step takes w from 0 to -1e5, each parameter finite and the norm only 10 times
+    larger, but the output -1e155 overflows the loss, as the next epoch's first batch shows. That epoch
+    diverged: the network kept its result, whose loss() then overflowed; it keeps the start now."""
+    network = Network([1, 1], "identity", "identity")
+    network.weights[0][:], network.biases[0][:] = 0.0, 1e4
+    X, Y = [[1e150]], [[0.0]]
+    history = network.fit(X, Y, epochs=3, learning_rate=1e-149, on_divergence="stop")
+    assert network.diverged_at == 1 and history == []
+    assert network.loss(X, Y) == 0.5 * 1e4 ** 2
