@@ -101,11 +101,12 @@ class Network:
         (1 + its own loss with the parameters the call started from: a batch
         of outliers is no divergence), or a parameter stops being finite (or
         grows past about 1e154, where its square overflows, unless it started
-        there), or an epoch leaves the parameters 1000 times larger (in norm)
-        than they started and the loss of X with them overflows, training
-        stops and the network keeps the parameters it had after the last epoch
-        in the returned history (the ones before the diverging epoch; an epoch
-        whose parameters overflow the next epoch's first batch diverged).
+        there), or the loss of X overflows with the parameters an epoch leaves
+        (checked when they grew 1000-fold in norm, or X or Y holds a value
+        beyond 1e50), training stops and the network keeps the parameters it
+        had after the last epoch in the returned history (the ones before the
+        diverging epoch; an epoch whose parameters overflow the next epoch's
+        first batch diverged).
         ``diverged_at`` is set to the diverging epoch (None if training did
         not diverge), and ``on_divergence="raise"`` raises ``TrainingDiverged``
         while ``"stop"`` returns the history. A batch that overflows even with
@@ -157,6 +158,7 @@ class Network:
 
     DIVERGENCE_FACTOR = 1e6  # large: a batch of outliers must not pass for a divergence
     GROWTH_CHECKED = 1e3  # an epoch that grows the parameters' norm this much has its loss checked
+    EXTREME_DATA = 1e50  # on X or Y with a value beyond this, every epoch has its loss checked
 
     def _sgd(self, X, Y, epochs, learning_rate, batch_size, rng, dtype):
         """fit's loop; returns (history, the diverged epoch or None)."""
@@ -192,6 +194,8 @@ class Network:
         # training (weights of 1e200, say) need only stay finite, or every learning rate "diverges".
         fine = _squares_finite if _squares_finite(flat) else _all_finite
         start_size = float(np.vdot(flat, flat))
+        # Data this large can overflow the output after any step: then every epoch's loss is checked.
+        extreme_data = max(X.max(), -X.min(), Y.max(), -Y.min()) > self.EXTREME_DATA  # no copy of X made
 
         def diverged(batch_loss, X_batch, Y_batch):
             """A batch loss beyond the limit (or NaN, or infinite) is a divergence unless the batch's loss
@@ -207,12 +211,14 @@ class Network:
             return not (batch_loss <= self.DIVERGENCE_FACTOR * (rows + loss_at_start) and batch_loss < math.inf)
 
         def loss_stays_finite():
-            """After an epoch that grew the parameters' norm 1000-fold, the loss of all of X with them:
-            across layers their products can overflow although each parameter is finite."""
-            if not np.vdot(flat, flat) > self.GROWTH_CHECKED ** 2 * (1.0 + start_size):
+            """After an epoch that grew the parameters' norm 1000-fold, or on extreme data, the loss of all
+            of X with them: across layers their products can overflow although each parameter is finite."""
+            if not (extreme_data or np.vdot(flat, flat) > self.GROWTH_CHECKED ** 2 * (1.0 + start_size)):
                 return True
             np.copyto(scratch, flat)
-            return math.isfinite(self._train_step(as_layers(scratch), X, Y, 0.0, one_hot))
+            trained = as_layers(scratch)  # batch by batch, as training summed it: the sum of X's may overflow
+            return all(math.isfinite(self._train_step(trained, X[s:s + batch_size], Y[s:s + batch_size], 0.0, one_hot))
+                       for s in range(0, n, batch_size))
 
         n, history, limit, diverged_at = X.shape[0], [], None, None
         try:

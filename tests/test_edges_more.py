@@ -526,3 +526,14 @@ def test_the_network_kept_after_a_divergence_has_a_finite_loss():
     history = network.fit(X, Y, epochs=3, learning_rate=1e-149, on_divergence="stop")
     assert network.diverged_at == 1 and history == []
     assert network.loss(X, Y) == 0.5 * 1e4 ** 2
+
+
+def test_the_last_epoch_on_extreme_data_is_checked_too():
+    """As in the test above, but the step that makes the loss overflow is the last one: no next epoch
+    shows it, and fit returned [5e7] with a network whose loss() refused. On data beyond 1e50 every
+    epoch's result has its loss checked."""
+    network = Network([1, 1], "identity", "identity")
+    network.weights[0][:], network.biases[0][:] = 0.0, 1e4
+    X, Y = [[1e150]], [[0.0]]
+    assert network.fit(X, Y, epochs=1, learning_rate=1e-149, on_divergence="stop") == []
+    assert network.diverged_at == 1 and network.loss(X, Y) == 0.5 * 1e4 ** 2
