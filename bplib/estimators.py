@@ -84,7 +84,8 @@ class _BPEstimator(BaseEstimator):
                     if loss == "quadratic" else "")
             raise ValueError(
                 f"{type(self).__name__} diverged at epoch {error.epoch}: the training loss became NaN, "
-                f"infinite or 10^6 times its start, so learning_rate={error.learning_rate:g} is too large for this data; "
+                f"infinite or 10^6 times its start, so learning_rate={error.learning_rate:g} is too large "
+                f"for this data; "
                 f"try a smaller one such as {error.learning_rate / 10:g}.{hint}"
             ) from error
         self.network_ = network
