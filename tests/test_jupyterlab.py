@@ -415,6 +415,15 @@ def test_playground_in_jupyterlab(jupyterlab, browser, rise_loading, tmp_path):
         for part, image in images.items():
             image.wait_for(state="visible")
             assert _image_head(page, image).startswith(b"\x89PNG"), f"the {part} picture is no PNG"
+        # A label that the pointer rests on shows what its control does, never "null" (ipywidgets 8 writes
+        # a null tooltip into the title; its dropdowns show none at all).
+        titles = dict(page.evaluate("""(root) => [...root.querySelectorAll('label.widget-label')]
+            .filter(l => l.offsetParent !== null).map(l => [l.textContent, l.getAttribute('title')])""",
+                                    playground.element_handle()))
+        assert "null" not in titles.values(), f"labels whose tooltip reads null: {titles}"
+        from bplib.playground.widgets import TOOLTIPS
+
+        assert titles["hidden units"] == TOOLTIPS["hidden_units"], titles
         status = playground.locator(".bplib-status")
         replay = playground.locator(".bplib-replay")
         label = playground.locator(".bplib-replay-label")

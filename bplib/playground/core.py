@@ -592,7 +592,8 @@ class Playground:
         self._play = w.Play(value=0, min=0, max=1, step=1, interval=150, description="play",
                             tooltip="replay the training")
         self._replay_slider = w.IntSlider(value=0, min=0, max=1, readout=False, description="replay",
-                                          continuous_update=True, style={"description_width": "50px"},
+                                          tooltip="the epoch the pictures show", continuous_update=True,
+                                          style={"description_width": "50px"},
                                           layout=w.Layout(width="320px"))
         # The browser moves the slider with the play button by itself (jslink), and
         # only the slider reports here: the play button's own reports, on another
@@ -602,6 +603,7 @@ class Playground:
         self._replay_label = w.HTML(value="")
         self._neuron_choice = w.Dropdown(options=[("layer 1, neuron 1", (1, 1))], value=(1, 1),
                                          description="neuron", style={"description_width": "50px"},
+                                         tooltip="the neuron whose error delta the neuron picture follows",
                                          layout=w.Layout(width="230px"))
         self._neuron_choice.observe(self._on_neuron, names="value")
         replay = w.HBox([self._play, self._replay_slider, self._replay_label, self._neuron_choice])

@@ -126,6 +126,24 @@ def _called_by_displayhook():
     return False
 
 
+# What each control does, shown when the pointer rests on it. Without one, ipywidgets 8 sets the
+# description label's title to null, and the browser shows the word "null" there.
+TOOLTIPS = {
+    "dataset": "the data to learn: 2-D points in two classes, or the sin curve",
+    "noise": "how far the points scatter around the pattern",
+    "n_samples": "the number of points, training and test together",
+    "test_fraction": "the share of the points held out to measure the test loss",
+    "activation": "the hidden layers' activation function sigma",
+    "hidden_layers": "the number of hidden layers",
+    "hidden_units": "the number of neurons in each hidden layer",
+    "learning_rate": "the step size eta of gradient descent",
+    "epochs": "the number of passes over the training points",
+    "batch_size": "the points per gradient step; full = the whole training set",
+    "seed": "the starting weights and the shuffles: the same seed gives the same run",
+    "time_budget": "seconds of training per change; 0 for no limit",
+}
+
+
 def build_controls(params, ranges):
     """The control widgets, by control name (each has ``value``)."""
     r = ranges
@@ -153,12 +171,12 @@ def build_controls(params, ranges):
                                  value=to_widget("batch_size", params["batch_size"]), description="batch size"),
         "seed": w.BoundedIntText(value=params["seed"], min=r["seed"][0], max=r["seed"][1], description="seed"),
         "time_budget": w.BoundedFloatText(value=to_widget("time_budget", params["time_budget"]), min=0.0,
-                                          max=r["time_budget"][1], step=0.5, description="budget (s)",
-                                          tooltip="seconds of training per change; 0 for no limit"),
+                                          max=r["time_budget"][1], step=0.5, description="budget (s)"),
         "features": FeatureToggles(params["features"]),
     }
     for name, control in c.items():
         if name != "features":
+            control.tooltip = TOOLTIPS[name]
             control.style = _STYLE
             short = name in ("epochs", "batch_size", "seed", "n_samples", "time_budget")
             control.layout = w.Layout(width="250px" if short else "330px")
