@@ -424,8 +424,8 @@ def test_neuron_view_follows_the_chosen_neuron(xor_pg):
     xor_pg.neuron = (2, 1)  # the output neuron
     assert "output" in xor_pg._panels["neuron"].title
     xor_pg.neuron = (1, 3)
-    xor_pg.hidden_units = 2  # neuron 3 is gone: back to the first
-    assert xor_pg.neuron == (1, 1)
+    xor_pg.hidden_units = 2  # neuron 3 is gone: the nearest one, not the first
+    assert xor_pg.neuron == (1, 2) and xor_pg._neuron_choice.value == (1, 2)
     assert_consistent(xor_pg)
 
 
@@ -678,3 +678,18 @@ def test_every_described_control_says_what_it_does(xor_pg):
     described += [xor_pg._replay_slider, xor_pg._neuron_choice, xor_pg._play]
     assert all(isinstance(c.tooltip, str) and len(c.tooltip) > 10 for c in described), \
         {c.description: c.tooltip for c in described}
+
+
+
+def test_the_neuron_followed_stays_the_nearest_one_when_the_layers_change():
+    """The view used to jump back to layer 1, neuron 1 whenever the chosen neuron was gone."""
+    pg = Playground(dataset="xor", hidden_units=3, hidden_layers=2, learning_rate=1.0, epochs=20)
+    pg.neuron = (3, 1)          # the output neuron
+    pg.hidden_layers = 1
+    assert pg.neuron == (2, 1) and "output" in pg._panels["neuron"].title
+    pg.hidden_layers = 3
+    assert pg.neuron == (4, 1)  # still the output
+    pg.neuron = (3, 3)          # the last hidden layer's third neuron
+    pg.set(hidden_layers=2, hidden_units=2)
+    assert pg.neuron == (2, 2)  # the last hidden layer now, cut to its width
+    assert_consistent(pg)

@@ -198,7 +198,8 @@ class Playground:
     @property
     def neuron(self):
         """The neuron whose delta the neuron view shows: ``(layer, neuron)``, both counted
-        from 1 (layer 1 is the first hidden layer, the last layer is the output)."""
+        from 1 (layer 1 is the first hidden layer, the last layer is the output). When a change
+        removes it, the view follows the nearest one (an output neuron stays the output's)."""
         return self._neuron
 
     @neuron.setter
@@ -396,14 +397,12 @@ class Playground:
 
     def _commit(self, run):
         """Make ``run`` the one every view shows: result, pictures, replay range, neuron choice."""
+        before = None if self.network is None else self.network.sizes
         self._run = run
         self.network = run["network"]
         self.result = run["result"]
         self.n_runs += 1
-        layer, unit = self._neuron
-        sizes = self.network.sizes
-        if not (layer < len(sizes) and unit <= sizes[layer]):
-            self._neuron = (1, 1)
+        self._neuron = _nearest_neuron(self._neuron, before, self.network.sizes)
         self._frame = len(run["snapshots"]) - 1
         self._sync_widgets()
         self._draw_run()
@@ -749,3 +748,16 @@ def _one_blas_thread():
 for _name in CONTROLS:
     setattr(Playground, _name, _control_property(_name))
 del _name
+
+
+def _nearest_neuron(neuron, sizes_before, sizes):
+    """The neuron the view follows in a network of ``sizes``, from the one it followed in one of
+    ``sizes_before``: the same one if it is still there, else the nearest. An output neuron stays an
+    output neuron, a hidden one stays in its layer or the last hidden layer, and its number is cut
+    to the layer's width."""
+    layer, unit = neuron
+    if sizes_before is not None and layer == len(sizes_before) - 1:
+        layer = len(sizes) - 1
+    else:
+        layer = min(layer, len(sizes) - 2)   # a playground network has at least one hidden layer
+    return layer, min(unit, sizes[layer])
