@@ -189,36 +189,45 @@ class Network:
                              f"{np.finfo(dtype).max:.3g}): scale them, or train with dtype=np.float64")
         last_good, before_last, initial, scratch = flat.copy(), flat.copy(), flat.copy(), np.empty_like(flat)
         one_hot = bool((Y.sum(axis=1) == 1).all())  # then softmax's delta^L is a - y, one pass fewer
+        scratch_layers = as_layers(scratch)
+        start_size = float(np.vdot(flat, flat))
         # After an epoch the parameters must be so small that their squares stay finite (else the loss
         # of the network kept after a divergence would overflow); ones a learner made that large before
         # training (weights of 1e200, say) need only stay finite, or every learning rate "diverges".
-        fine = _squares_finite if _squares_finite(flat) else _all_finite
-        start_size = float(np.vdot(flat, flat))
+        squares_stay_finite = math.isfinite(start_size)
         # Data this large can overflow the output after any step: then every epoch's loss is checked.
         extreme_data = max(X.max(), -X.min(), Y.max(), -Y.min()) > self.EXTREME_DATA  # no copy of X made
 
+        def losses_with(params, batches):
+            """The summed loss of each (X_batch, Y_batch) with the flat ``params``: steps of size 0 on a
+            copy of them (a finite delta times 0 changes nothing)."""
+            np.copyto(scratch, params)
+            return (self._train_step(scratch_layers, X_batch, Y_batch, 0.0, one_hot) for X_batch, Y_batch in batches)
+
         def diverged(batch_loss, X_batch, Y_batch):
             """A batch loss beyond the limit (or NaN, or infinite) is a divergence unless the batch's loss
-            with the parameters the call started from was already that large (a batch of outliers). That
-            loss is a step of size 0 on a copy of them; if it overflows too, the data are refused."""
+            with the parameters the call started from was already that large (a batch of outliers); if
+            that loss overflows too, the data are refused."""
             rows = X_batch.shape[0]
             if batch_loss <= limit * rows and batch_loss < math.inf:
                 return False
-            np.copyto(scratch, initial)
-            loss_at_start = self._train_step(as_layers(scratch), X_batch, Y_batch, 0.0, one_hot)
+            (loss_at_start,) = losses_with(initial, [(X_batch, Y_batch)])
             if not math.isfinite(loss_at_start):
                 self._divergence_limit(loss_at_start, flat, initial)  # raises the ValueError
             return not (batch_loss <= self.DIVERGENCE_FACTOR * (rows + loss_at_start) and batch_loss < math.inf)
 
-        def loss_stays_finite():
-            """After an epoch that grew the parameters' norm 1000-fold, or on extreme data, the loss of all
-            of X with them: across layers their products can overflow although each parameter is finite."""
-            if not (extreme_data or np.vdot(flat, flat) > self.GROWTH_CHECKED ** 2 * (1.0 + start_size)):
+        def epoch_left_fine():
+            """The parameters an epoch leaves are finite (their squares too, unless they started beyond
+            that), and after an epoch that grew their norm 1000-fold, or on extreme data, so is the loss
+            of X with them: across layers their products can overflow although each is finite. That loss
+            goes batch by batch, as training summed it (the sum over all of X may overflow)."""
+            size = np.vdot(flat, flat)
+            if not (np.isfinite(size) if squares_stay_finite else np.isfinite(flat).all()):
+                return False
+            if not (extreme_data or size > self.GROWTH_CHECKED ** 2 * (1.0 + start_size)):
                 return True
-            np.copyto(scratch, flat)
-            trained = as_layers(scratch)  # batch by batch, as training summed it: the sum of X's may overflow
-            return all(math.isfinite(self._train_step(trained, X[s:s + batch_size], Y[s:s + batch_size], 0.0, one_hot))
-                       for s in range(0, n, batch_size))
+            batches = ((X[s:s + batch_size], Y[s:s + batch_size]) for s in range(0, n, batch_size))
+            return all(math.isfinite(loss) for loss in losses_with(flat, batches))
 
         n, history, limit, diverged_at = X.shape[0], [], None, None
         try:
@@ -243,7 +252,7 @@ class Network:
                         break
                     loss_sum += batch_loss
                     loss_mean += batch_loss / n
-                if diverged_at is None and not (fine(flat) and loss_stays_finite()):
+                if diverged_at is None and not epoch_left_fine():
                     diverged_at = epoch
                 if diverged_at is not None:
                     np.copyto(flat, last_good)
@@ -470,15 +479,6 @@ def _weights_and_biases(layers):
     rows = [following.shape[1] - 1 for following in layers[1:]] + [layers[-1].shape[0]]
     return ([layer[:n, :-1] for layer, n in zip(layers, rows)],
             [layer[:n, -1] for layer, n in zip(layers, rows)])
-
-
-def _squares_finite(flat):
-    """True if the sum of the squares of the entries is finite: each is finite and below about 1e154."""
-    return bool(np.isfinite(np.vdot(flat, flat)))
-
-
-def _all_finite(flat):
-    return bool(np.isfinite(flat).all())
 
 
 MAX_PARAMETERS = 10 ** 8
