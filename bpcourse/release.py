@@ -198,9 +198,7 @@ def release(out_dir):
         for path in sorted(folder.glob("*.ipynb")) + [folder / build.RISE_CSS]:
             shutil.copy2(path, target / path.name)
             written.append(target / path.name)
-    for old in out_dir.glob("bplib-*.whl"):
-        old.unlink()
-    for old in out_dir.glob("bp_course_jupyter_config-*.whl"):
+    for old in [*out_dir.glob("bplib-*.whl"), *out_dir.glob("bp_course_jupyter_config-*.whl")]:
         old.unlink()
     wheel, settings = build_wheel(out_dir), build_settings_wheel(out_dir)
     (out_dir / "requirements.txt").write_text(STUDENT_REQUIREMENTS.format(wheel=wheel.name, settings=settings.name))
