@@ -89,12 +89,16 @@ class GradientCheck:
     all parameters; ``rows`` lists ``(layer, "w" or "b", max relative
     error)`` for layers l = 1..L, and ``worst`` names the row that disagrees
     most. ``passed`` is True when every error is below ``tolerance``;
-    ``float(result)`` is ``max_relative_error``.
+    ``float(result)`` is ``max_relative_error``. ``unsettled_eps`` is
+    gradient_check's eps when a failing layer's finite differences moved by
+    more than the tolerance as eps was halved (then they, not backprop, may
+    be wrong, and the report says so), else None.
     """
 
     def __init__(self, rows, tolerance):
         self.rows = _checked_rows(rows)
         self.tolerance = _validate.positive_number(tolerance, "tolerance")
+        self.unsettled_eps = None  # gradient_check's eps if halving it moved a failing layer's differences
         self.max_relative_error = max(error for _, _, error in self.rows)
         self.worst = max(self.rows, key=lambda row: row[2])
 
@@ -116,6 +120,10 @@ class GradientCheck:
             lines.append(f"{name}[{layer}]{'':<{7 - len(str(layer))}} {error:>14.2e}  {verdict}")
         lines.append(f"largest relative error {self.max_relative_error:.2e} "
                      f"({'passed' if self.passed else 'FAILED'}, tolerance {self.tolerance:.0e})")
+        if self.unsettled_eps is not None:
+            lines.append(f"but the finite differences themselves change by more than the tolerance when "
+                         f"eps={self.unsettled_eps:g} is halved: they may be what is wrong; check again with "
+                         "an eps that leaves them steady (1e-3 suits parameters and costs of order 1)")
         return "\n".join(lines)
 
     def __repr__(self):
@@ -148,6 +156,8 @@ def gradient_check(net, X, Y, eps=1e-3, tolerance=1e-6, backprop=None):
     ``backprop`` lets a learner check their own function with the same
     signature and return value as ``Network.backprop``. Returns a
     ``GradientCheck`` whose report names each layer's weight and bias error.
+    When it fails, each failing parameter's differences are taken again
+    with eps / 2, to tell a coarse (or too fine) eps from a wrong backprop.
     """
     from .network import Network
 
@@ -161,11 +171,24 @@ def gradient_check(net, X, Y, eps=1e-3, tolerance=1e-6, backprop=None):
     compute = net.backprop if backprop is None else backprop
     weight_grads, bias_grads = _checked_gradients(net, compute(X, Y))
     cost = lambda: net._loss_of_checked(X, Y)  # noqa: E731  (reads the parameters as nudged)
-    rows = []
+    rows, numeric = [], {}
     for i, (w, b) in enumerate(zip(net.weights, net.biases)):
-        rows.append((i + 1, "w", float(relative_error(weight_grads[i], numerical_gradient(cost, w, eps)).max())))
-        rows.append((i + 1, "b", float(relative_error(bias_grads[i], numerical_gradient(cost, b, eps)).max())))
-    return GradientCheck(rows, tolerance)
+        for name, param, analytic in (("w", w, weight_grads[i]), ("b", b, bias_grads[i])):
+            numeric[i + 1, name] = param, numerical_gradient(cost, param, eps)
+            rows.append((i + 1, name, float(relative_error(analytic, numeric[i + 1, name][1]).max())))
+    result = GradientCheck(rows, tolerance)
+    # A disagreement may be the differences' fault (eps too large for the cost's curvature, or too
+    # small for float64): then halving eps moves them by more than the tolerance.
+    for layer, name in result.failing():
+        param, at_eps = numeric[layer, name]
+        try:
+            settled = relative_error(at_eps, numerical_gradient(cost, param, eps / 2)).max() < tolerance
+        except ValueError:  # eps / 2 is too small for these parameters: eps was at float64's limit
+            settled = False
+        if not settled:
+            result.unsettled_eps = eps
+            break
+    return result
 
 
 def _checked_gradients(net, returned):

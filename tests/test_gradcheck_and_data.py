@@ -21,6 +21,29 @@ def test_report_names_the_layer_that_disagrees():
     assert float(result) == result.max_relative_error > 1e-2
 
 
+def test_report_says_when_the_finite_differences_are_what_disagrees():
+    net = Network([2, 3, 1], seed=0)
+    X = np.random.default_rng(0).normal(size=(5, 2))
+    Y = np.random.default_rng(1).uniform(size=(5, 1))
+    # A step of 1 is far too coarse for this cost: a correct backprop "disagrees" by about 4e-2.
+    coarse = gradient_check(net, X, Y, eps=1)
+    assert not coarse.passed and coarse.unsettled_eps == 1
+    assert "change by more than the tolerance when eps=1 is halved" in str(coarse)
+    # With every parameter +-1.75, eps = 2e-8 is just above float64's limit and eps / 2 below it:
+    # the halving cannot be tried, and that is reported the same way, not raised.
+    at_limit = Network([2, 3, 1], seed=0)
+    for param in at_limit.weights + at_limit.biases:
+        param[...] = np.sign(param) * 1.75
+    fine = gradient_check(at_limit, X, Y, eps=2e-8, tolerance=1e-9)
+    assert not fine.passed and fine.unsettled_eps == 2e-8
+    # A real bug at a good eps: the differences are steady, and the report blames backprop alone.
+    doubled = lambda X_, Y_: ([2 * g for g in net.backprop(X_, Y_)[0]], net.backprop(X_, Y_)[1])  # noqa: E731
+    buggy = gradient_check(net, X, Y, backprop=doubled)
+    assert buggy.failing() == [(1, "w"), (2, "w")] and buggy.unsettled_eps is None
+    assert "halved" not in str(buggy)
+    assert gradient_check(net, X, Y).unsettled_eps is None
+
+
 def test_a_backprop_returning_wrong_shapes_is_refused():
     net = Network([2, 3, 1])
     with pytest.raises(ValueError, match=r"weight gradient of layer 1 has shape \(2, 3\), expected \(3, 2\)"):
