@@ -357,17 +357,23 @@ def problem_message(output):
 
 # -- how an exercise's function is called ------------------------------------------------------------------------
 def _bind(function, case):
-    """Raise ``ArgumentNamesDiffer`` if ``function`` cannot be called with the case's argument names."""
+    """``(args, kwargs)`` to call ``function`` with the case's arguments: by name (the stub's names; a
+    parameter list in another order works too), or ``ArgumentNamesDiffer`` if it does not take those
+    names. A NumPy ufunc given as the answer (``sigmoid = scipy.special.expit``) takes its inputs by
+    position, in the stub's order."""
+    if isinstance(function, np.ufunc) and function.nin == len(case):
+        return tuple(case.values()), {}
     try:
         signature = inspect.signature(function)
     except (TypeError, ValueError):  # a builtin or C function: nothing to read, just call it
-        return
+        return (), case
     try:
         signature.bind(**case)
     except TypeError:
         name = getattr(function, "__name__", "function")
         got = ", ".join(str(p) for p in signature.parameters.values())
         raise ArgumentNamesDiffer(name, ", ".join(case), got) from None
+    return (), case
 
 
 def _arrays_in(value, path):
@@ -397,9 +403,9 @@ def _changed(snapshot):
 def _call(function, case):
     """``function(**case)``; a problem if it changed one of its input arrays."""
     __tracebackhide__ = True
-    _bind(function, case)
+    args, kwargs = _bind(function, case)
     snapshot = _snapshot(case)
-    output = function(**case)
+    output = function(*args, **kwargs)
     changed = _changed(snapshot)
     return problem("input-changed", argument=changed) if changed else output
 
@@ -423,7 +429,8 @@ def _numerical_gradient(function, case):
     def cost():
         return float(np.sum(np.cos(param) * target) + np.sum(param ** 3))
 
-    grad = function(cost, param, case["eps"])
+    args, kwargs = _bind(function, {"cost": cost, "param": param, "eps": case["eps"]})
+    grad = function(*args, **kwargs)
     # Restoring by += eps, -= 2 eps, += eps drifts by rounding (about 1e-16): that is restored.
     if param.shape != before.shape or not np.allclose(param, before, rtol=0, atol=1e-12):
         return problem("not-restored")
@@ -434,9 +441,9 @@ def _train_step(function, case):
     """Calls ``function(net, X, Y, learning_rate)``; its output is the net's ``(weights, biases)`` afterwards."""
     __tracebackhide__ = True
     net = case["net"]
-    _bind(function, {name: None for name in ("net", "X", "Y", "learning_rate")})
+    args, kwargs = _bind(function, {"net": net, "X": case["X"], "Y": case["Y"], "learning_rate": case["learning_rate"]})
     snapshot = _snapshot({"X": case["X"], "Y": case["Y"]})
-    function(net, case["X"], case["Y"], case["learning_rate"])
+    function(*args, **kwargs)
     changed = _changed(snapshot)
     if changed:
         return problem("input-changed", argument=changed)
@@ -461,7 +468,8 @@ def _layers_at_fault(function, case):
 
         def backprop_fn(X, Y):
             return planted(net.weights, net.biases, X, Y)
-    found = function(backprop_fn, net, case["X"], case["Y"])
+    args, kwargs = _bind(function, {"backprop_fn": backprop_fn, "net": net, "X": case["X"], "Y": case["Y"]})
+    found = function(*args, **kwargs)
     if found is None:
         return problem("forgot-return", where=_say("your-result"))
     if type(found).__name__ == "GradientCheck":
@@ -646,18 +654,19 @@ def _value_operation(function, case):
 
 
 def _value_backward(function, case):
-    """Builds the case's graph with correct rules, calls ``function(C)`` (the learner's
-    backward) on its last node, and returns every node's data and grad."""
+    """Builds the case's graph with correct rules (of the notebook's Value class), calls
+    ``function(C)`` (the learner's backward) on its last node, and returns every node's data and grad."""
     __tracebackhide__ = True
-    from .autograd import Value
-
+    # The notebook's own class, as the learner's backward meets it there: a backward that only
+    # calls root.backward() would pass on bplib's Value but recurse forever in the notebook.
+    cls = _value_class(function)
     nodes, rules_ran = [], []
     for spec in case["nodes"]:
         rules_ran.append(0)
         if spec[0] == "leaf":
-            nodes.append(Value(spec[2]))
+            nodes.append(_new_value(cls, spec[2]))
             continue
-        node = _checker_operation(Value, spec[0], [nodes[i] for i in spec[1:]])
+        node = _checker_operation(cls, spec[0], [nodes[i] for i in spec[1:]])
         node.backward_rule = _counted(node.backward_rule, rules_ran, len(nodes))
         nodes.append(node)
     function(nodes[-1])
@@ -991,7 +1000,7 @@ def array_problem(output, shape, where=None):
     if isinstance(output, np.matrix):
         return _say("matrix", where=where)
     if not isinstance(output, np.ndarray):
-        advice = _say("wrap-in-array") if isinstance(output, (list, tuple)) else ""
+        advice = _say("wrap-in-array") if isinstance(output, (list, tuple)) and _shape_of(output) == shape else ""
         return _say("should-be-array", where=where, shape=shape, got=_kind(output), advice=advice)
     if output.dtype.kind not in "iuf":
         return _say("not-numeric", where=where, shape=shape, got=f"dtype {output.dtype}")
@@ -999,6 +1008,17 @@ def array_problem(output, shape, where=None):
         advice = _say("integer-zeros-like") if output.dtype.kind in "iu" else ""
         return _say("not-float64", where=where, dtype=output.dtype, advice=advice)
     return None
+
+
+def _shape_of(items):
+    """The shape np.array would give a list of numbers or arrays, or None (ragged, or not numbers)."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            array = np.array(items, dtype=float)
+    except (TypeError, ValueError):
+        return None
+    return array.shape
 
 
 def _compare_arrays(output, expected, rtol, atol, where):

@@ -232,6 +232,10 @@ def train_step_scaling_X(net, X, Y, learning_rate):
     train_step_assigning(net, X, Y, learning_rate)
 
 
+def train_step_reordered(learning_rate, net, X, Y):  # the stub's names in another order: called by name
+    train_step_assigning(net, X, Y, learning_rate)
+
+
 # -- 09 ----------------------------------------------------------------------------------------------------------
 def softmax_logsumexp(Z):
     return np.exp(Z - special.logsumexp(Z, axis=1, keepdims=True))
@@ -487,6 +491,10 @@ def layers_at_fault_by_rows(backprop_fn, net, X, Y):
     return [(layer, name) for layer, name, error in result.rows if error >= result.tolerance]
 
 
+def layers_at_fault_reordered(net, X, Y, backprop_fn):
+    return gradient_check(net, X, Y, backprop=backprop_fn).failing()
+
+
 def layers_at_fault_as_set(backprop_fn, net, X, Y):
     return set(gradient_check(net, X, Y, backprop=backprop_fn).failing())
 
@@ -512,7 +520,8 @@ TABLE = [
     # 01
     ("fold-bias", fold_bias_concatenate, RIGHT),
     ("fold-bias", fold_bias_loop, RIGHT),
-    ("fold-bias", lambda w, b: np.column_stack([w, b]).tolist(), "should be a numpy array"),
+    ("fold-bias", lambda w, b: np.column_stack([w, b]).tolist(), "should be a numpy array of shape (3, 3), got a "
+                                                                  "list of length 3: wrap it in np.array(...)"),
     ("fold-bias", lambda w, b: np.column_stack([b, w]), "likely mistake: the bias went in the first column"),
     ("fold-bias", lambda w, b: np.hstack([w, b]), "raised ValueError"),
     ("fold-bias", lambda w, b: np.column_stack([w, b]).T, "entry ["),
@@ -520,6 +529,7 @@ TABLE = [
     ("fold-bias", lambda w, b: np.column_stack([w, b]).astype(np.float32), "dtype float32"),
     # 02
     ("sigmoid", lambda z: special.expit(z), RIGHT),
+    ("sigmoid", special.expit, RIGHT),   # a ufunc takes its inputs by position
     ("sigmoid", lambda z: 0.5 * (1 + np.tanh(z / 2)), RIGHT),
     ("sigmoid", lambda z: np.exp(z) / (1 + np.exp(z)), RIGHT),
     ("sigmoid", lambda z: 1 / (1 + np.exp(z)), "likely mistake: sign of the exponent"),
@@ -541,7 +551,7 @@ TABLE = [
     ("forward-pass", lambda X, weights, biases: forward_pass_columns(X, [w.T for w in weights], biases),
      "likely mistake: W instead of W^T"),
     ("forward-pass", forward_pass_first_layer_only, "likely mistake: only the first layer ran"),
-    ("forward-pass", forward_pass_all_activations, "should be a numpy array"),
+    ("forward-pass", forward_pass_all_activations, "should be a numpy array of shape (4, 2), got a list of length 3"),
     ("forward-pass", lambda X, weights, biases: forward_pass_einsum(X, weights, [0 * b for b in biases]),
      "likely mistake: the bias is missing"),
     # 03
@@ -571,6 +581,7 @@ TABLE = [
     ("gradient-descent-step", lambda param, grad, lr: param - lr * grad, "keep the stub's argument names"),
     ("numerical-gradient", numerical_gradient_drifting_restore, RIGHT),
     ("numerical-gradient", numerical_gradient_flat, RIGHT),
+    ("numerical-gradient", lambda param, cost, eps: numerical_gradient_flat(cost, param, eps), RIGHT),
     ("numerical-gradient", numerical_gradient_divides_by_eps, "twice the true gradient"),
     ("numerical-gradient", numerical_gradient_on_a_copy, "0 everywhere"),
     ("numerical-gradient", numerical_gradient_left_nudged, "the parameter array was left changed"),
@@ -647,6 +658,7 @@ TABLE = [
      "should be a single number"),
     # 07
     ("train-step", train_step_assigning, RIGHT),
+    ("train-step", train_step_reordered, RIGHT),
     ("train-step", train_step_new_lists, RIGHT),
     ("train-step", train_step_rebinding, "net.weights and net.biases are exactly as they were"),
     ("train-step", train_step_returning, "net.weights and net.biases are exactly as they were"),
@@ -731,6 +743,7 @@ TABLE = [
     # 12
     ("layers-at-fault", layers_at_fault_by_rows, RIGHT),
     ("layers-at-fault", layers_at_fault_as_set, RIGHT),
+    ("layers-at-fault", layers_at_fault_reordered, RIGHT),
     ("layers-at-fault", layers_at_fault_object, "got the GradientCheck itself"),
     ("layers-at-fault", layers_at_fault_names, "should be a list of (layer, 'w' or 'b') pairs"),
     ("layers-at-fault", lambda backprop_fn, net, X, Y: 3,
@@ -794,3 +807,36 @@ def test_chinese_feedback_says_batch_as_the_course_does(monkeypatch):
     monkeypatch.setenv("BPLIB_LANGUAGE", "zh")
     passed, message = evaluate("bias-gradient", lambda delta: delta.sum(axis=0))
     assert not passed and "批量" in message and "批次" not in message, message
+
+
+def test_wrapping_in_an_array_is_advised_only_where_it_gives_the_expected_shape():
+    passed, message = evaluate("forward-pass", forward_pass_all_activations)   # every a^l, not a^L
+    assert not passed and "got a list of length 3" in message and "wrap it" not in message, message
+
+
+NOTEBOOK_11 = "solutions/11_autograd.ipynb"
+
+
+def test_value_backward_is_checked_on_the_notebooks_own_value_class():
+    """In notebook 11, Value.backward() calls the learner's backward(): a backward that only calls
+    root.backward() recurses forever there, and must not pass on bplib's working Value."""
+    import pathlib
+
+    import nbformat
+
+    notebook = nbformat.read(pathlib.Path(__file__).parents[1] / NOTEBOOK_11, as_version=4)
+    value_class = next(cell.source for cell in notebook.cells if cell.source.startswith("class Value"))
+    namespace = {}
+    exec("from bplib.activations import sigmoid as bp_sigmoid\n" + value_class
+         + "\ndef backward(root):\n    root.backward()\n", namespace)
+    passed, message = evaluate("value-backward", namespace["backward"])
+    assert not passed and "RecursionError" in message and "in line 2 of backward" in message, message
+    exec(backward_iterative_source(), namespace)   # a right answer passes on the notebook's class too
+    passed, message = evaluate("value-backward", namespace["backward"])
+    assert passed, message
+
+
+def backward_iterative_source():
+    import inspect
+
+    return inspect.getsource(backward_iterative).replace("def backward_iterative(", "def backward(")
