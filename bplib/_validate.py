@@ -79,7 +79,10 @@ def finite_number(value, name):
     """``value`` as a float, or a ValueError if it is not a finite real number."""
     number = _as_float(value)
     if number is None or not np.isfinite(number):
-        raise ValueError(f"{name} must be a finite number, got {value!r}")
+        shown = repr(value)
+        if len(shown) > 40:  # a Python int of 400 digits, say
+            shown = f"{shown[:12]}... ({len(shown)} characters)"
+        raise ValueError(f"{name} must be a finite number, got {shown}")
     return number
 
 

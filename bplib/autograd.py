@@ -38,7 +38,7 @@ class Value:
         return f"Value(data={self.data:.4f}, grad={self.grad:.4f})"
 
     def __add__(self, other):
-        other = _operand(other)
+        other = _operand(other, "+")
         if other is None:
             return NotImplemented                      # Python then tries other's own +, or raises TypeError
         out = Value(self.data + other.data, (self, other), "+")
@@ -50,7 +50,7 @@ class Value:
         return out
 
     def __mul__(self, other):
-        other = _operand(other)
+        other = _operand(other, "*")
         if other is None:
             return NotImplemented
         out = Value(self.data * other.data, (self, other), "*")
@@ -88,17 +88,25 @@ class Value:
         return self * -1.0
 
     def __sub__(self, other):
-        return self + (-other)
+        if _operand(other, "-") is None:
+            return NotImplemented               # Python then names the - in its TypeError
+        return self + (-other)                  # a number is negated as a number: one leaf, as before
 
     def __rsub__(self, other):
+        if _operand(other, "-") is None:
+            return NotImplemented
         return (-self) + other
 
     def __truediv__(self, number):
         if not isinstance(number, numbers.Real):
             return NotImplemented                      # dividing by a Value needs a rule for 1/x: not here
+        number = finite_number(number, f"the divisor of {self!r}")
         if number == 0:
             raise ZeroDivisionError(f"cannot divide {self!r} by zero")
-        return self * (1.0 / number)
+        factor = 1.0 / number
+        if not math.isfinite(factor):                  # a / c is a * (1/c): its rule multiplies by 1/c
+            raise ValueError(f"{self!r} / {number!r}: 1/{number!r} overflows float64; divide by a larger number")
+        return self * factor
 
     def backward(self):
         """Fill in dC/dv for every Value v this one (C) was computed from."""
@@ -106,7 +114,8 @@ class Value:
         for node in order:
             if node.parents:                 # computed values start from 0 on every call;
                 node.grad = 0.0              # leaves keep adding up (see grad.zero_())
-        self.grad = 1.0                      # dC/dC = 1
+        # dC/dC = 1; a leaf as C adds it up too, as every leaf does
+        self.grad = 1.0 if self.parents else self.grad + 1.0
         for node in reversed(order):         # from C back towards the leaves
             node.backward_rule()
         if not all(math.isfinite(node.grad) for node in order):
@@ -141,11 +150,13 @@ def _values(parents):
     return parents
 
 
-def _operand(other):
-    """``other`` as a Value (a real number becomes a leaf), or None for anything else."""
+def _operand(other, op):
+    """``other`` as a Value (a finite real number becomes a leaf), or None for anything else."""
     if isinstance(other, Value):
         return other
-    return Value(other) if isinstance(other, numbers.Real) else None
+    if not isinstance(other, numbers.Real):
+        return None
+    return Value(finite_number(other, f"the number on the other side of {op}"))
 
 
 def graph_order(root):

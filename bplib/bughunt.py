@@ -25,7 +25,7 @@ def planted_bug(name):
     gradients come back shaped like the weights and biases (except where
     the bug itself breaks a shape).
     """
-    if name not in PLANTED_BUGS:
+    if not isinstance(name, str) or name not in PLANTED_BUGS:  # a list is unhashable: `in` would raise TypeError
         raise ValueError(f"unknown bug {name!r}; expected one of {sorted(PLANTED_BUGS)}")
 
     def backprop(weights, biases, X, Y):

@@ -27,7 +27,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._validate import batch_size, choose, layer_widths, positive_int, positive_number, real_array
+from ._validate import batch_size, choose, layer_widths, positive_int, positive_number, real_array, unmasked
 from .activations import HIDDEN_ACTIVATIONS, log_softmax
 from .datasets import one_hot
 from .network import Network, TrainingDiverged
@@ -97,10 +97,22 @@ class _BPEstimator(BaseEstimator):
     def _output_layer(self, X):
         """(a^L, z^L) of the trained network for X."""
         check_is_fitted(self)
-        with np.errstate(all="ignore"):  # sklearn's finiteness test sums X: huge values of both signs overflow
-            X = validate_data(self, X, dtype=np.float64, reset=False)
+        X = _validated(self, X, reset=False)
         a, z = self.network_._feedforward(self.network_._checked(X))
         return a[-1], z[-1]
+
+
+def _validated(estimator, X, *y, **options):
+    """scikit-learn's ``validate_data`` of X (as float64) and, in fit, y, after the checks it does not
+    make: masked entries (it would use the values under the mask, where Network refuses them) and a
+    sparse y. y=None goes on to validate_data, which says that fit needs y."""
+    unmasked(X, "X")
+    for target in y:
+        unmasked(target, "y")
+        if hasattr(target, "toarray"):  # a scipy.sparse matrix or array
+            raise ValueError(f"y is a sparse {type(target).__name__}; expected a dense array: pass y.toarray()")
+    with np.errstate(all="ignore"):  # sklearn's finiteness test sums X: huge values of both signs overflow
+        return validate_data(estimator, X, *y, dtype=np.float64, **options)
 
 
 class BPClassifier(ClassifierMixin, _BPEstimator):
@@ -168,8 +180,7 @@ class BPClassifier(ClassifierMixin, _BPEstimator):
         """Train on X ``(n_samples, n_features)`` and labels y ``(n_samples,)``; returns self."""
         self._forget_fit()
         params = self._check_params()
-        with np.errstate(all="ignore"):  # as in _output_layer
-            X, y = validate_data(self, X, y, dtype=np.float64)
+        X, y = _validated(self, X, y)
         try:
             check_classification_targets(y)
             classes, y_index = np.unique(y, return_inverse=True)
@@ -276,8 +287,7 @@ class BPRegressor(RegressorMixin, _BPEstimator):
         """Train on X ``(n_samples, n_features)`` and y ``(n_samples,)`` or ``(n_samples, n_outputs)``."""
         self._forget_fit()
         params = self._check_params()
-        with np.errstate(all="ignore"):  # as in _output_layer
-            X, y = validate_data(self, X, y, dtype=np.float64, multi_output=True, y_numeric=True)
+        X, y = _validated(self, X, y, multi_output=True, y_numeric=True)
         Y = real_array(y, "y").astype(float)  # a long double y beyond float64 is refused, not cast to inf
         Y = Y.reshape(-1, 1) if Y.ndim == 1 else Y
         self._train(X, Y, "identity", "quadratic", params)

@@ -10,8 +10,9 @@ import warnings
 
 import numpy as np
 import pytest
+from scipy import sparse
 
-from bplib import (BPClassifier, BPRegressor, Network, TrainingDiverged, activations, datasets, equations,
+from bplib import (BPClassifier, BPRegressor, Network, TrainingDiverged, activations, bughunt, datasets, equations,
                    gradient_check, losses, one_hot)
 from bplib.autograd import Value, graph_order
 from bplib.gradcheck import GradientCheck, numerical_gradient
@@ -399,6 +400,49 @@ SWEEP_REFUSALS = {
     "digits_grid with one label for all": (
         lambda: _plotting().digits_grid(np.ones((2, 64)), labels=5), r"labels must have one entry per image \(2\)"),
 }
+
+_MASKED_X = np.ma.masked_array([[0.0], [1.0], [1e6], [2.0]], mask=[[0], [0], [1], [0]])
+# A third sweep (autograd, estimators, bughunt): each of these ran on, or failed with another error, before.
+THIRD_SWEEP_REFUSALS = {
+    "BPRegressor fit on masked X (it trained on the value under the mask)": (
+        lambda: BPRegressor(epochs=1).fit(_MASKED_X, [0.0, 1.0, 2.0, 3.0]), r"X has masked entries"),
+    "BPRegressor fit on masked y": (
+        lambda: BPRegressor(epochs=1).fit([[0.0], [1.0], [2.0], [3.0]],
+                                          np.ma.masked_array([0.0, 1.0, 1e6, 3.0], mask=[0, 0, 1, 0])),
+        r"y has masked entries"),
+    "BPClassifier predict_proba of masked X": (
+        lambda: BPClassifier(epochs=1, random_state=0).fit([[0.0], [1.0], [2.0], [3.0]], [0, 1, 0, 1]).predict_proba(
+            np.ma.masked_array([[1e6]], mask=[[1]])), r"X has masked entries"),
+    "BPRegressor fit on a sparse y": (
+        lambda: BPRegressor(epochs=1).fit([[0.0], [1.0]], sparse.csr_matrix([[0.0], [1.0]])),
+        r"y is a sparse csr_matrix; expected a dense array: pass y.toarray\(\)"),
+    "Value divided into an overflow": (lambda: Value(1e-10) / 1e-310, r"1/1e-310 overflows float64"),
+    "Value divided by an int beyond float64": (
+        lambda: Value(2) / 10 ** 400,
+        r"the divisor of .* must be a finite number, got 100000000000\.\.\. \(401 characters\)"),
+    "Value divided by True": (lambda: Value(2) / True, r"the divisor of .* must be a finite number, got True"),
+    "Value times True": (lambda: Value(2) * True,
+                         r"the number on the other side of \* must be a finite number, got True"),
+    "Value minus a string": (lambda: Value(2) - "a", r"unsupported operand type\(s\) for -: 'Value' and 'str'"),
+    "a string minus a Value": (lambda: "a" - Value(2), r"unsupported operand type\(s\) for -: 'str' and 'Value'"),
+    "planted_bug of a list": (lambda: bughunt.planted_bug(["sign"]), r"unknown bug \['sign'\]; expected one of"),
+}
+
+
+@pytest.mark.parametrize("call,message,error", [
+    (call, message, TypeError if "unsupported operand" in message else ValueError)
+    for call, message in THIRD_SWEEP_REFUSALS.values()], ids=THIRD_SWEEP_REFUSALS.keys())
+def test_what_the_third_sweep_found_is_refused_with_a_message_that_names_it(call, message, error):
+    refused_without_a_warning(call, message, error)
+
+
+def test_a_leaf_as_the_root_adds_up_over_backward_calls_as_every_leaf_does():
+    leaf, below = Value(3.0), Value(3.0)
+    root = below * 1.0
+    for _ in range(2):
+        leaf.backward()
+        root.backward()
+    assert leaf.grad == below.grad == 2.0
 
 
 @pytest.mark.parametrize("call,message", SWEEP_REFUSALS.values(), ids=SWEEP_REFUSALS.keys())
