@@ -139,6 +139,7 @@ MESSAGES = {
     "repeated-draws": N_("only {unique} different numbers among {size} weights: draw every entry independently "
                          "(size=(n_out, n_in)), do not repeat one row or column"),
     "not-pairs": N_("the result should be a list of (layer, 'w' or 'b') pairs, got {kind}"),
+    "not-a-pair": N_("the result should be a list of (layer, 'w' or 'b') pairs, but one item is {item}"),
     "not-pairs-gradient-check": N_("the result should be a list of (layer, 'w' or 'b') pairs, got the GradientCheck "
                                    "itself: it has a method that lists the failing pairs"),
     "not-a-value": N_("{function} should return a Value (with .data, .grad, .parents and .backward_rule), "
@@ -181,7 +182,7 @@ MESSAGES = {
     "should-be-array": N_("{where} should be a numpy array of shape {shape}, got {got}{advice}"),
     "wrap-in-array": N_(": wrap it in np.array(...)"),
     "matrix": N_("{where} is an np.matrix: return a plain numpy array (np.asarray or the @ operator on arrays)"),
-    "not-float64": N_("{where} has dtype {dtype}: keep float64, the precision of the inputs{advice}"),
+    "not-float64": N_("{where} has dtype {dtype}: return float64, NumPy's default float{advice}"),
     "integer-zeros-like": N_(" (np.zeros_like of an integer array makes an integer array; give dtype=float)"),
     "not-numeric": N_("{where} should be numbers with shape {shape}, got {got}"),
     "transposed": N_("{where} is transposed: expected shape {expected}, got {got}"),
@@ -201,7 +202,10 @@ MESSAGES = {
     "gradient-sign": N_("the negative of the true gradient: the difference is C(p + eps) - C(p - eps), in that order"),
     "not-central": N_("close but not central: off by up to {error:.1e}. A one-sided difference "
                       "(C(p + eps) - C(p)) / eps has an O(eps) error; use (C(p + eps) - C(p - eps)) / (2 eps)"),
-    "gradient-off": N_("off by up to {error:.3g} from the true gradient"),
+    "gradient-ignores-eps": N_("that is the exact derivative, not the central difference with the eps you were "
+                               "given ({eps:g}): nudge each entry by +eps and -eps, as the exercise asks, and "
+                               "divide by 2 eps"),
+    "gradient-off": N_("off by up to {error:.3g} from the central difference"),
     # initialisation
     "init-transposed": N_("transposed: w^l has shape (n_out, n_in) = {expected}, you returned {got}"),
     "init-shape": N_("wrong shape: expected (n_out, n_in) = {expected}, got {got}"),
@@ -216,6 +220,11 @@ MESSAGES = {
     "init-uniform-hint": N_("; about -1.2 for uniform draws"),
     # layers at fault
     "layers-differ": N_("expected {expected_count} failing parameters, you reported {got}"),
+    "layers-other": N_("you reported {got}: as many as fail, but not the same ones (the layers are numbered 1 to "
+                       "{last}, as in w^l)"),
+    "layer-name": N_("{name!r} is not a parameter's name: the names are 'w' and 'b', in lower case"),
+    "layer-number": N_("there is no layer {layer}: this net's layers are numbered 1 to {last}, as in w^l "
+                       "(net.weights[l - 1])"),
     # train step
     "net-unchanged": N_("net.weights and net.biases are exactly as they were: the step must change the net itself. "
                         "`w = w - ...` only rebinds a name, and returned arrays are ignored; "
@@ -427,7 +436,7 @@ def _numerical_gradient(function, case):
     before = param.copy()
 
     def cost():
-        return float(np.sum(np.cos(param) * target) + np.sum(param ** 3))
+        return _smooth_cost(param, target)
 
     args, kwargs = _bind(function, {"cost": cost, "param": param, "eps": case["eps"]})
     grad = function(*args, **kwargs)
@@ -435,6 +444,15 @@ def _numerical_gradient(function, case):
     if param.shape != before.shape or not np.allclose(param, before, rtol=0, atol=1e-12):
         return problem("not-restored")
     return grad
+
+
+def _smooth_cost(param, target):
+    """The numerical-gradient exercise's cost; ``_smooth_cost_gradient`` is its exact gradient."""
+    return float(np.sum(np.cos(param) * target) + np.sum(param ** 3))
+
+
+def _smooth_cost_gradient(param, target):
+    return -np.sin(param) * target + 3 * param ** 2
 
 
 def _train_step(function, case):
@@ -475,13 +493,17 @@ def _layers_at_fault(function, case):
     if type(found).__name__ == "GradientCheck":
         return problem("not-pairs-gradient-check")
     try:
-        pairs = [(layer, name) for layer, name in found]
-        if not all(isinstance(layer, (int, np.integer)) and not isinstance(layer, bool) and isinstance(name, str)
-                   for layer, name in pairs):
-            raise TypeError
-    except (TypeError, ValueError):
+        items = list(found)
+    except TypeError:
         return problem("not-pairs", kind=_kind(found))
-    return sorted((int(layer), name) for layer, name in pairs)
+    for item in items:
+        try:
+            layer, name = item
+        except (TypeError, ValueError):
+            layer = name = None
+        if not (isinstance(layer, (int, np.integer)) and not isinstance(layer, bool) and isinstance(name, str)):
+            return problem("not-a-pair", item=repr(item)[:60])
+    return sorted((int(layer), name) for layer, name in items)
 
 
 def _draw_with_rng(function, case):
@@ -703,11 +725,15 @@ def _judge_graph(case, output, expected, mistakes, rtol, atol, names=None):
         if all(output["grad"][i] == 0 for i in inputs) and any(expected["grad"][i] != 0 for i in inputs):
             return _say("no-gradient", function=case["op"])
     uses = [sum(i in spec[1:] for spec in case["nodes"] if spec[0] != "leaf") for i in range(len(labels))]
+    wrong = [not math.isclose(got, want, rel_tol=rtol, abs_tol=atol)
+             for got, want in zip(output["grad"], expected["grad"])]
+    # Adding up is the suspect only when the nodes used once all came out right.
+    accumulation = not any(is_wrong and uses[i] <= 1 for i, is_wrong in enumerate(wrong[:-1]))
     for i in reversed(range(len(labels))):  # from C back: the first wrong gradient is where it starts
-        got, want = output["grad"][i], expected["grad"][i]
-        if not math.isclose(got, want, rel_tol=rtol, abs_tol=atol):
-            hint = _say("graph-used-twice", leaf=labels[i]) if uses[i] > 1 else ""
-            return _say("graph-grad", node=labels[i], got=got, expected=want, hint=hint)
+        if wrong[i]:
+            hint = _say("graph-used-twice", leaf=labels[i]) if uses[i] > 1 and accumulation else ""
+            return _say("graph-grad", node=labels[i], got=output["grad"][i], expected=expected["grad"][i],
+                        hint=hint)
     return difference
 
 
@@ -769,6 +795,8 @@ def _judge_numerical_gradient(case, output, expected, mistakes, rtol, atol, name
             return _say(key)
     if np.max(np.abs(output)) < 1e-9:
         return _say("gradient-zero")
+    if np.max(np.abs(output - _smooth_cost_gradient(case["param"], case["target"]))) < 1e-6:
+        return _say("gradient-ignores-eps", eps=case["eps"])
     if error < 1e-2:
         return _say("not-central", error=error)
     return _say("gradient-off", error=error)
@@ -816,6 +844,14 @@ def _judge_layers(case, output, expected, mistakes, rtol, atol, names=None):
     for mistake, wrong_output in mistakes:
         if problem_message(wrong_output) is None and output == sorted(tuple(pair) for pair in wrong_output):
             return _say("likely-mistake", mistake=_t(mistake))
+    n_layers = len(case["net"].weights)
+    for layer, name in output:
+        if name not in ("w", "b"):
+            return _say("layer-name", name=name)
+        if not 1 <= layer <= n_layers:
+            return _say("layer-number", layer=layer, last=n_layers)
+    if len(output) == len(expected):
+        return _say("layers-other", got=output, last=n_layers)
     return _say("layers-differ", expected_count=len(expected), got=output)
 
 

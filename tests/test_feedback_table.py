@@ -77,6 +77,10 @@ def numerical_gradient_drifting_restore(cost, param, eps=1e-5):
     return grad
 
 
+def numerical_gradient_own_step(cost, param, eps=1e-5):
+    return numerical_gradient_flat(cost, param, 1e-6)   # the mistake: a step of its own, not eps
+
+
 def numerical_gradient_flat(cost, param, eps=1e-5):
     flat, grad = param.reshape(-1), np.zeros(param.size)
     for i in range(param.size):
@@ -274,6 +278,25 @@ class Value:
 
     def __add__(self, other):
         return add_micrograd_style(self, other)
+
+
+def add_sign_of_a_only(a, b):
+    out = Value(a.data + b.data, (a, b), "+")
+
+    def rule():
+        a.grad -= out.grad                          # the mistake: a's sign only
+        b.grad += out.grad
+    out.backward_rule = rule
+    return out
+
+
+def add_to_b_only(a, b):
+    out = Value(a.data + b.data, (a, b), "+")
+
+    def rule():
+        b.grad += out.grad                          # the mistake: a gets nothing
+    out.backward_rule = rule
+    return out
 
 
 def add_micrograd_style(a, b):
@@ -583,6 +606,9 @@ TABLE = [
     ("numerical-gradient", numerical_gradient_flat, RIGHT),
     ("numerical-gradient", lambda param, cost, eps: numerical_gradient_flat(cost, param, eps), RIGHT),
     ("numerical-gradient", numerical_gradient_divides_by_eps, "twice the true gradient"),
+    ("numerical-gradient", numerical_gradient_own_step, "test case 2 (param shape (4,), target shape (4,), eps="
+                                                        "0.1):\nthat is the exact derivative, not the central "
+                                                        "difference with the eps you were given (0.1)"),
     ("numerical-gradient", numerical_gradient_on_a_copy, "0 everywhere"),
     ("numerical-gradient", numerical_gradient_left_nudged, "the parameter array was left changed"),
     ("numerical-gradient", lambda cost, param, eps: -numerical_gradient_flat(cost, param, eps),
@@ -696,6 +722,12 @@ TABLE = [
     ("scaled-init", scaled_init_own_generator, "the generator rng was not used"),
     ("scaled-init", scaled_init_repeated_row, "draw every entry independently"),
     ("scaled-init", lambda n_in, n_out, rng: rng.normal(0, 1 / np.sqrt(n_in), size=(n_in, n_out)), "transposed"),
+    ("scaled-init", lambda n_in, n_out, rng: rng.normal(0, 1 / np.sqrt(n_in + 1), size=(n_out, n_in)),
+     "expected 1/sqrt(n_in) = 0.5774"),
+    ("scaled-init", lambda n_in, n_out, rng: rng.normal(0, 1 / np.sqrt(n_in - 1), size=(n_out, n_in)),
+     "expected 1/sqrt(n_in) = 0.5774"),
+    ("scaled-init", lambda n_in, n_out, rng: rng.normal(0, 1 / np.sqrt(n_in), size=(n_out, n_in)).astype(np.float32),
+     "has dtype float32: return float64, NumPy's default float"),
     ("scaled-init", lambda n_in, n_out, rng: rng.normal(0, 1 / np.sqrt(n_out), size=(n_out, n_in)),
      "expected 1/sqrt(n_in)"),
     ("step-decay", lambda initial_rate, epoch, drop, every: initial_rate * drop ** math.floor(epoch / every), RIGHT),
@@ -709,6 +741,8 @@ TABLE = [
      "likely mistake: drop ** epoch drops every epoch"),
     # 11
     ("value-add", add_micrograd_style, RIGHT),
+    ("value-add", add_sign_of_a_only, "dC/d((x + y) * y) is -1, expected 1"),
+    ("value-add", add_to_b_only, "dC/d((x + y) * y) is 0, expected 1"),
     ("value-add", add_with_loop, RIGHT),
     ("value-add", add_returning_float, "should return a Value"),
     ("value-add", add_without_parents, "should have its inputs as parents"),
@@ -744,6 +778,23 @@ TABLE = [
     ("layers-at-fault", layers_at_fault_by_rows, RIGHT),
     ("layers-at-fault", layers_at_fault_as_set, RIGHT),
     ("layers-at-fault", layers_at_fault_reordered, RIGHT),
+    ("layers-at-fault", lambda backprop_fn, net, X, Y: gradient_check(net, X, Y, backprop=backprop_fn).rows,
+     "should be a list of (layer, 'w' or 'b') pairs, but one item is (1, 'w', "),
+    ("layers-at-fault", lambda backprop_fn, net, X, Y: [(name, layer) for layer, name in
+                                                        gradient_check(net, X, Y, backprop=backprop_fn).failing()],
+     "but one item is ('w', 1)"),
+    ("layers-at-fault", lambda backprop_fn, net, X, Y: [(layer + 1, name) for layer, name in
+                                                        gradient_check(net, X, Y, backprop=backprop_fn).failing()],
+     "you reported [(2, 'b'), (2, 'w'), (3, 'b'), (3, 'w')]: as many as fail, but not the same ones (the layers "
+     "are numbered 1 to 3, as in w^l)"),
+    ("layers-at-fault", lambda backprop_fn, net, X, Y: [(layer + 2, name) for layer, name in
+                                                        gradient_check(net, X, Y, backprop=backprop_fn).failing()],
+     "there is no layer 4: this net's layers are numbered 1 to 3"),
+    ("layers-at-fault", lambda backprop_fn, net, X, Y: [(layer, name.upper()) for layer, name in
+                                                        gradient_check(net, X, Y, backprop=backprop_fn).failing()],
+     "'B' is not a parameter's name: the names are 'w' and 'b', in lower case"),
+    ("layers-at-fault", lambda backprop_fn, net, X, Y: [(1, "w"), (1, "b"), (3, "w"), (3, "b")],
+     "you reported [(1, 'b'), (1, 'w'), (3, 'b'), (3, 'w')]: as many as fail, but not the same ones"),
     ("layers-at-fault", layers_at_fault_object, "got the GradientCheck itself"),
     ("layers-at-fault", layers_at_fault_names, "should be a list of (layer, 'w' or 'b') pairs"),
     ("layers-at-fault", lambda backprop_fn, net, X, Y: 3,
@@ -840,3 +891,28 @@ def backward_iterative_source():
     import inspect
 
     return inspect.getsource(backward_iterative).replace("def backward_iterative(", "def backward(")
+
+
+@pytest.mark.parametrize("answer", [add_sign_of_a_only, add_to_b_only])
+def test_a_wrong_add_rule_is_not_blamed_on_adding_up(answer):
+    """Both add to grad (+=); the first wrong gradient must not come with the hint about uses adding up."""
+    passed, message = evaluate("value-add", answer)
+    assert not passed and "used more than once" not in message, message
+
+
+def test_adding_up_is_hinted_where_only_a_twice_used_node_is_wrong():
+    case = exercises.get("value-add").all_cases()[1]   # C = tanh(x + y) * (x + x): x is used twice
+    expected = exercises.get("value-add").expected(case)
+    output = {key: value.copy() for key, value in expected.items()}
+    output["grad"][0] += 1.0                          # only x's gradient is off
+    message = judge_output("graph", case, output, expected, [])
+    assert "x is used more than once" in message, message
+    # C = (x + y) * y + z: y, used twice, is the first wrong gradient seen from C, but x, used once,
+    # is off too: not a matter of adding up, so no hint
+    case = exercises.get("value-add").all_cases()[0]
+    expected = exercises.get("value-add").expected(case)
+    output = {key: value.copy() for key, value in expected.items()}
+    output["grad"][0] += 1.0
+    output["grad"][1] += 1.0
+    message = judge_output("graph", case, output, expected, [])
+    assert message.startswith("dC/d(y) is") and "used more than once" not in message, message

@@ -10,12 +10,14 @@ def scaled_init(n_in, n_out, rng):
 
 
 def _init_cases():
+    # n_in = 3: 1/sqrt(n_in +- 1) is 13% or 22% off 1/sqrt(3), where the judge allows 5%
     return [dict(n_in=400, n_out=300, rng=np.random.default_rng(16)),
-            dict(n_in=25, n_out=2000, rng=np.random.default_rng(17))]
+            dict(n_in=3, n_out=20000, rng=np.random.default_rng(17))]
 
 
 def _init_hidden_cases():
-    return [dict(n_in=1000, n_out=64, rng=np.random.default_rng(118))]
+    return [dict(n_in=1000, n_out=64, rng=np.random.default_rng(118)),
+            dict(n_in=2, n_out=30000, rng=np.random.default_rng(119))]
 
 
 def step_decay(initial_rate, epoch, drop, every):

@@ -181,9 +181,11 @@ def _graph(nodes, op=None):
 
 
 def _add_cases(x=0.5, y=-1.5, z=2.0):
-    # x + x: one node used twice in one operation; the sums sit below other operations (out.grad != 1)
-    return [_graph(_leaves(x=x, y=y) + [["add", 0, 1], ["tanh", 2], ["add", 0, 0], ["mul", 3, 4]], "add"),
-            _graph(_leaves(x=-x, y=y, z=z) + [["add", 0, 1], ["mul", 3, 1], ["add", 4, 2]], "add")]
+    # x + x: one node used twice in one operation; the sums sit below other operations (out.grad != 1).
+    # The graph whose C is a sum of two once-used nodes goes first: a wrong sign or a missed input shows
+    # there on a node used once, so the feedback does not send the learner after accumulation.
+    return [_graph(_leaves(x=-x, y=y, z=z) + [["add", 0, 1], ["mul", 3, 1], ["add", 4, 2]], "add"),
+            _graph(_leaves(x=x, y=y) + [["add", 0, 1], ["tanh", 2], ["add", 0, 0], ["mul", 3, 4]], "add")]
 
 
 def _mul_cases(x=0.5, y=-1.5, z=0.3):
