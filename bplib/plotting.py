@@ -1,5 +1,6 @@
 """Plots the course draws again and again. Each function takes an optional
-matplotlib ``ax`` and returns it, so plots can be combined in one figure."""
+matplotlib ``ax`` and returns it (``digits_grid`` returns its figure), so
+plots can be combined in one figure."""
 import matplotlib.pyplot as plt
 import numpy as np
 
@@ -17,25 +18,28 @@ def decision_boundary(predict, X, y, ax=None, resolution=150, padding=0.5, title
 
     predict: function from ``(n, 2)`` points to ``(n,)`` or ``(n, 1)`` scores
     in [0, 1] (for example ``lambda P: net.forward(P)[:, 0]``), or a
-    ``Network`` (its last output is used: the single output, or class 1's
-    probability of a two-unit softmax). X: ``(n_samples, 2)``; y: labels
-    ``(n_samples,)`` or ``(n_samples, 1)`` in {0, 1}. Test points, if given,
-    are drawn hollow.
+    ``Network`` of 2 inputs (its last output is used: the single output, or
+    class 1's probability of a two-unit softmax). X: ``(n_samples, 2)``; y:
+    labels ``(n_samples,)`` or ``(n_samples, 1)`` in {0, 1}. Test points, if
+    given, are drawn hollow.
     """
-    if hasattr(predict, "forward"):
-        net = predict
-        predict = lambda P: net.forward(P)[:, -1]  # noqa: E731
-    _callable(predict, "predict")
-    X, y = _points(X, y, "X", "y", n_columns=2)
+    drawing = "decision_boundary draws 2-D points"
+    who = _expects(predict, 2, drawing)
+    X, y = _points(X, y, "X", "y", 2, who, labels=True)
     if (X_test is None) != (y_test is None):
         raise ValueError("X_test and y_test go together: give both or neither")
     if X_test is not None:
-        X_test, y_test = _points(X_test, y_test, "X_test", "y_test", n_columns=2)
+        X_test, y_test = _points(X_test, y_test, "X_test", "y_test", 2, who, labels=True)
+    function = _function_of(predict, 2, drawing)
+    if hasattr(predict, "forward"):
+        predict = lambda P: function(P)[:, -1]  # noqa: E731
     resolution = _validate.int_in_range(resolution, "resolution", 2, 2000)
     padding = _validate.non_negative_number(padding, "padding")
-    ax = _axes(ax)
     every = X if X_test is None else np.vstack([X, X_test])
     low, high = every.min(axis=0) - padding, every.max(axis=0) + padding
+    _grid_span(low, high, "X" if X_test is None else "X and X_test", f" with padding {padding:g}",
+               "scale X or lower padding")
+    ax = _axes(ax)
     xs, ys = np.linspace(low[0], high[0], resolution), np.linspace(low[1], high[1], resolution)
     grid_x, grid_y = np.meshgrid(xs, ys)
     scores = _one_per_point(predict, np.c_[grid_x.ravel(), grid_y.ravel()], "predict").reshape(grid_x.shape)
@@ -56,19 +60,22 @@ def regression_fit(predict, X, Y, ax=None, grid=None, title=None, target=None):
     """The fitted curve on a dense grid, with the training points.
 
     predict: function from ``(n, 1)`` inputs to ``(n, 1)`` outputs, or a
-    ``Network``. X: ``(n_samples, 1)``; Y: ``(n_samples,)`` or
-    ``(n_samples, k)``, whose first column is drawn. ``target``, if given, is
-    the true function (e.g. ``np.sin``) drawn dashed.
+    ``Network`` of 1 input. X: ``(n_samples, 1)``; Y: ``(n_samples,)`` or
+    ``(n_samples, k)``, whose first column is drawn. grid: ``(n, 1)`` inputs to
+    draw the curve at (400 from X's smallest to its largest by default).
+    ``target``, if given, is the true function of an array of x values
+    ``(n,)`` (e.g. ``np.sin``), drawn dashed.
     """
-    if hasattr(predict, "forward"):
-        predict = predict.forward
-    _callable(predict, "predict")
-    X, Y = _points(X, Y, "X", "Y", n_columns=1)
+    drawing = "regression_fit draws curves of one input"
+    who = _expects(predict, 1, drawing)
+    X, Y = _points(X, Y, "X", "Y", 1, who)
+    predict = _function_of(predict, 1, drawing)
     if target is not None:
         _callable(target, "target")
     if grid is None:
+        _grid_span(X.min(), X.max(), "X", "", "scale X or pass grid=")
         grid = np.linspace(X.min(), X.max(), 400).reshape(-1, 1)
-    grid = _validate.as_matrix(grid, "grid", 1)
+    grid = _matrix(grid, "grid", 1, who)
     ax = _axes(ax, figsize=(6, 3.5))
     if target is not None:
         ax.plot(grid[:, 0], _one_per_point(target, grid[:, 0], "target"), "k--", lw=1, label="target")
@@ -102,24 +109,44 @@ def loss_curve(history, ax=None, label=None, log=True, title=None):
 
 
 def digits_grid(images, labels=None, predicted=None, n_columns=10, ax=None):
-    """Draw 8x8 digits in a grid. images: ``(n, 64)`` or ``(n, 8, 8)``;
-    labels and predicted: ``(n,)``. A title "7 (pred 1)" marks a mistake in red."""
+    """Draw 8x8 digits in a grid and return its figure. images: ``(n, 64)`` or
+    ``(n, 8, 8)``, or one digit ``(64,)`` or ``(8, 8)``; labels and predicted:
+    ``(n,)`` (one digit may have a single label). A title "7 (pred 1)" marks a
+    mistake in red. Given ``ax``, the grid is drawn inside it."""
     images = _validate.real_array(images, "images")
-    if images.size == 0 or images.size % 64:
-        raise ValueError(f"images must be 8x8 digits, shape (n, 64) or (n, 8, 8), got shape {images.shape}")
-    images = images.reshape(-1, 8, 8)
+    if images.shape in ((64,), (8, 8)):
+        images = images.reshape(1, 8, 8)
+    # Only these shapes: any other size divisible by 64, a transposed batch (64, n) say, would
+    # reshape without complaint into digits that are not the ones given.
+    elif (images.ndim == 2 and images.shape[1] == 64) or (images.ndim == 3 and images.shape[1:] == (8, 8)):
+        images = images.reshape(-1, 8, 8)
+    else:
+        raise ValueError(f"images must be 8x8 digits, shape (n, 64) or (n, 8, 8), or one digit of shape (64,) "
+                         f"or (8, 8); got shape {images.shape}")
     n = len(images)
-    n_columns = _validate.positive_int(n_columns, "n_columns")
-    for name, values in (("labels", labels), ("predicted", predicted)):
-        if values is not None and (np.ndim(values) != 1 or len(values) != n):
-            raise ValueError(f"{name} must have one entry per image ({n}), got "
-                             f"{type(values).__name__} of shape {np.shape(values)}")
+    if n == 0:
+        raise ValueError(f"images must be 8x8 digits, at least one; got shape {images.shape}")
+    labels, predicted = (_per_image(values, name, n) for name, values in (("labels", labels), ("predicted", predicted)))
     if predicted is not None and labels is None:
         raise ValueError("predicted needs labels to compare with")
-    n_rows = max(1, int(np.ceil(n / n_columns)))
-    fig, axes = plt.subplots(n_rows, n_columns, figsize=(n_columns * 0.9, n_rows * 1.1))
-    axes = np.atleast_1d(axes).ravel()
-    for i, cell in enumerate(axes):
+    if predicted is not None and (labels.dtype.kind in "biuf") != (predicted.dtype.kind in "biuf"):
+        # "7" != 7, so every digit would be marked a mistake
+        raise ValueError(f"labels and predicted must both be numbers or both be text to compare them, got "
+                         f"labels of dtype {labels.dtype} and predicted of dtype {predicted.dtype}; "
+                         "convert one, e.g. predicted.astype(int)")
+    # More columns than digits would only add empty axes: 1000 of them take 20 seconds to make.
+    n_columns = min(_validate.positive_int(n_columns, "n_columns"), n)
+    n_rows = -(-n // n_columns)
+    if ax is None:
+        fig, cells = plt.subplots(n_rows, n_columns, figsize=(n_columns * 0.9, n_rows * 1.1))
+        cells = np.atleast_1d(cells).ravel()
+    else:
+        # One cell per digit inside the given axes, the top fifth of each row left for its titles.
+        fig = ax.figure
+        ax.axis("off")
+        cells = [ax.inset_axes([column / n_columns, 1 - (row + 1) / n_rows, 1 / n_columns, 0.8 / n_rows])
+                 for row in range(n_rows) for column in range(n_columns)]
+    for i, cell in enumerate(cells):
         cell.axis("off")
         if i >= n:
             continue
@@ -129,8 +156,21 @@ def digits_grid(images, labels=None, predicted=None, n_columns=10, ax=None):
             if predicted is not None and predicted[i] != labels[i]:
                 text, colour = f"{labels[i]} (pred {predicted[i]})", "r"
             cell.set_title(text, fontsize=8, color=colour)
-    fig.tight_layout()
+    if ax is None:  # a figure of our own; a given one may hold other plots, and is laid out by its owner
+        fig.tight_layout()
     return fig
+
+
+def _per_image(values, name, n):
+    """``values`` as an array of n entries, one per image (a single value for a single image), or None."""
+    if values is None:
+        return None
+    if n == 1 and np.ndim(values) == 0:
+        values = [values]
+    if np.ndim(values) != 1 or len(values) != n:
+        raise ValueError(f"{name} must have one entry per image ({n}), got "
+                         f"{type(values).__name__} of shape {np.shape(values)}")
+    return np.asarray(values)
 
 
 def _callable(function, name):
@@ -138,11 +178,47 @@ def _callable(function, name):
         raise ValueError(f"{name} must be a function (or a Network), got {type(function).__name__}")
 
 
+def _expects(predict, n_inputs, drawing):
+    """Who needs X to have ``n_inputs`` columns, for a message: the network if it takes that many,
+    else ``drawing``, what the plot draws."""
+    if list(getattr(predict, "sizes", [None]))[0] == n_inputs:
+        return f"the network expects {n_inputs}"
+    return drawing
+
+
+def _function_of(predict, n_inputs, drawing):
+    """``predict`` as a function of points: a Network's forward, if the network takes ``n_inputs``."""
+    if not hasattr(predict, "forward"):
+        _callable(predict, "predict")
+        return predict
+    sizes = list(getattr(predict, "sizes", [n_inputs]))
+    if sizes[0] != n_inputs:
+        raise ValueError(f"{drawing}, so the network must have sizes[0] == {n_inputs}; this one has sizes {sizes}")
+    return predict.forward
+
+
+def _grid_span(low, high, name, padded, hint):
+    """A ValueError if a grid from ``low`` to ``high`` is wider than float64 holds: np.linspace
+    would fill it with infinities and NaN, and the error would come later, naming the grid."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        span = np.subtract(high, low)  # infinite, or NaN, if low or high is
+    if not np.isfinite(span).all():
+        low, high = np.asarray(low).tolist(), np.asarray(high).tolist()
+        raise ValueError(f"{name} spans more than float64 can grid ({low} to {high}{padded}): {hint}")
+
+
 def _one_per_point(function, points, name, first_column=False):
     """What ``function(points)`` returned as n finite values, one per point (the first column of
     ``(n, k)`` with ``first_column``), or a ValueError that says what it returned."""
     n = len(points)
-    values = _validate.real_array(function(points), f"what {name} returned")
+    try:
+        returned = function(points)
+    except TypeError as error:
+        # math.sin and friends take one number; what TypeError they raise does not say so
+        raise TypeError(f"{name} is called with an array of shape {points.shape}, all the points at once, "
+                        f"and raised TypeError: {error}. It must work on arrays (np.sin does, math.sin does not)"
+                        ) from error
+    values = _validate.real_array(returned, f"what {name} returned")
     if values.ndim == 2 and values.shape[0] == n and (values.shape[1] == 1 or first_column):
         values = values[:, 0]
     if values.shape != (n,):
@@ -153,12 +229,35 @@ def _one_per_point(function, points, name, first_column=False):
     return values
 
 
-def _points(X, y, x_name, y_name, n_columns):
-    """X as a finite ``(n, n_columns)`` matrix and y as n finite values (the first column of a 2-D y)."""
-    X = _validate.as_matrix(X, x_name, n_columns)
+def _matrix(values, name, n_columns, who):
+    """``values`` as a finite ``(n, n_columns)`` matrix; ``who`` (e.g. "the network expects 2")
+    says in a message why it needs that many columns."""
+    array = _validate.real_array(values, name)
+    if array.ndim == 2 and array.shape[1] != n_columns:
+        raise ValueError(f"{name} has {array.shape[1]} columns but {who}: "
+                         f"expected shape (n_samples, {n_columns}), got {array.shape}")
+    return _validate.as_matrix(array, name, n_columns)
+
+
+def _points(X, y, x_name, y_name, n_columns, who, labels=False):
+    """X as a finite ``(n, n_columns)`` matrix and y as n finite values: y ``(n,)`` or ``(n, 1)``, or
+    ``(n, k)`` whose first column is taken unless ``labels``; with ``labels`` each value is 0 or 1."""
+    X = _matrix(X, x_name, n_columns, who)
     y = _validate.real_array(y, y_name)
-    y = (y[:, 0] if y.ndim == 2 and y.shape[0] == X.shape[0] else y).ravel()
+    if y.ndim == 2 and (y.shape[1] == 1 or not labels):
+        y = y[:, 0]
+    if y.ndim != 1:
+        expected = "(n_samples,) or (n_samples, 1)" if labels else "(n_samples,) or (n_samples, k)"
+        hint = f"; for one-hot rows pass {y_name}.argmax(axis=1)" if labels and y.ndim == 2 else ""
+        raise ValueError(f"{y_name} must have shape {expected}, one value per row of {x_name}, "
+                         f"got shape {y.shape}{hint}")
     if y.shape[0] != X.shape[0]:
         raise ValueError(f"{y_name} has {y.shape[0]} values but {x_name} has {X.shape[0]} rows: expected one per point")
     _validate.all_finite(y, y_name)
+    outside = labels and ~np.isin(y, (0, 1))
+    if np.any(outside):
+        # the colours run from 0 to 1: a label 2 would be drawn as a 1, -1 as a 0
+        bad = np.flatnonzero(outside)[0]
+        raise ValueError(f"{y_name} must hold class labels 0 and 1, got {y[bad]:g} at index {bad}; "
+                         "map other labels onto 0 and 1 first")
     return X, y

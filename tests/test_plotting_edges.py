@@ -1,0 +1,150 @@
+"""The plots refuse input they would draw wrongly, with a message that names it."""
+import math
+import warnings
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+from bplib import Network, plotting  # noqa: E402
+
+X2 = np.array([[-1.0, 0.0], [1.0, 0.0]])
+X1 = np.linspace(-3, 3, 20).reshape(-1, 1)
+DIGITS = np.arange(10 * 64, dtype=float).reshape(10, 64) % 17
+
+
+def by_x(P):
+    return (P[:, 0] > 0).astype(float)
+
+
+@pytest.fixture(autouse=True)
+def close_figures():
+    yield
+    plt.close("all")
+
+
+def refused(call, message, error=ValueError):
+    """``call()`` raises ``error`` matching ``message``, with no NumPy warning on the way."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(error, match=message):
+            call()
+
+
+def point_colours(ax):
+    return ax.collections[-1].get_array().tolist()
+
+
+# 1. decision_boundary colours points by labels 0 and 1, and only those
+
+def test_decision_boundary_refuses_one_hot_rows_and_says_what_to_pass():
+    one_hot = np.eye(2)[[0, 1]]
+    refused(lambda: plotting.decision_boundary(by_x, X2, one_hot, resolution=5),
+            r"y must have shape \(n_samples,\) or \(n_samples, 1\).*got shape \(2, 2\); "
+            r"for one-hot rows pass y\.argmax\(axis=1\)")
+    refused(lambda: plotting.decision_boundary(by_x, X2, [0, 1], resolution=5, X_test=X2, y_test=one_hot),
+            r"y_test must have shape .*got shape \(2, 2\); for one-hot rows pass y_test\.argmax")
+
+
+def test_decision_boundary_refuses_labels_other_than_0_and_1():
+    refused(lambda: plotting.decision_boundary(by_x, X2, [1, 2], resolution=5),
+            r"y must hold class labels 0 and 1, got 2 at index 1")
+    refused(lambda: plotting.decision_boundary(by_x, X2, [0, 0.5], resolution=5), r"got 0\.5 at index 1")
+
+
+def test_decision_boundary_still_takes_labels_as_a_row_or_a_column():
+    for y in ([0, 1], [[0.0], [1.0]], np.array([False, True])):
+        assert point_colours(plotting.decision_boundary(by_x, X2, y, resolution=5)) == [0.0, 1.0]
+
+
+# 2. digits_grid
+
+@pytest.mark.parametrize("shape", [(64, 10), (20, 32), (2, 8, 4, 8), (10, 8, 8, 1)])
+def test_digits_grid_refuses_shapes_that_only_have_a_multiple_of_64_entries(shape):
+    images = np.zeros(shape)
+    refused(lambda: plotting.digits_grid(images), rf"images must be 8x8 digits.*got shape \({shape[0]}, ")
+
+
+def test_digits_grid_draws_one_digit_with_its_single_label():
+    for image in (DIGITS[3], DIGITS[3].reshape(8, 8)):
+        fig = plotting.digits_grid(image, 7)
+        assert len(fig.axes) == 1 and fig.axes[0].get_title() == "7"
+        np.testing.assert_array_equal(fig.axes[0].images[0].get_array(), DIGITS[3].reshape(8, 8))
+
+
+def test_digits_grid_counts_labels_against_the_digits():
+    refused(lambda: plotting.digits_grid(DIGITS.reshape(10, 8, 8), np.arange(9)),
+            r"labels must have one entry per image \(10\)")
+
+
+def test_digits_grid_draws_inside_a_given_ax():
+    figures = plt.get_fignums()
+    fig, (ax, other) = plt.subplots(1, 2)
+    returned = plotting.digits_grid(DIGITS[:4], [1, 2, 3, 4], [1, 2, 0, 4], n_columns=2, ax=ax)
+    assert returned is fig and len(plt.get_fignums()) == len(figures) + 1   # no figure of its own
+    cells = ax.child_axes
+    assert len(cells) == 4 and [cell.get_title() for cell in cells] == ["1", "2", "3 (pred 0)", "4"]
+    np.testing.assert_array_equal(cells[2].images[0].get_array(), DIGITS[2].reshape(8, 8))
+    assert not other.child_axes and not other.images
+
+
+def test_digits_grid_refuses_text_predictions_of_number_labels():
+    refused(lambda: plotting.digits_grid(DIGITS[:3], [4, 9, 6], ["4", "9", "6"]),
+            r"labels and predicted must both be numbers or both be text.*int64.*<U1")
+    fig = plotting.digits_grid(DIGITS[:3], ["4", "9", "6"], ["4", "9", "5"])
+    assert [cell.title.get_color() for cell in fig.axes[:3]] == ["k", "k", "r"]
+
+
+def test_digits_grid_makes_no_more_columns_than_digits():
+    assert len(plotting.digits_grid(DIGITS[:1], n_columns=1000).axes) == 1
+    assert len(plotting.digits_grid(DIGITS[:3], n_columns=2).axes) == 4
+
+
+# 3. a grid wider than float64
+
+def _never_called(P):
+    raise AssertionError("predict was called")
+
+
+@pytest.mark.parametrize("call", [
+    lambda: plotting.decision_boundary(_never_called, [[-1e308, 0.0], [1e308, 1.0]], [0, 1]),
+    lambda: plotting.decision_boundary(_never_called, [[0.0, 0.0], [1.0, 1.0]], [0, 1], padding=1e308),
+    lambda: plotting.decision_boundary(Network([2, 1]), [[-1e308, 0.0], [1e308, 1.0]], [0, 1]),
+    lambda: plotting.decision_boundary(_never_called, [[-1e308, 0.0]], [0], X_test=[[1e308, 0.0]], y_test=[1]),
+    lambda: plotting.regression_fit(_never_called, [[-1e308], [1e308]], [0.0, 1.0]),
+], ids=["X", "padding", "network", "X_test", "regression_fit"])
+def test_a_grid_wider_than_float64_is_refused_before_drawing(call):
+    refused(call, r"spans more than float64 can grid .*: scale X")
+
+
+# 4. messages that name what the user gave
+
+def test_decision_boundary_of_a_function_says_it_draws_2d_points():
+    refused(lambda: plotting.decision_boundary(lambda P: P[:, 0], np.ones((3, 3)), [0, 1, 0]),
+            r"X has 3 columns but decision_boundary draws 2-D points: expected shape \(n_samples, 2\)")
+    refused(lambda: plotting.decision_boundary(Network([3, 1]), np.ones((3, 3)), [0, 1, 0]),
+            r"X has 3 columns but decision_boundary draws 2-D points")
+    refused(lambda: plotting.decision_boundary(Network([3, 1]), X2, [0, 1]),
+            r"decision_boundary draws 2-D points, so the network must have sizes\[0\] == 2; "
+            r"this one has sizes \[3, 1\]")
+
+
+def test_regression_fit_names_the_network_not_its_own_grid():
+    refused(lambda: plotting.regression_fit(Network([2, 1]), X1, np.sin(X1)),
+            r"regression_fit draws curves of one input, so the network must have sizes\[0\] == 1; "
+            r"this one has sizes \[2, 1\]")
+    refused(lambda: plotting.regression_fit(lambda G: G, X1, np.sin(X1), grid=np.ones((5, 2))),
+            r"grid has 2 columns but regression_fit draws curves of one input")
+
+
+def test_regression_fit_says_target_gets_an_array():
+    refused(lambda: plotting.regression_fit(lambda G: G, X1, np.sin(X1), target=math.sin),
+            r"target is called with an array of shape \(400,\).*np\.sin does, math\.sin does not", TypeError)
+
+
+def test_regression_fit_refuses_y_with_a_row_count_of_its_own():
+    # (10, 2) has 20 entries, as many as X has rows, but is not one value per row
+    refused(lambda: plotting.regression_fit(lambda G: G, X1, np.ones((10, 2))), r"Y has 10 values but X has 20 rows")
