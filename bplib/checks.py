@@ -121,11 +121,13 @@ def _t(message):
 MESSAGES = {
     # evaluate
     "correct": N_("Correct: {name} passes all {count} test cases."),
+    "correct-one": N_("Correct: {name} passes its test case."),
     "not-callable": N_("expected the function {name}, got {kind}"),
     "argument-names": N_("keep the stub's argument names: def {name}({expected}), yours is def {name}({got})"),
     "raised": N_("{name} raised {error_type}: {error}\non test case {number}: {case}"),
     "raised-in-line": N_("{name} raised {error_type}: {error}\nin line {line} of {function}{code}\n"
                          "on test case {number}: {case}"),
+    "line-shown": N_(": {code}"),
     "failed-case": N_("{name}, test case {number} ({case}):\n{message}"),
     "likely-mistake": N_("likely mistake: {mistake}"),
     # problems an invoker found
@@ -147,6 +149,9 @@ MESSAGES = {
     "wrong-parents": N_("the Value returned by {function} should have its inputs as parents, {expected}, so that "
                         "backward() can reach them; its parents are {got}"),
     "rule-not-callable": N_("the backward_rule of the Value returned by {function} should be a function, got {kind}"),
+    "backward-recursion": N_("{function} never finished (RecursionError): it ends up calling itself. If it calls "
+                             ".backward() on a Value, that calls your {function} again: run each node's "
+                             "backward_rule() instead"),
     "rule-ran-early": N_("{function} changed the grad of its inputs while building the graph: the chain-rule "
                          "updates belong inside the backward_rule, which backward() calls later"),
     "not-a-dict": N_("the result should be a dict from each letter {letters} to a mistake's name, got {kind}"),
@@ -205,6 +210,8 @@ MESSAGES = {
     "gradient-ignores-eps": N_("that is the exact derivative, not the central difference with the eps you were "
                                "given ({eps:g}): nudge each entry by +eps and -eps, as the exercise asks, and "
                                "divide by 2 eps"),
+    "close-not-eps": N_("close, but off by up to {error:.1e} from the central difference with the eps you were "
+                        "given ({eps:g}): nudge each entry by exactly +eps and -eps, and divide by 2 eps"),
     "gradient-off": N_("off by up to {error:.3g} from the central difference"),
     # initialisation
     "init-transposed": N_("transposed: w^l has shape (n_out, n_in) = {expected}, you returned {got}"),
@@ -308,7 +315,7 @@ def evaluate(exercise_id, function):
                                data["rtol"], data["atol"], names=data.get("names"))
         if message is not None:
             return False, _say("failed-case", name=name, number=index + 1, case=described, message=message)
-    return True, _say("correct", name=name, count=len(cases))
+    return True, _say("correct" if len(cases) > 1 else "correct-one", name=name, count=len(cases))
 
 
 def _where_raised(error, function):
@@ -331,7 +338,7 @@ def _where_raised(error, function):
     text = linecache.getline(frame_code.co_filename, line).strip()
     # counted from the def line, as the learner reads the function (a cell's own numbering differs)
     return {"line": line - frame_code.co_firstlineno + 1, "function": frame_code.co_name,
-            "code": f": {text}" if text else ""}
+            "code": _say("line-shown", code=text) if text else ""}
 
 
 def exercise_ids():
@@ -691,7 +698,12 @@ def _value_backward(function, case):
         node = _checker_operation(cls, spec[0], [nodes[i] for i in spec[1:]])
         node.backward_rule = _counted(node.backward_rule, rules_ran, len(nodes))
         nodes.append(node)
-    function(nodes[-1])
+    try:
+        function(nodes[-1])
+    except RecursionError:
+        # These graphs have a handful of nodes: endless recursion is backward calling itself, most
+        # likely through Value.backward(), which calls the learner's backward in notebook 11.
+        return problem("backward-recursion", function=getattr(function, "__name__", None) or _say("your-function"))
     # Which rules ran tells mistakes apart that leave the same gradients: running the rules from
     # the leaves up and running only C's rule both leave every node but C's parents at 0.
     return dict(_graph_output(nodes), rules_ran=np.array(rules_ran, dtype=float))
@@ -795,10 +807,16 @@ def _judge_numerical_gradient(case, output, expected, mistakes, rtol, atol, name
             return _say(key)
     if np.max(np.abs(output)) < 1e-9:
         return _say("gradient-zero")
-    if np.max(np.abs(output - _smooth_cost_gradient(case["param"], case["target"]))) < 1e-6:
-        return _say("gradient-ignores-eps", eps=case["eps"])
-    if error < 1e-2:
-        return _say("not-central", error=error)
+    param, target, eps = case["param"], case["target"], case["eps"]
+    if np.max(np.abs(output - _smooth_cost_gradient(param, target))) < 1e-6:
+        return _say("gradient-ignores-eps", eps=eps)
+    # The cost is a sum over entries, so its one-sided differences can be written entry by entry.
+    entry = lambda p: np.cos(p) * target + p ** 3  # noqa: E731
+    for one_sided in ((entry(param + eps) - entry(param)) / eps, (entry(param) - entry(param - eps)) / eps):
+        if np.max(np.abs(output - one_sided)) < 1e-7 * max(1.0, scale):
+            return _say("not-central", error=error)
+    if error < 1e-2:  # a central difference with a step of its own, say
+        return _say("close-not-eps", error=error, eps=eps)
     return _say("gradient-off", error=error)
 
 

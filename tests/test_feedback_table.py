@@ -81,6 +81,18 @@ def numerical_gradient_own_step(cost, param, eps=1e-5):
     return numerical_gradient_flat(cost, param, 1e-6)   # the mistake: a step of its own, not eps
 
 
+def numerical_gradient_one_sided(cost, param, eps=1e-5, backwards=False):
+    grad = np.zeros_like(param)
+    for index in np.ndindex(param.shape):
+        original = param[index]
+        base = cost()
+        param[index] = original - eps if backwards else original + eps
+        nudged = cost()
+        param[index] = original
+        grad[index] = (base - nudged) / eps if backwards else (nudged - base) / eps
+    return grad
+
+
 def numerical_gradient_flat(cost, param, eps=1e-5):
     flat, grad = param.reshape(-1), np.zeros(param.size)
     for i in range(param.size):
@@ -295,6 +307,15 @@ def add_to_b_only(a, b):
 
     def rule():
         b.grad += out.grad                          # the mistake: a gets nothing
+    out.backward_rule = rule
+    return out
+
+
+def mul_to_a_only(a, b):
+    out = Value(a.data * b.data, (a, b), "*")
+
+    def rule():
+        a.grad += out.grad * b.data                 # the mistake: b gets nothing
     out.backward_rule = rule
     return out
 
@@ -606,6 +627,11 @@ TABLE = [
     ("numerical-gradient", numerical_gradient_flat, RIGHT),
     ("numerical-gradient", lambda param, cost, eps: numerical_gradient_flat(cost, param, eps), RIGHT),
     ("numerical-gradient", numerical_gradient_divides_by_eps, "twice the true gradient"),
+    ("numerical-gradient", numerical_gradient_one_sided, "close but not central: off by up to"),
+    ("numerical-gradient", lambda cost, param, eps: numerical_gradient_one_sided(cost, param, eps, backwards=True),
+     "close but not central: off by up to"),
+    ("numerical-gradient", lambda cost, param, eps: numerical_gradient_flat(cost, param, 1e-3),   # central, own step
+     "close, but off by up to 1.2e-06 from the central difference with the eps you were given (0.0001)"),
     ("numerical-gradient", numerical_gradient_own_step, "test case 2 (param shape (4,), target shape (4,), eps="
                                                         "0.1):\nthat is the exact derivative, not the central "
                                                         "difference with the eps you were given (0.1)"),
@@ -758,6 +784,7 @@ TABLE = [
     ("value-mul", exercises.get("value-mul").mistakes[0][1], "likely mistake: swapped"),
     ("value-mul", exercises.get("value-mul").mistakes[3][1], "likely mistake: sign"),
     ("value-mul", exercises.get("value-mul").mistakes[4][1], "likely mistake: out.data is the value"),
+    ("value-mul", mul_to_a_only, "likely mistake: only a received its gradient"),
     ("value-tanh", tanh_by_exp, RIGHT),
     ("value-tanh", tanh_recomputed_in_rule, RIGHT),
     ("value-tanh", tanh_sigmoid_rule, "dC/d(x * y) is"),
@@ -881,7 +908,8 @@ def test_value_backward_is_checked_on_the_notebooks_own_value_class():
     exec("from bplib.activations import sigmoid as bp_sigmoid\n" + value_class
          + "\ndef backward(root):\n    root.backward()\n", namespace)
     passed, message = evaluate("value-backward", namespace["backward"])
-    assert not passed and "RecursionError" in message and "in line 2 of backward" in message, message
+    assert not passed and "backward never finished (RecursionError)" in message, message
+    assert "If it calls .backward() on a Value, that calls your backward again" in message, message
     exec(backward_iterative_source(), namespace)   # a right answer passes on the notebook's class too
     passed, message = evaluate("value-backward", namespace["backward"])
     assert passed, message
@@ -916,3 +944,8 @@ def test_adding_up_is_hinted_where_only_a_twice_used_node_is_wrong():
     output["grad"][1] += 1.0
     message = judge_output("graph", case, output, expected, [])
     assert message.startswith("dC/d(y) is") and "used more than once" not in message, message
+
+
+def test_one_test_case_is_said_in_the_singular():
+    assert evaluate("diagnosis", lambda: dict(RIGHT_DIAGNOSIS)) == (True, "Correct: diagnosis passes its test case.")
+    assert evaluate("sigmoid", special.expit)[1] == "Correct: sigmoid passes all 2 test cases."

@@ -60,9 +60,9 @@ def _facts(bug):
     if failing == every:
         pattern = N_("every w and every b")
     elif failing == {pair for pair in every if pair[0] < 3}:
-        pattern = N_("w and b of layers 1 and 2 but not of layer L = 3")
+        pattern = N_("w and b of layers 1 and 2, not of layer L = 3")
     elif failing == {pair for pair in every if pair[1] == "w"}:
-        pattern = N_("every w but no b")
+        pattern = N_("every w and no b")
     else:
         pattern = f"{sorted(failing)}"
     errors = [error for _, _, error in result.rows]

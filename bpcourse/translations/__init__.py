@@ -115,13 +115,15 @@ def check_output(text, lang):
     said again with the same fields by ``bplib.checks`` in ``lang``, so the translated notebook
     stores exactly what its check cell prints when it runs in a ``<lang>`` folder.
     """
-    english = checks.MESSAGES["correct"]
-    pattern = re.escape(english).replace(r"\{name\}", r"(?P<name>\w+)").replace(r"\{count\}", r"(?P<count>\d+)")
+    patterns = {key: re.escape(checks.MESSAGES[key]).replace(r"\{name\}", r"(?P<name>\w+)").replace(
+        r"\{count\}", r"(?P<count>\d+)") for key in ("correct", "correct-one")}
     lines = []
     for line in text.split("\n"):
-        match = re.fullmatch(pattern, line)
-        if match is not None:
-            line = checks.say("correct", lang, name=match["name"], count=int(match["count"]))
+        for key, pattern in patterns.items():
+            match = re.fullmatch(pattern, line)
+            if match is not None:
+                line = checks.say(key, lang, name=match["name"], count=int(match.groupdict().get("count", 1)))
+                break
         lines.append(line)
     return "\n".join(lines)
 
