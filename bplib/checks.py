@@ -268,6 +268,11 @@ def _say(key, **fields):
 class ExerciseFailed(AssertionError):
     """The learner's answer is not right yet; the message says why."""
 
+    def _render_traceback_(self):
+        # IPython shows this instead of a traceback: the message is the feedback, and the frames
+        # (the check cell, then this module's raise) would only put library code before it.
+        return [f"{type(self).__name__}: {self}"]
+
 
 class ArgumentNamesDiffer(TypeError):
     """The learner's function does not take the stub's argument names; the checker calls it by name."""

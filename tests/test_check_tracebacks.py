@@ -56,3 +56,13 @@ def test_an_interrupt_in_the_learners_code_shows_no_checker_frame():
     shown = raised.traceback.filter(raised)
     assert [entry.name for entry in shown] == ["test_an_interrupt_in_the_learners_code_shows_no_checker_frame",
                                                "train_step"]
+
+
+def test_ipython_shows_a_failed_check_as_its_message_alone(capsys):
+    from IPython.core.interactiveshell import InteractiveShell
+
+    shell = InteractiveShell.instance()
+    shell.run_cell("from bplib.checks import check\ncheck('sigmoid', lambda z: 1 / (1 + __import__('numpy').exp(z)))")
+    shown = capsys.readouterr().out
+    assert shown.startswith("ExerciseFailed: sigmoid, test case 1"), shown
+    assert "likely mistake: sign of the exponent" in shown and "checks.py" not in shown, shown
