@@ -458,9 +458,14 @@ def _numerical_gradient(function, case):
     return grad
 
 
+def _smooth_cost_terms(param, target):
+    """The two terms of the numerical-gradient exercise's cost, entry by entry (the cost is their sum
+    over every entry); ``_smooth_cost_gradient`` is its exact gradient."""
+    return np.cos(param) * target, param ** 3
+
+
 def _smooth_cost(param, target):
-    """The numerical-gradient exercise's cost; ``_smooth_cost_gradient`` is its exact gradient."""
-    return float(np.sum(np.cos(param) * target) + np.sum(param ** 3))
+    return float(sum(np.sum(term) for term in _smooth_cost_terms(param, target)))
 
 
 def _smooth_cost_gradient(param, target):
@@ -816,7 +821,7 @@ def _judge_numerical_gradient(case, output, expected, mistakes, rtol, atol, name
     if np.max(np.abs(output - _smooth_cost_gradient(param, target))) < 1e-6:
         return _say("gradient-ignores-eps", eps=eps)
     # The cost is a sum over entries, so its one-sided differences can be written entry by entry.
-    entry = lambda p: np.cos(p) * target + p ** 3  # noqa: E731
+    entry = lambda p: sum(_smooth_cost_terms(p, target))  # noqa: E731
     for one_sided in ((entry(param + eps) - entry(param)) / eps, (entry(param) - entry(param - eps)) / eps):
         if np.max(np.abs(output - one_sided)) < 1e-7 * max(1.0, scale):
             return _say("not-central", error=error)
