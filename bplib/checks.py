@@ -122,6 +122,7 @@ MESSAGES = {
     # evaluate
     "correct": N_("Correct: {name} passes all {count} test cases."),
     "correct-one": N_("Correct: {name} passes its test case."),
+    "unfinished": N_("This exercise is not done yet: replace the line raise NotImplementedError(...) with your code."),
     "not-callable": N_("expected the function {name}, got {kind}"),
     "argument-names": N_("keep the stub's argument names: def {name}({expected}), yours is def {name}({got})"),
     "raised": N_("{name} raised {error_type}: {error}\non test case {number}: {case}"),
@@ -265,6 +266,9 @@ def _say(key, **fields):
     return say(key, language(), **fields)
 
 
+STUB_TEXT = "replace this line with your code"  # in every exercise stub's NotImplementedError
+
+
 class ExerciseFailed(AssertionError):
     """The learner's answer is not right yet; the message says why."""
 
@@ -304,7 +308,10 @@ def evaluate(exercise_id, function):
         described = describe(inputs)
         try:
             output = run_quietly(data["invoke"], function, inputs)
-        except NotImplementedError:
+        except NotImplementedError as error:
+            # A stub's message is code, the same in every edition: the translated ones add a line of their own.
+            if STUB_TEXT in str(error) and language() != "en":
+                error.add_note(_say("unfinished"))
             raise
         except ArgumentNamesDiffer as error:  # the checker could not call it: not an error of the learner's code
             return False, _say("argument-names", name=name, expected=error.expected, got=error.got)

@@ -335,3 +335,27 @@ def test_no_english_is_left_in_chinese_feedback(monkeypatch):
     said = evaluate("diagnosis", lambda: {**exercises.get("diagnosis").reference(), "A": "sign",
                                           "D": "missing_mean"})[1]
     assert "它的表格显示每一行都相同的 r = " in said and "sign（输出层误差 delta 的符号错了" in said
+
+
+def _stub(z):
+    raise NotImplementedError("exercise sigmoid: replace this line with your code")
+
+
+def _own_not_implemented(z):
+    raise NotImplementedError("softplus is not written yet")
+
+
+def test_a_stub_in_a_chinese_notebook_says_in_chinese_that_it_is_unfinished(monkeypatch):
+    """The stub's message is code, English in both editions; the check adds a Chinese line (a note, shown
+    under the message), and leaves the exception itself as the stub raised it."""
+    monkeypatch.setenv(checks.LANGUAGE_VARIABLE, "zh")
+    with pytest.raises(NotImplementedError, match="replace this line with your code") as raised:
+        check("sigmoid", _stub)
+    assert raised.value.__notes__ == ["这个练习还没有完成：请把 raise NotImplementedError(...) 这一行换成你自己的代码。"]
+    with pytest.raises(NotImplementedError) as raised:
+        check("sigmoid", _own_not_implemented)      # not a stub: no note
+    assert not hasattr(raised.value, "__notes__")
+    monkeypatch.setenv(checks.LANGUAGE_VARIABLE, "en")
+    with pytest.raises(NotImplementedError) as raised:
+        check("sigmoid", _stub)                     # the English message already says it
+    assert not hasattr(raised.value, "__notes__")
