@@ -79,11 +79,17 @@ def finite_number(value, name):
     """``value`` as a float, or a ValueError if it is not a finite real number."""
     number = _as_float(value)
     if number is None or not np.isfinite(number):
-        shown = repr(value)
-        if len(shown) > 40:  # a Python int of 400 digits, say
-            shown = f"{shown[:12]}... ({len(shown)} characters)"
-        raise ValueError(f"{name} must be a finite number, got {shown}")
+        shown = brief(value)
+        beyond = " (beyond float64's range)" if number is not None and "inf" not in shown.lower() \
+            and not np.isnan(number) else ""
+        raise ValueError(f"{name} must be a finite number, got {shown}{beyond}")
     return number
+
+
+def brief(value):
+    """``repr(value)``, cut short for a message (a Python int of 400 digits, say)."""
+    shown = repr(value)
+    return shown if len(shown) <= 40 else f"{shown[:12]}... ({len(shown)} characters)"
 
 
 def flag(value, name):

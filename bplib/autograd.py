@@ -21,7 +21,7 @@ usual TypeError (or lets NumPy apply the operation to each entry of an array).
 import math
 import numbers
 
-from ._validate import finite_number
+from ._validate import brief, finite_number
 
 
 class Value:
@@ -100,8 +100,11 @@ class Value:
     def __truediv__(self, number):
         if not isinstance(number, numbers.Real):
             return NotImplemented                      # dividing by a Value needs a rule for 1/x: not here
-        number = finite_number(number, f"the divisor of {self!r}")
+        divisor, number = number, finite_number(number, f"the divisor of {self!r}")
         if number == 0:
+            if divisor != 0:  # a Fraction or Decimal too small for float64
+                raise ValueError(f"{self!r} / {brief(divisor)}: the divisor rounds to 0 in float64; "
+                                 "divide by a larger number")
             raise ZeroDivisionError(f"cannot divide {self!r} by zero")
         factor = 1.0 / number
         if not math.isfinite(factor):                  # a / c is a * (1/c): its rule multiplies by 1/c

@@ -391,16 +391,17 @@ def _bind(function, case):
     position, in the stub's order."""
     if isinstance(function, np.ufunc) and function.nin == len(case):
         return tuple(case.values()), {}
-    try:
-        signature = inspect.signature(function)
+    try:  # np.vectorize takes (*args, **kwargs) and passes them on: the names are its function's
+        signature = inspect.signature(function.pyfunc if isinstance(function, np.vectorize) else function)
     except (TypeError, ValueError):  # a builtin or C function: nothing to read, just call it
         return (), case
     try:
         signature.bind(**case)
     except TypeError:
+        if list(signature.parameters) == list(case):  # the stub's names, positional-only: by position
+            return tuple(case.values()), {}
         name = getattr(function, "__name__", "function")
-        got = ", ".join(str(p) for p in signature.parameters.values())
-        raise ArgumentNamesDiffer(name, ", ".join(case), got) from None
+        raise ArgumentNamesDiffer(name, ", ".join(case), str(signature)[1:-1]) from None
     return (), case
 
 
@@ -517,8 +518,10 @@ def _layers_at_fault(function, case):
     if type(found).__name__ == "GradientCheck":
         return problem("not-pairs-gradient-check")
     try:
-        items = list(found)
+        items = list(found) if not isinstance(found, (str, bytes, dict)) else None  # not their letters or keys
     except TypeError:
+        items = None
+    if items is None:
         return problem("not-pairs", kind=_kind(found))
     for item in items:
         try:
@@ -588,11 +591,20 @@ def graph_case_fields(nodes, separator=", "):
 
 
 def _value_class(function):
-    """The notebook's own Value class (found beside the learner's function), else bplib's."""
+    """The notebook's own Value class (found beside the learner's function), else bplib's: also when
+    the name Value there is something else (a float, say) or makes nodes that cannot be graph nodes."""
     from .autograd import Value
 
     candidate = getattr(function, "__globals__", {}).get("Value")
-    return candidate if isinstance(candidate, type) else Value
+    if not isinstance(candidate, type):
+        return Value
+    try:
+        node = candidate(0.5)
+        node.grad, node.parents, node.backward_rule = 0.0, (), lambda: None
+        usable = node.data == 0.5
+    except Exception:  # noqa: BLE001 - a class the checker cannot build its nodes with
+        usable = False
+    return candidate if usable else Value
 
 
 def _new_value(cls, data):
@@ -815,6 +827,8 @@ def _judge_numerical_gradient(case, output, expected, mistakes, rtol, atol, name
         return structure
     if output.shape != expected.shape:
         return _say("gradient-shape", expected=expected.shape, got=output.shape)
+    if not np.all(np.isfinite(output)):
+        return _say("not-finite", where=_say("your-result"))
     error = float(np.max(np.abs(output - expected)))
     if error < 1e-6:
         return None

@@ -107,6 +107,9 @@ def _validated(estimator, X, *y, **options):
     make: masked entries (it would use the values under the mask, where Network refuses them) and a
     sparse y. y=None goes on to validate_data, which says that fit needs y."""
     unmasked(X, "X")
+    if isinstance(X, (list, tuple)):  # rows given one by one: np.asarray would drop their masks too
+        for row in X:
+            unmasked(row, "X")
     for target in y:
         unmasked(target, "y")
         if hasattr(target, "toarray"):  # a scipy.sparse matrix or array

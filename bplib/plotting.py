@@ -10,6 +10,16 @@ from . import _validate
 def _axes(ax, figsize=(4.5, 4)):
     if ax is None:
         _, ax = plt.subplots(figsize=figsize)
+    return _one_axes(ax)
+
+
+def _one_axes(ax):
+    """A TypeError unless ``ax`` is one matplotlib Axes (not a figure, nor the array subplots returns)."""
+    from matplotlib.axes import Axes
+
+    if not isinstance(ax, Axes):
+        raise TypeError(f"ax must be one matplotlib Axes (fig, ax = plt.subplots(), or one of its axes[i]), "
+                        f"got {type(ax).__name__}")
     return ax
 
 
@@ -76,6 +86,7 @@ def regression_fit(predict, X, Y, ax=None, grid=None, title=None, target=None):
         _grid_span(X.min(), X.max(), "X", "", "scale X or pass grid=")
         grid = np.linspace(X.min(), X.max(), 400).reshape(-1, 1)
     grid = _matrix(grid, "grid", 1, who)
+    grid = grid[np.argsort(grid[:, 0], kind="stable")]  # the curve joins its points in this order
     ax = _axes(ax, figsize=(6, 3.5))
     if target is not None:
         ax.plot(grid[:, 0], _one_per_point(target, grid[:, 0], "target"), "k--", lw=1, label="target")
@@ -142,7 +153,7 @@ def digits_grid(images, labels=None, predicted=None, n_columns=10, ax=None):
         cells = np.atleast_1d(cells).ravel()
     else:
         # One cell per digit inside the given axes, the top fifth of each row left for its titles.
-        fig = ax.figure
+        fig = _one_axes(ax).figure
         ax.axis("off")
         cells = [ax.inset_axes([column / n_columns, 1 - (row + 1) / n_rows, 1 / n_columns, 0.8 / n_rows])
                  for row in range(n_rows) for column in range(n_columns)]

@@ -426,6 +426,14 @@ THIRD_SWEEP_REFUSALS = {
     "Value minus a string": (lambda: Value(2) - "a", r"unsupported operand type\(s\) for -: 'Value' and 'str'"),
     "a string minus a Value": (lambda: "a" - Value(2), r"unsupported operand type\(s\) for -: 'str' and 'Value'"),
     "planted_bug of a list": (lambda: bughunt.planted_bug(["sign"]), r"unknown bug \['sign'\]; expected one of"),
+    # a last sweep of the day's changes
+    "Value divided by a Fraction that rounds to 0": (
+        lambda: Value(2.0) / fractions.Fraction(1, 10 ** 400), r"the divisor rounds to 0 in float64"),
+    "Value plus an int beyond float64": (
+        lambda: Value(2.0) + 10 ** 400, r"got 100000000000\.\.\. \(401 characters\) \(beyond float64's range\)"),
+    "BPClassifier fit on rows that are masked arrays": (
+        lambda: BPClassifier(epochs=1).fit([np.ma.array([1.0, 2.0], mask=[True, False]), np.array([0.0, 1.0])],
+                                           [0, 1]), r"X has masked entries"),
 }
 
 

@@ -33,6 +33,10 @@ def fold_bias_loop(w, b):
 
 
 # -- 02 ----------------------------------------------------------------------------------------------------------
+def sigmoid_positional_only(z, /):
+    return special.expit(z)
+
+
 def sigmoid_in_place(z):
     z *= -1
     return 1 / (1 + np.exp(z))
@@ -574,6 +578,9 @@ TABLE = [
     # 02
     ("sigmoid", lambda z: special.expit(z), RIGHT),
     ("sigmoid", special.expit, RIGHT),   # a ufunc takes its inputs by position
+    ("sigmoid", np.vectorize(lambda z: 1 / (1 + math.exp(-z))), RIGHT),
+    ("sigmoid", np.vectorize(lambda x: 1 / (1 + math.exp(-x))), "keep the stub's argument names: def sigmoid(z)"),
+    ("sigmoid", sigmoid_positional_only, RIGHT),
     ("sigmoid", lambda z: 0.5 * (1 + np.tanh(z / 2)), RIGHT),
     ("sigmoid", lambda z: np.exp(z) / (1 + np.exp(z)), RIGHT),
     ("sigmoid", lambda z: 1 / (1 + np.exp(z)), "likely mistake: sign of the exponent"),
@@ -632,6 +639,7 @@ TABLE = [
      "close but not central: off by up to"),
     ("numerical-gradient", lambda cost, param, eps: numerical_gradient_flat(cost, param, 1e-3),   # central, own step
      "close, but off by up to 1.2e-06 from the central difference with the eps you were given (0.0001)"),
+    ("numerical-gradient", lambda cost, param, eps: np.full(param.shape, np.nan), "contains NaN or infinity"),
     ("numerical-gradient", numerical_gradient_own_step, "test case 2 (param shape (4,), target shape (4,), eps="
                                                         "0.1):\nthat is the exact derivative, not the central "
                                                         "difference with the eps you were given (0.1)"),
@@ -805,6 +813,8 @@ TABLE = [
     ("layers-at-fault", layers_at_fault_by_rows, RIGHT),
     ("layers-at-fault", layers_at_fault_as_set, RIGHT),
     ("layers-at-fault", layers_at_fault_reordered, RIGHT),
+    ("layers-at-fault", lambda backprop_fn, net, X, Y: "1w", "pairs, got a str"),
+    ("layers-at-fault", lambda backprop_fn, net, X, Y: {1: "w", 2: "b"}, "pairs, got a dict"),
     ("layers-at-fault", lambda backprop_fn, net, X, Y: gradient_check(net, X, Y, backprop=backprop_fn).rows,
      "should be a list of (layer, 'w' or 'b') pairs, but one item is (1, 'w', "),
     ("layers-at-fault", lambda backprop_fn, net, X, Y: [(name, layer) for layer, name in
@@ -949,3 +959,10 @@ def test_adding_up_is_hinted_where_only_a_twice_used_node_is_wrong():
 def test_one_test_case_is_said_in_the_singular():
     assert evaluate("diagnosis", lambda: dict(RIGHT_DIAGNOSIS)) == (True, "Correct: diagnosis passes its test case.")
     assert evaluate("sigmoid", special.expit)[1] == "Correct: sigmoid passes all 2 test cases."
+
+
+def test_value_backward_falls_back_to_bplibs_value_when_the_notebooks_is_not_a_node_class():
+    namespace = {"Value": float}                    # the name Value rebound to something else
+    exec(backward_iterative_source(), namespace)
+    passed, message = evaluate("value-backward", namespace["backward"])
+    assert passed, message

@@ -148,3 +148,16 @@ def test_regression_fit_says_target_gets_an_array():
 def test_regression_fit_refuses_y_with_a_row_count_of_its_own():
     # (10, 2) has 20 entries, as many as X has rows, but is not one value per row
     refused(lambda: plotting.regression_fit(lambda G: G, X1, np.ones((10, 2))), r"Y has 10 values but X has 20 rows")
+
+
+def test_ax_must_be_one_axes():
+    for ax in (plt.figure(), plt.subplots(1, 2)[1], "left"):
+        refused(lambda: plotting.digits_grid(DIGITS[:2], ax=ax), r"ax must be one matplotlib Axes", TypeError)
+        refused(lambda: plotting.decision_boundary(by_x, X2, [0, 1], resolution=5, ax=ax),
+                r"ax must be one matplotlib Axes", TypeError)
+
+
+def test_regression_fit_draws_a_grid_given_out_of_order_from_left_to_right():
+    grid = np.array([[1.0], [-1.0], [0.5], [-0.5]])
+    ax = plotting.regression_fit(lambda G: G ** 2, X1, X1[:, 0] ** 2, grid=grid)
+    assert ax.lines[0].get_xdata().tolist() == [-1.0, -0.5, 0.5, 1.0]
