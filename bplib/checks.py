@@ -923,7 +923,8 @@ def _judge_diagnosis(case, output, expected, mistakes, rtol, atol, names=None):
     if not isinstance(output, dict):
         return _say("not-a-dict", letters=separator.join(letters), kind=_kind(output))
     if sorted(map(str, output)) != letters:
-        return _say("unknown-letters", letters=separator.join(letters), got=separator.join(sorted(map(str, output))))
+        return _say("unknown-letters", letters=separator.join(letters),
+                    got=separator.join(sorted(map(str, output))) or "{}")  # an empty dict: say so
     known = sorted(evidence["predicted"])
     for letter in letters:
         if output[letter] not in evidence["predicted"]:

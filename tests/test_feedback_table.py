@@ -847,6 +847,7 @@ TABLE = [
     ("diagnosis", diagnosis_with(A="missing 1/n"), "is not one of the mistakes' names"),
     ("diagnosis", lambda: [("A", "missing_mean")], "should be a dict"),
     ("diagnosis", lambda: None, "did you forget to return it?"),
+    ("diagnosis", lambda: {}, "the keys should be the letters A, B, C, D, E exactly, got {}"),
     ("layers-at-fault", lambda backprop_fn, net, X, Y: None, "did you forget to return it?"),
     ("backprop", lambda weights, biases, X, Y: None, "your result is None: did you forget to return it?"),
 ]
