@@ -211,6 +211,8 @@ MESSAGES = {
     "gradient-ignores-eps": N_("that is the exact derivative, not the central difference with the eps you were "
                                "given ({eps:g}): nudge each entry by +eps and -eps, as the exercise asks, and "
                                "divide by 2 eps"),
+    "four-point": N_("that is the four-point difference (more accurate, but not what is asked): the exercise's "
+                     "central difference is (C(p + eps) - C(p - eps)) / (2 eps)"),
     "close-not-eps": N_("close, but off by up to {error:.1e} from the central difference with the eps you were "
                         "given ({eps:g}): nudge each entry by exactly +eps and -eps, and divide by 2 eps"),
     "gradient-off": N_("off by up to {error:.3g} from the central difference"),
@@ -228,6 +230,7 @@ MESSAGES = {
     "init-uniform-hint": N_("; about -1.2 for uniform draws"),
     # layers at fault
     "layers-differ": N_("expected {expected_count} failing parameters, you reported {got}"),
+    "layers-twice": N_("you reported {got}: name each failing parameter once"),
     "layers-other": N_("you reported {got}: as many as fail, but not the same ones (the layers are numbered 1 to "
                        "{last}, as in w^l)"),
     "layer-name": N_("{name!r} is not a parameter's name: the names are 'w' and 'b', in lower case"),
@@ -846,6 +849,10 @@ def _judge_numerical_gradient(case, output, expected, mistakes, rtol, atol, name
     for one_sided in ((entry(param + eps) - entry(param)) / eps, (entry(param) - entry(param - eps)) / eps):
         if np.max(np.abs(output - one_sided)) < 1e-7 * max(1.0, scale):
             return _say("not-central", error=error)
+    four_point = (entry(param - 2 * eps) - 8 * entry(param - eps) + 8 * entry(param + eps) - entry(param + 2 * eps))
+    # (tightly: at a small eps the four-point difference is the derivative itself, to 1e-12)
+    if np.max(np.abs(output - four_point / (12 * eps))) < 1e-9 * max(1.0, scale):
+        return _say("four-point")
     if error < 1e-2:  # a central difference with a step of its own, say
         return _say("close-not-eps", error=error, eps=eps)
     return _say("gradient-off", error=error)
@@ -893,6 +900,8 @@ def _judge_layers(case, output, expected, mistakes, rtol, atol, names=None):
     for mistake, wrong_output in mistakes:
         if problem_message(wrong_output) is None and output == sorted(tuple(pair) for pair in wrong_output):
             return _say("likely-mistake", mistake=_t(mistake))
+    if len(set(output)) < len(output):
+        return _say("layers-twice", got=output)
     n_layers = len(case["net"].weights)
     for layer, name in output:
         if name not in ("w", "b"):

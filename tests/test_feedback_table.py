@@ -97,6 +97,18 @@ def numerical_gradient_one_sided(cost, param, eps=1e-5, backwards=False):
     return grad
 
 
+def numerical_gradient_four_point(cost, param, eps=1e-5):
+    grad = np.zeros_like(param)
+    for index in np.ndindex(param.shape):
+        original, values = param[index], []
+        for step in (-2 * eps, -eps, eps, 2 * eps):
+            param[index] = original + step
+            values.append(cost())
+        param[index] = original
+        grad[index] = (values[0] - 8 * values[1] + 8 * values[2] - values[3]) / (12 * eps)
+    return grad
+
+
 def numerical_gradient_flat(cost, param, eps=1e-5):
     flat, grad = param.reshape(-1), np.zeros(param.size)
     for i in range(param.size):
@@ -640,6 +652,7 @@ TABLE = [
     ("numerical-gradient", lambda cost, param, eps: numerical_gradient_flat(cost, param, 1e-3),   # central, own step
      "close, but off by up to 1.2e-06 from the central difference with the eps you were given (0.0001)"),
     ("numerical-gradient", lambda cost, param, eps: np.full(param.shape, np.nan), "contains NaN or infinity"),
+    ("numerical-gradient", numerical_gradient_four_point, "that is the four-point difference"),
     ("numerical-gradient", numerical_gradient_own_step, "test case 2 (param shape (4,), target shape (4,), eps="
                                                         "0.1):\nthat is the exact derivative, not the central "
                                                         "difference with the eps you were given (0.1)"),
@@ -813,6 +826,8 @@ TABLE = [
     ("layers-at-fault", layers_at_fault_by_rows, RIGHT),
     ("layers-at-fault", layers_at_fault_as_set, RIGHT),
     ("layers-at-fault", layers_at_fault_reordered, RIGHT),
+    ("layers-at-fault", lambda backprop_fn, net, X, Y: 2 * gradient_check(net, X, Y, backprop=backprop_fn).failing(),
+     "name each failing parameter once"),
     ("layers-at-fault", lambda backprop_fn, net, X, Y: "1w", "pairs, got a str"),
     ("layers-at-fault", lambda backprop_fn, net, X, Y: {1: "w", 2: "b"}, "pairs, got a dict"),
     ("layers-at-fault", lambda backprop_fn, net, X, Y: gradient_check(net, X, Y, backprop=backprop_fn).rows,
