@@ -220,11 +220,13 @@ def _as_float64(values, name):
     return real_array(values, name).astype(np.float64, copy=False)
 
 
-def as_matrix(values, name, n_columns=None):
+def as_matrix(values, name, n_columns=None, who=None):
     """``values`` as a finite float64 array of shape (n_samples, n_columns).
 
     A 1-D array is taken as one column when ``n_columns`` is 1, and refused
-    otherwise (it would be ambiguous: one sample or one feature?).
+    otherwise (it would be ambiguous: one sample or one feature?). ``who``
+    says in a message what needs that many columns (by default "the network
+    expects n_columns").
     """
     array = _as_float64(values, name)
     if array.ndim == 1 and n_columns == 1:
@@ -237,7 +239,7 @@ def as_matrix(values, name, n_columns=None):
         )
     if n_columns is not None and array.shape[1] != n_columns:
         raise ValueError(
-            f"{name} has {array.shape[1]} columns but the network expects {n_columns}: "
+            f"{name} has {array.shape[1]} columns but {who or f'the network expects {n_columns}'}: "
             f"expected shape (n_samples, {n_columns}), got {array.shape}"
         )
     if array.shape[0] == 0:

@@ -85,7 +85,7 @@ def regression_fit(predict, X, Y, ax=None, grid=None, title=None, target=None):
     if grid is None:
         _grid_span(X.min(), X.max(), "X", "", "scale X or pass grid=")
         grid = np.linspace(X.min(), X.max(), 400).reshape(-1, 1)
-    grid = _matrix(grid, "grid", 1, who)
+    grid = _validate.as_matrix(grid, "grid", 1, who)
     grid = grid[np.argsort(grid[:, 0], kind="stable")]  # the curve joins its points in this order
     ax = _axes(ax, figsize=(6, 3.5))
     if target is not None:
@@ -240,20 +240,10 @@ def _one_per_point(function, points, name, first_column=False):
     return values
 
 
-def _matrix(values, name, n_columns, who):
-    """``values`` as a finite ``(n, n_columns)`` matrix; ``who`` (e.g. "the network expects 2")
-    says in a message why it needs that many columns."""
-    array = _validate.real_array(values, name)
-    if array.ndim == 2 and array.shape[1] != n_columns:
-        raise ValueError(f"{name} has {array.shape[1]} columns but {who}: "
-                         f"expected shape (n_samples, {n_columns}), got {array.shape}")
-    return _validate.as_matrix(array, name, n_columns)
-
-
 def _points(X, y, x_name, y_name, n_columns, who, labels=False):
     """X as a finite ``(n, n_columns)`` matrix and y as n finite values: y ``(n,)`` or ``(n, 1)``, or
     ``(n, k)`` whose first column is taken unless ``labels``; with ``labels`` each value is 0 or 1."""
-    X = _matrix(X, x_name, n_columns, who)
+    X = _validate.as_matrix(X, x_name, n_columns, who)
     y = _validate.real_array(y, y_name)
     if y.ndim == 2 and (y.shape[1] == 1 or not labels):
         y = y[:, 0]
