@@ -218,11 +218,10 @@ class BPClassifier(ClassifierMixin, _BPEstimator):
         return log_softmax(z)
 
     def predict(self, X):
-        """The most probable label of each row, shape ``(n_samples,)``."""
-        proba = self.predict_proba(X)  # first: it raises NotFittedError before fit
-        if proba.shape[1] == 2:  # one sigmoid unit: class 1 from 0.5 up, as network_.predict (argmax: class 0 at 0.5)
-            return self.classes_[(proba[:, 1] >= 0.5).astype(int)]
-        return self.classes_[proba.argmax(axis=1)]
+        """The most probable label of each row, shape ``(n_samples,)``: the network's own decision
+        (``Network.predict``; with two classes, class 1 from a probability of 0.5 up)."""
+        check_is_fitted(self)
+        return self.classes_[self.network_.predict(_validated(self, X, reset=False)).ravel()]
 
 
 class BPRegressor(RegressorMixin, _BPEstimator):
