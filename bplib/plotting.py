@@ -48,7 +48,7 @@ def decision_boundary(predict, X, y, ax=None, resolution=150, padding=0.5, title
     every = X if X_test is None else np.vstack([X, X_test])
     low, high = every.min(axis=0) - padding, every.max(axis=0) + padding
     _grid_span(low, high, "X" if X_test is None else "X and X_test", f" with padding {padding:g}",
-               "scale X or lower padding")
+               "scale X or lower padding", "give a larger padding")
     ax = _axes(ax)
     xs, ys = np.linspace(low[0], high[0], resolution), np.linspace(low[1], high[1], resolution)
     grid_x, grid_y = np.meshgrid(xs, ys)
@@ -83,7 +83,8 @@ def regression_fit(predict, X, Y, ax=None, grid=None, title=None, target=None):
     if target is not None:
         _callable(target, "target")
     if grid is None:
-        _grid_span(X.min(), X.max(), "X", "", "scale X or pass grid=")
+        _grid_span(X.min(), X.max(), "X", "", "scale X or pass grid=",
+                   "all of X is one value; pass grid= with the inputs to draw the curve at")
         grid = np.linspace(X.min(), X.max(), 400).reshape(-1, 1)
     grid = _validate.as_matrix(grid, "grid", 1, who)
     grid = grid[np.argsort(grid[:, 0], kind="stable")]  # the curve joins its points in this order
@@ -123,7 +124,8 @@ def digits_grid(images, labels=None, predicted=None, n_columns=10, ax=None):
     """Draw 8x8 digits in a grid and return its figure. images: ``(n, 64)`` or
     ``(n, 8, 8)``, or one digit ``(64,)`` or ``(8, 8)``; labels and predicted:
     ``(n,)`` (one digit may have a single label). A title "7 (pred 1)" marks a
-    mistake in red. Given ``ax``, the grid is drawn inside it."""
+    mistake in red. Given ``ax``, the grid is drawn inside it. No digits at all
+    (``(0, 64)``: a network's mistakes when it made none) draw "no digits to show"."""
     images = _validate.real_array(images, "images")
     if images.shape in ((64,), (8, 8)):
         images = images.reshape(1, 8, 8)
@@ -135,11 +137,19 @@ def digits_grid(images, labels=None, predicted=None, n_columns=10, ax=None):
         raise ValueError(f"images must be 8x8 digits, shape (n, 64) or (n, 8, 8), or one digit of shape (64,) "
                          f"or (8, 8); got shape {images.shape}")
     n = len(images)
-    if n == 0:
-        raise ValueError(f"images must be 8x8 digits, at least one; got shape {images.shape}")
     labels, predicted = (_per_image(values, name, n) for name, values in (("labels", labels), ("predicted", predicted)))
     if predicted is not None and labels is None:
         raise ValueError("predicted needs labels to compare with")
+    if n == 0:
+        # No digits, the mistakes of a network that got every test digit right say: an empty grid
+        # that says so (n_columns=len(wrong) is then 0 too).
+        if not (isinstance(n_columns, (int, np.integer)) and not isinstance(n_columns, bool) and n_columns == 0):
+            _validate.positive_int(n_columns, "n_columns")
+        fig = plt.figure(figsize=(3, 1)) if ax is None else _one_axes(ax).figure
+        where = fig.add_subplot() if ax is None else ax
+        where.axis("off")
+        where.text(0.5, 0.5, "no digits to show", ha="center", va="center", transform=where.transAxes)
+        return fig
     if predicted is not None and (labels.dtype.kind in "biuf") != (predicted.dtype.kind in "biuf"):
         # "7" != 7, so every digit would be marked a mistake
         raise ValueError(f"labels and predicted must both be numbers or both be text to compare them, got "
@@ -178,10 +188,15 @@ def _per_image(values, name, n):
         return None
     if n == 1 and np.ndim(values) == 0:
         values = [values]
-    if np.ndim(values) != 1 or len(values) != n:
+    try:
+        array = np.asarray(values)
+    except ValueError:  # NumPy's "inhomogeneous shape": rows of different lengths
+        raise ValueError(f"{name} must have one entry per image ({n}), got {type(values).__name__} "
+                         "whose entries are sequences of different lengths") from None
+    if array.ndim != 1 or len(array) != n:
         raise ValueError(f"{name} must have one entry per image ({n}), got "
-                         f"{type(values).__name__} of shape {np.shape(values)}")
-    return np.asarray(values)
+                         f"{type(values).__name__} of shape {array.shape}")
+    return array
 
 
 def _callable(function, name):
@@ -208,14 +223,18 @@ def _function_of(predict, n_inputs, drawing):
     return predict.forward
 
 
-def _grid_span(low, high, name, padded, hint):
-    """A ValueError if a grid from ``low`` to ``high`` is wider than float64 holds: np.linspace
-    would fill it with infinities and NaN, and the error would come later, naming the grid."""
+def _grid_span(low, high, name, padded, hint, zero_hint):
+    """A ValueError if a grid from ``low`` to ``high`` is wider than float64 holds (np.linspace
+    would fill it with infinities and NaN, and the error would come later, naming the grid), or
+    has no width (``zero_hint`` says what to do then)."""
     with np.errstate(over="ignore", invalid="ignore"):
         span = np.subtract(high, low)  # infinite, or NaN, if low or high is
     if not np.isfinite(span).all():
         low, high = np.asarray(low).tolist(), np.asarray(high).tolist()
         raise ValueError(f"{name} spans more than float64 can grid ({low} to {high}{padded}): {hint}")
+    if not (span > 0).all():  # every grid point the same: an empty plot, without a word
+        low, high = np.asarray(low).tolist(), np.asarray(high).tolist()
+        raise ValueError(f"{name} spans no width to draw over ({low} to {high}{padded}): {zero_hint}")
 
 
 def _one_per_point(function, points, name, first_column=False):

@@ -103,6 +103,32 @@ def test_digits_grid_makes_no_more_columns_than_digits():
     assert len(plotting.digits_grid(DIGITS[:3], n_columns=2).axes) == 4
 
 
+def test_digits_grid_of_no_digits_says_so_instead_of_failing():
+    # Notebook 09 draws a network's mistakes with n_columns=len(wrong): a network that makes none
+    # gets an empty grid that says so.
+    wrong = np.array([], dtype=int)
+    fig = plotting.digits_grid(DIGITS[wrong], np.arange(10)[wrong], np.arange(10)[wrong], n_columns=len(wrong))
+    assert [text.get_text() for text in fig.axes[0].texts] == ["no digits to show"]
+    fig, ax = plt.subplots()
+    assert plotting.digits_grid(np.zeros((0, 8, 8)), ax=ax) is fig and ax.texts[0].get_text() == "no digits to show"
+    refused(lambda: plotting.digits_grid(DIGITS[wrong], [3]), r"labels must have one entry per image \(0\)")
+    refused(lambda: plotting.digits_grid(DIGITS[wrong], n_columns=-1), r"n_columns must be a positive integer")
+
+
+def test_digits_grid_names_ragged_labels():
+    refused(lambda: plotting.digits_grid(DIGITS[:2], [[1, 2], [3]]),
+            r"labels must have one entry per image \(2\), got list whose entries are sequences of different")
+
+
+@pytest.mark.parametrize("call", [
+    lambda: plotting.decision_boundary(_never_called, [[1.0, 0.0], [1.0, 1.0]], [0, 1], padding=0),
+    lambda: plotting.decision_boundary(_never_called, [[1.0, 1.0]], [0], padding=1e-300),
+    lambda: plotting.regression_fit(_never_called, [[2.0], [2.0]], [0.0, 1.0]),
+], ids=["a column of one value", "padding too small to widen", "regression_fit"])
+def test_a_grid_of_no_width_is_refused_before_drawing(call):
+    refused(call, r"spans no width to draw over .*: (give a larger padding|all of X is one value; pass grid=)")
+
+
 # 3. a grid wider than float64
 
 def _never_called(P):
