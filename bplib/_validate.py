@@ -4,6 +4,7 @@ Every public function of bplib runs its arguments through these, so that bad
 input stops with a ValueError naming the argument, the value and what was
 expected, instead of a traceback from inside NumPy or a silent wrong result.
 """
+import decimal
 import difflib
 import functools
 import inspect
@@ -29,8 +30,13 @@ def _is_int(value):
     return isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_))
 
 
+# Real numbers of any type. Decimal is no numbers.Real (it does not mix with floats in arithmetic), but it
+# is a real number, and float() takes it.
+REAL_TYPES = (numbers.Real, decimal.Decimal)
+
+
 def _is_real(value):
-    return isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
+    return isinstance(value, REAL_TYPES) and not isinstance(value, (bool, np.bool_))
 
 
 def is_positive_int(value):
@@ -57,6 +63,8 @@ def _as_float(value):
         return float(value)
     except OverflowError:  # a Python int of 400 digits, say
         return float("inf") if value > 0 else float("-inf")
+    except ValueError:  # Decimal("sNaN") refuses to become a float
+        return float("nan")
 
 
 def positive_number(value, name):

@@ -19,9 +19,8 @@ An operand that is neither a Value nor a real number makes Python raise its
 usual TypeError (or lets NumPy apply the operation to each entry of an array).
 """
 import math
-import numbers
 
-from ._validate import brief, finite_number
+from ._validate import REAL_TYPES, brief, finite_number
 
 
 class Value:
@@ -98,7 +97,7 @@ class Value:
         return (-self) + other
 
     def __truediv__(self, number):
-        if not isinstance(number, numbers.Real):
+        if not isinstance(number, REAL_TYPES):
             return NotImplemented                      # dividing by a Value needs a rule for 1/x: not here
         divisor, number = number, finite_number(number, f"the divisor of {self!r}")
         if number == 0:
@@ -157,7 +156,7 @@ def _operand(other, op):
     """``other`` as a Value (a finite real number becomes a leaf), or None for anything else."""
     if isinstance(other, Value):
         return other
-    if not isinstance(other, numbers.Real):
+    if not isinstance(other, REAL_TYPES):
         return None
     return Value(finite_number(other, f"the number on the other side of {op}"))
 

@@ -5,6 +5,7 @@ memory, unordered sizes, non-finite scores, low-precision finite differences, od
 Each bad call must stop with a ValueError that says what was wrong (TypeError where Python itself
 would raise one), with no NumPy warning on the way; each odd but valid call gives the right answer.
 """
+import decimal
 import fractions
 import warnings
 
@@ -46,6 +47,10 @@ BAD_CALLS = {
     # numbers that are not plain floats
     "learning rate a Python int beyond float64": (lambda: net().fit(X2, Y1, learning_rate=10 ** 400),
                                                   r"learning_rate must be a positive finite number, got 1000"),
+    "learning rate a signalling-NaN Decimal": (lambda: net().fit(X2, Y1, learning_rate=decimal.Decimal("sNaN")),
+                                               r"learning_rate must be a positive finite number, got Decimal\('sNaN'\)"),
+    "a Value of a Decimal beyond float64": (lambda: Value(decimal.Decimal("1e400")),
+                                            r"data must be a finite number, got Decimal\('1E\+400'\) \(beyond float64"),
     "learning rate a long double beyond float64": (lambda: net().fit(X2, Y1, learning_rate=BEYOND),
                                                    r"learning_rate must be a positive finite number"),
     "tolerance a Python int beyond float64": (lambda: gradient_check(net(), X2, Y1, tolerance=10 ** 400),
@@ -134,10 +139,12 @@ def test_bad_input_is_a_value_error_that_names_it(call, message):
 
 
 def test_numbers_of_other_real_types_are_taken_at_their_value():
-    """A Fraction, a Python int above 2**64 or a NumPy scalar is a number like any other."""
-    a, b = net(), net()
+    """A Fraction, a Decimal, a Python int above 2**64 or a NumPy scalar is a number like any other."""
+    a, b, c = net(), net(), net()
     assert a.fit(X2, Y1, epochs=2, learning_rate=fractions.Fraction(1, 10)) == \
-        b.fit(X2, Y1, epochs=2, learning_rate=0.1)
+        b.fit(X2, Y1, epochs=2, learning_rate=0.1) == c.fit(X2, Y1, epochs=2, learning_rate=decimal.Decimal("0.1"))
+    sum_ = decimal.Decimal("0.5") + Value(decimal.Decimal("1.5")) - decimal.Decimal(1)
+    assert sum_.data == 1.0 and (Value(3.0) / decimal.Decimal("1.5")).data == 2.0
     assert gradient_check(net(), X2, Y1, eps=fractions.Fraction(1, 1000), tolerance=2 ** 70).passed
     network = net("identity", "identity")
     network.fit(X2, Y1, learning_rate=2 ** 70, on_divergence="stop")
