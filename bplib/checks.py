@@ -246,6 +246,7 @@ MESSAGES = {
     "no-gradient": N_("no gradient reached the inputs of {function}: does the Value you return have a "
                       "backward_rule that adds to its inputs' grad?"),
     "graph-used-twice": N_(" ({leaf} is used more than once: its gradients from every use must add up)"),
+    "graph-sign": N_(" (the right size with the wrong sign: check the sign in the rule that sends it)"),
 }
 
 
@@ -775,9 +776,14 @@ def _judge_graph(case, output, expected, mistakes, rtol, atol, names=None):
     accumulation = not any(is_wrong and uses[i] <= 1 for i, is_wrong in enumerate(wrong[:-1]))
     for i in reversed(range(len(labels))):  # from C back: the first wrong gradient is where it starts
         if wrong[i]:
-            hint = _say("graph-used-twice", leaf=labels[i]) if uses[i] > 1 and accumulation else ""
-            return _say("graph-grad", node=labels[i], got=output["grad"][i], expected=expected["grad"][i],
-                        hint=hint)
+            got, want = output["grad"][i], expected["grad"][i]
+            if uses[i] > 1 and accumulation:
+                hint = _say("graph-used-twice", leaf=labels[i])
+            elif want != 0 and math.isclose(got, -want, rel_tol=rtol, abs_tol=atol):
+                hint = _say("graph-sign")
+            else:
+                hint = ""
+            return _say("graph-grad", node=labels[i], got=got, expected=want, hint=hint)
     return difference
 
 

@@ -788,7 +788,7 @@ TABLE = [
      "likely mistake: drop ** epoch drops every epoch"),
     # 11
     ("value-add", add_micrograd_style, RIGHT),
-    ("value-add", add_sign_of_a_only, "dC/d((x + y) * y) is -1, expected 1"),
+    ("value-add", add_sign_of_a_only, "dC/d((x + y) * y) is -1, expected 1 (the right size with the wrong sign"),
     ("value-add", add_to_b_only, "dC/d((x + y) * y) is 0, expected 1"),
     ("value-add", add_with_loop, RIGHT),
     ("value-add", add_returning_float, "should return a Value"),
