@@ -379,7 +379,8 @@ def translated(lang, stem, solution, student):
     copy ``student`` (with its outputs): the translated Markdown from
     ``bpcourse/translations/<lang>/<stem>.md`` (``TranslationDrift`` when it does not match
     the English text), and every code cell, output and cell id of the English, except that
-    check cells print their "Correct" in ``lang``. Only the sub-slide layout is the
+    check cells print their "Correct" in ``lang``, and a stub's NotImplementedError that a check
+    cell raised ends with the note ``bplib.checks`` adds in ``lang``. Only the sub-slide layout is the
     translation's own, since the translated text has its own length.
     """
     texts = translations.load(lang, stem, solution)
@@ -392,6 +393,7 @@ def translated(lang, stem, solution, student):
         if cell.cell_type == "code":
             cell.outputs = copy.deepcopy(english[cell.id].outputs)
             cell.execution_count = english[cell.id].execution_count
+    translations.translate_check_outputs(student_lang, lang, is_check_cell)
     student_lang.metadata.pop("widgets", None)
     if "widgets" in student.metadata:
         student_lang.metadata["widgets"] = copy.deepcopy(student.metadata["widgets"])

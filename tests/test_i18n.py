@@ -215,9 +215,9 @@ def hidden_error_transposed(delta_next, w_next, z):
 
 
 ENGLISH_WRONG = ("hidden_error, test case 1 (delta_next shape (4, 3), w_next shape (3, 3), z shape (4, 3)):\n"
-                 "likely mistake: W instead of W^T: for rows, (w^T delta)^T = delta @ w")
+                 "likely mistake: w instead of w^T: with samples as rows, (w^T delta)^T = delta @ w")
 CHINESE_WRONG = ("hidden_error，测试用例 1（delta_next 形状为 (4, 3)、w_next 形状为 (3, 3)、z 形状为 (4, 3)）：\n"
-                 "可能的错误：用了 W 而不是 W^T：按行排列时，(w^T delta)^T = delta @ w")
+                 "可能的错误：用了 w 而不是 w^T：样本按行排列时，(w^T delta)^T = delta @ w")
 
 
 def _feedback(function, capsys):

@@ -79,7 +79,7 @@ EXERCISES = [
     Exercise("forward-pass", "02_forward_pass", "forward_pass", 2, "a^l = sigma(a^(l-1) w^T + b) layer by layer",
              forward_pass, cases=lambda: _forward_cases(3, [([2, 2, 2], 4), ([3, 4, 2], 5)]),
              hidden_cases=lambda: _forward_cases(103, [([4, 3, 5, 1], 6), ([1, 2], 3), ([3, 3, 3, 3], 2)]),
-             mistakes=((N_("W instead of W^T: with samples as rows, z = a @ w.T + b"), _forward_wrong("no_transpose")),
+             mistakes=((N_("w instead of w^T: with samples as rows, z = a @ w.T + b"), _forward_wrong("no_transpose")),
                        (N_("the bias is missing from z"), _forward_wrong("no_bias")),
                        (N_("the output layer needs sigma too"), _forward_wrong("linear_output")),
                        (N_("the bias goes inside sigma: a = sigma(a w^T + b), not sigma(a w^T) + b"),

@@ -128,10 +128,25 @@ def check_output(text, lang):
     return "\n".join(lines)
 
 
+def check_error(output, lang):
+    """``output``, the error a check cell raised in English, as it raises it in ``lang``: a stub's
+    NotImplementedError, which is code and the same in every edition, ends with the note that
+    ``bplib.checks`` adds in a translated edition (IPython shows it as the traceback's last line)."""
+    output = copy.deepcopy(output)
+    if (lang != "en" and output.get("ename") == "NotImplementedError" and checks.STUB_TEXT in output.get("evalue", "")
+            and output.get("traceback")):
+        note = checks.say("unfinished", lang)
+        if output["traceback"][-1] != note:
+            output["traceback"].append(note)
+    return output
+
+
 def translate_check_outputs(nb, lang, is_check_cell):
-    """Say the feedback printed by ``nb``'s check cells in ``lang`` (in place)."""
+    """Say the feedback printed, or raised, by ``nb``'s check cells in ``lang`` (in place)."""
     for cell in nb.cells:
         if cell.cell_type == "code" and is_check_cell(cell):
-            for output in cell.get("outputs", []):
+            for i, output in enumerate(cell.get("outputs", [])):
                 if output.get("output_type") == "stream" and output.get("name") == "stdout":
                     output["text"] = check_output(output["text"], lang)
+                elif output.get("output_type") == "error":
+                    cell.outputs[i] = check_error(output, lang)
