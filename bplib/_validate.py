@@ -26,7 +26,8 @@ def choose(kind, name, options):
     raise ValueError(f"unknown {kind} {name!r}; expected one of {sorted(options)}.{suggestion(name, options)}")
 
 
-def _is_int(value):
+def is_int(value):
+    """True for an integer of any type (a Python int, a NumPy int), not for a bool."""
     return isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_))
 
 
@@ -41,13 +42,13 @@ def _is_real(value):
 
 def is_positive_int(value):
     """True for 1, 2, ... of any integer type (not for True, 2.0 or "2")."""
-    return _is_int(value) and value >= 1
+    return is_int(value) and value >= 1
 
 
 def positive_int(value, name):
     """``value`` as an int, or a ValueError if it is not a positive integer."""
     if not is_positive_int(value):
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
+        raise ValueError(f"{name} must be a positive integer, got {brief(value)}")
     return int(value)
 
 
@@ -71,7 +72,7 @@ def positive_number(value, name):
     """``value`` as a float, or a ValueError if it is not a positive finite number."""
     number = _as_float(value)
     if number is None or not np.isfinite(number) or number <= 0:
-        raise ValueError(f"{name} must be a positive finite number, got {value!r}")
+        raise ValueError(f"{name} must be a positive finite number, got {brief(value)}")
     return number
 
 
@@ -79,7 +80,7 @@ def non_negative_number(value, name):
     """``value`` as a float, or a ValueError if it is not a finite number >= 0."""
     number = _as_float(value)
     if number is None or not np.isfinite(number) or number < 0:
-        raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
+        raise ValueError(f"{name} must be a finite number >= 0, got {brief(value)}")
     return number
 
 
@@ -103,7 +104,7 @@ def brief(value):
 def flag(value, name):
     """``value`` as a bool, or a ValueError if it is not True or False."""
     if not isinstance(value, (bool, np.bool_)):
-        raise ValueError(f"{name} must be True or False, got {value!r}")
+        raise ValueError(f"{name} must be True or False, got {brief(value)}")
     return bool(value)
 
 
@@ -115,16 +116,16 @@ def seed(value, name="seed", allow_none=False):
     """
     if value is None and allow_none:
         return None
-    if not _is_int(value) or value < 0:
+    if not is_int(value) or value < 0:
         expected = "None or an integer >= 0" if allow_none else "an integer >= 0"
-        raise ValueError(f"{name} must be {expected} (runs are reproducible from it), got {value!r}")
+        raise ValueError(f"{name} must be {expected} (runs are reproducible from it), got {brief(value)}")
     return int(value)
 
 
 def int_in_range(value, name, low, high):
     """``value`` as an int, or a ValueError if it is not an integer from ``low`` to ``high``."""
-    if not _is_int(value) or not low <= value <= high:
-        raise ValueError(f"{name} must be an integer from {low} to {high}, got {value!r}")
+    if not is_int(value) or not low <= value <= high:
+        raise ValueError(f"{name} must be an integer from {low} to {high}, got {brief(value)}")
     return int(value)
 
 
@@ -137,7 +138,7 @@ def number_in_range(value, name, low, high, hint=""):
     number = _as_float(value)
     if number is None or not np.isfinite(number) \
             or not low - 1e-9 * abs(low) <= number <= high + 1e-9 * abs(high):
-        raise ValueError(f"{name} must be a number from {low:g} to {high:g}, got {value!r}{hint}")
+        raise ValueError(f"{name} must be a number from {low:g} to {high:g}, got {brief(value)}{hint}")
     return float(min(max(number, low), high))
 
 
@@ -146,7 +147,7 @@ def batch_size(value):
     if value is None:
         return None
     if not is_positive_int(value):
-        raise ValueError(f"batch_size must be None (the whole set) or a positive integer, got {value!r}")
+        raise ValueError(f"batch_size must be None (the whole set) or a positive integer, got {brief(value)}")
     return int(value)
 
 
@@ -157,14 +158,14 @@ UNORDERED = (str, bytes, set, frozenset, dict)
 
 def layer_widths(value, name):
     """A tuple of positive ints (one int means one layer), or a ValueError naming ``name``."""
-    widths = (value,) if _is_int(value) else value
+    widths = (value,) if is_int(value) else value
     try:
         widths = tuple(widths) if not isinstance(widths, UNORDERED) else None
     except TypeError:
         widths = None
     if widths is None or not all(is_positive_int(width) for width in widths):
         raise ValueError(f"{name} must be a tuple of positive integers, one per layer "
-                         f"(e.g. (32,) or (64, 32); () for none), got {value!r}")
+                         f"(e.g. (32,) or (64, 32); () for none), got {brief(value)}")
     return tuple(int(width) for width in widths)
 
 
@@ -175,7 +176,7 @@ def float_dtype(value, name="dtype"):
     except TypeError:
         dtype = None
     if dtype is None or dtype not in (np.dtype(np.float32), np.dtype(np.float64)):
-        raise ValueError(f"{name} must be np.float64 or np.float32, got {value!r}")
+        raise ValueError(f"{name} must be np.float64 or np.float32, got {brief(value)}")
     return dtype
 
 
@@ -187,6 +188,9 @@ def unmasked(values, name):
                          "(.filled(value)) or leave those rows out")
 
 
+_NONE = object()  # "no such element", where None is an element to find
+
+
 def real_array(values, name):
     """``values`` as a NumPy array of real numbers, or a ValueError.
 
@@ -196,18 +200,24 @@ def real_array(values, name):
     range are refused.
     """
     unmasked(values, name)
-    array = None
+    array, holding = None, ""
     if not isinstance(values, (str, bytes)):
         try:
             array = np.asarray(values)
-            if array.dtype.kind == "O":  # a list mixing Python numbers, say; None would become NaN
-                array = None if any(v is None for v in array.ravel()) else np.asarray(values, dtype=np.float64)
+            if array.dtype.kind == "O":  # a list mixing Python numbers, say; None would become NaN, and
+                # float() would read a string "1" as a number, which a list of strings is not
+                other = next((v for v in array.ravel() if not isinstance(v, REAL_TYPES + (np.bool_,))), _NONE)
+                if other is _NONE:
+                    array = np.asarray(values, dtype=np.float64)
+                else:
+                    shown = "None" if other is None else f"{type(other).__name__} {brief(other)}"
+                    array, holding = None, f" holding {shown}"
         except OverflowError:  # a Python int of 400 digits
             raise ValueError(_beyond_float64(name)) from None
         except (TypeError, ValueError):  # None inside, a ragged list, a string inside
             array = None
     if array is None or array.dtype.kind not in "biuf":
-        what = type(values).__name__ if array is None else f"{type(values).__name__} of dtype {array.dtype}"
+        what = type(values).__name__ + holding if array is None else f"{type(values).__name__} of dtype {array.dtype}"
         raise ValueError(f"{name} must be real numbers (ints or floats, in equal-length rows), got {what}")
     if array.dtype.kind == "f" and array.dtype.itemsize > 8:  # a long double
         with np.errstate(over="ignore"):

@@ -68,9 +68,9 @@ def relu(z):
 
 
 def relu_prime(z):
-    """1 where z > 0, else 0 (we take 0 at the kink z = 0)."""
+    """1 where z > 0, else 0 (we take 0 at the kink z = 0); NaN stays NaN, as in relu."""
     z = real_array(z, "z")
-    return (z > 0).astype(z.dtype)
+    return np.heaviside(z, np.zeros((), z.dtype))
 
 
 def identity(z):

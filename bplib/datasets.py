@@ -47,18 +47,21 @@ def one_hot(labels, n_classes=None):
         n_classes = _validate.int_in_range(n_classes, "n_classes", 1, MAX_CLASSES)
     _validate.unmasked(labels, "labels")
     array = np.asarray(labels) if not isinstance(labels, (str, bytes)) else np.asarray([labels])
-    if array.dtype.kind == "f":  # float16 labels are compared with 10**6 below
-        array = array.astype(np.float64)
+    if array.dtype.kind == "f":  # float16 labels are compared with 10**6 below; a long double may not fit
+        array = _validate.real_array(array, "labels").astype(np.float64)
+    if array.dtype.kind == "O" and array.ndim == 1 and array.size and all(_validate.is_int(v) for v in array):
+        try:
+            array = array.astype(np.int64)  # Python ints, NumPy ints: labels like any others
+        except OverflowError:
+            biggest = max(array, key=abs)   # Python ints beyond int64: no label of a class one_hot can make
+            raise ValueError(f"label {_validate.brief(biggest)} is beyond what one_hot can encode: labels run from 0 to "
+                             f"n_classes - 1, and one_hot makes at most {MAX_CLASSES} classes") from None
     if array.size == 0 and array.ndim == 1:
         if n_classes is None:
             raise ValueError("labels is empty, so n_classes cannot be inferred from it: pass n_classes")
         return np.zeros((0, n_classes))
     whole = array.dtype.kind in "iu" or (array.dtype.kind == "f" and np.isfinite(array).all()
                                           and np.array_equal(array, np.round(array)))
-    if array.dtype.kind == "O" and array.ndim == 1 and all(isinstance(v, int) for v in array):
-        biggest = max(array, key=abs)   # Python ints beyond int64: no label of a class one_hot can make
-        raise ValueError(f"label {biggest} is beyond what one_hot can encode: labels run from 0 to "
-                         f"n_classes - 1, and one_hot makes at most {MAX_CLASSES} classes")
     if array.ndim != 1 or not whole or array.min() < 0:
         raise ValueError(f"labels must be a 1-D array of non-negative integers, got dtype {array.dtype} "
                          f"and shape {array.shape}")

@@ -110,12 +110,35 @@ def _validated(estimator, X, *y, **options):
     if isinstance(X, (list, tuple)):  # rows given one by one: np.asarray would drop their masks too
         for row in X:
             unmasked(row, "X")
+        # Ragged rows, None (taken for NaN) or strings get Network's words, not NumPy's or "X contains NaN".
+        # Arrays go to validate_data as they are: scikit-learn's estimator checks expect its messages there.
+        real_array(X, "X")
     for target in y:
         unmasked(target, "y")
         if hasattr(target, "toarray"):  # a scipy.sparse matrix or array
             raise ValueError(f"y is a sparse {type(target).__name__}; expected a dense array: pass y.toarray()")
-    with np.errstate(all="ignore"):  # sklearn's finiteness test sums X: huge values of both signs overflow
-        return validate_data(estimator, X, *y, dtype=np.float64, **options)
+    try:
+        with np.errstate(all="ignore"):  # sklearn's finiteness test sums X: huge values of both signs overflow
+            return validate_data(estimator, X, *y, dtype=np.float64, **options)
+    except OverflowError:  # a Python int beyond float64, which NumPy will not convert: say where
+        for values, name in ((X, "X"), *((target, "y") for target in y)):
+            real_array(values, name)
+        raise
+
+
+def _one_kind_of_label(y):
+    """A ValueError for labels that mix strings with other kinds: NumPy would make every label a string
+    ([0, "a"] -> ["0", "a"]; NaN -> "nan"), and predict would return labels y never held."""
+    if isinstance(y, (list, tuple)) or (isinstance(y, np.ndarray) and y.dtype.kind == "O"):
+        try:
+            labels = np.asarray(y, dtype=object).ravel()
+        except ValueError:  # ragged: validate_data says so
+            return
+        kinds = {isinstance(label, (str, np.str_)) for label in labels}
+        if len(kinds) > 1:
+            names = ", ".join(sorted({type(label).__name__ for label in labels}))
+            raise ValueError("y's labels must be of one kind that can be sorted (all strings or all numbers), "
+                             f"got labels of types {names}")
 
 
 class BPClassifier(ClassifierMixin, _BPEstimator):
@@ -183,6 +206,7 @@ class BPClassifier(ClassifierMixin, _BPEstimator):
         """Train on X ``(n_samples, n_features)`` and labels y ``(n_samples,)``; returns self."""
         self._forget_fit()
         params = self._check_params()
+        _one_kind_of_label(y)
         X, y = _validated(self, X, y)
         try:
             check_classification_targets(y)
@@ -289,6 +313,8 @@ class BPRegressor(RegressorMixin, _BPEstimator):
         """Train on X ``(n_samples, n_features)`` and y ``(n_samples,)`` or ``(n_samples, n_outputs)``."""
         self._forget_fit()
         params = self._check_params()
+        if isinstance(y, (list, tuple)) or (isinstance(y, np.ndarray) and y.dtype.kind == "O"):
+            real_array(y, "y")  # None among them: validate_data would take it for NaN and say "contains NaN"
         X, y = _validated(self, X, y, multi_output=True, y_numeric=True)
         Y = real_array(y, "y").astype(float)  # a long double y beyond float64 is refused, not cast to inf
         Y = Y.reshape(-1, 1) if Y.ndim == 1 else Y

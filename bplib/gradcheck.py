@@ -54,6 +54,14 @@ def numerical_gradient(f, param, eps=1e-3):
         raise ValueError(f"eps={eps!r} does not fit the parameters (up to {np.abs(param).max():.3g} in size): "
                          "float64 rounds param + eps by more than 1e-8 of eps, or overflows, and the differences "
                          "would be wrong; use eps around 1e-3 for parameters of order 1")
+    with np.errstate(over="ignore", invalid="ignore"):  # how much of param survives a nudge there and back
+        lost = max(np.abs(param + step - step - param).max(initial=0.0) for step in steps)
+    if not lost <= 1e-8 * np.abs(param).max(initial=0.0):
+        # The differences then see a parameter rounded to a multiple of eps's precision, the network
+        # driven far past where its gradient says anything; they come out near 0 at eps and eps / 2.
+        raise ValueError(f"eps={eps!r} is far too large for the parameters (up to {np.abs(param).max():.3g} in size): "
+                         "float64 rounds away their digits under a step that size (param + eps - eps is not "
+                         "param); use eps around 1e-3 for parameters of order 1")
     grad = np.zeros(param.shape)
     for index in np.ndindex(param.shape):
         original = param[index]
@@ -73,10 +81,11 @@ def numerical_gradient(f, param, eps=1e-3):
 
 def _scalar(value):
     """``f()``'s value as a finite float, or a ValueError."""
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"f() must return a number (the cost), got {type(value).__name__}") from None
+    if isinstance(value, np.ndarray) and value.size == 1:  # np.sum(...) and friends, or a (1, 1) cost
+        value = value.reshape(())[()]
+    number = _validate._as_float(value)  # not float(value): it reads the string "1.5" and True as numbers
+    if number is None:
+        raise ValueError(f"f() must return a number (the cost), got {type(value).__name__} {_validate.brief(value)}")
     if not np.isfinite(number):
         raise ValueError(f"f() returned {number} for a nudged parameter: the cost must stay finite")
     return number
@@ -117,7 +126,7 @@ class GradientCheck:
         lines = [f"{'parameter':<10} {'max rel. error':>14}  verdict"]
         for layer, name, error in self.rows:
             verdict = "ok" if error < self.tolerance else "DISAGREES"
-            lines.append(f"{name}[{layer}]{'':<{7 - len(str(layer))}} {error:>14.2e}  {verdict}")
+            lines.append(f"{name}[{layer}]{'':<{max(0, 7 - len(str(layer)))}} {error:>14.2e}  {verdict}")
         lines.append(f"largest relative error {self.max_relative_error:.2e} "
                      f"({'passed' if self.passed else 'FAILED'}, tolerance {self.tolerance:.0e})")
         if self.unsettled_eps is not None:
@@ -143,7 +152,7 @@ def _checked_rows(rows):
     for i, row in enumerate(rows):
         if len(row) != 3:
             raise ValueError(f"each row must be (layer, name, error), got {row!r} at row {i}")
-        _validate.non_negative_number(row[2], f"the error of row {i}")
+        rows[i] = (row[0], row[1], _validate.non_negative_number(row[2], f"the error of row {i}"))  # a float
     return rows
 
 
@@ -169,7 +178,10 @@ def gradient_check(net, X, Y, eps=1e-3, tolerance=1e-6, backprop=None):
     tolerance = _validate.positive_number(tolerance, "tolerance")
     X, Y = net._checked_for_updates(X, Y)
     compute = net.backprop if backprop is None else backprop
-    weight_grads, bias_grads = _checked_gradients(net, compute(X, Y))
+    given = [(kind, i, param, param.copy()) for kind in ("weights", "biases") for i, param in enumerate(getattr(net, kind))]
+    returned = compute(X, Y)
+    _left_alone(net, given)
+    weight_grads, bias_grads = _checked_gradients(net, returned)
     cost = lambda: net._loss_of_checked(X, Y)  # noqa: E731  (reads the parameters as nudged)
     rows, numeric = [], {}
     for i, (w, b) in enumerate(zip(net.weights, net.biases)):
@@ -189,6 +201,19 @@ def gradient_check(net, X, Y, eps=1e-3, tolerance=1e-6, backprop=None):
             result.unsettled_eps = eps
             break
     return result
+
+
+def _left_alone(net, given):
+    """A ValueError if backprop replaced or changed a parameter: its gradients are then of other
+    parameters than the differences are taken at (a learner's backprop that also steps, say)."""
+    for kind, i, param, value in given:
+        now = getattr(net, kind, None)
+        whole = not (isinstance(now, (list, tuple)) and len(now) == len(net.sizes) - 1)
+        if whole or now[i] is not param or not np.array_equal(param, value):
+            changed = f"net.{kind}" if whole else f"net.{kind}[{i}] ({kind[0]}^{i + 1})"
+            raise ValueError(f"backprop changed {changed}: it must leave the parameters as they are (no update step, "
+                             "no new arrays), since gradient_check compares its gradients with differences taken at "
+                             "the parameters it was given")
 
 
 def _checked_gradients(net, returned):

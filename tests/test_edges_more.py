@@ -596,3 +596,107 @@ def test_the_last_epoch_on_extreme_data_is_checked_too():
     X, Y = [[1e150]], [[0.0]]
     assert network.fit(X, Y, epochs=1, learning_rate=1e-149, on_divergence="stop") == []
     assert network.diverged_at == 1 and network.loss(X, Y) == 0.5 * 1e4 ** 2
+
+
+# A fourth sweep (array kinds, call sequences, the estimators' input): each of these ran on and
+# returned something, or failed with another error or another library's words, before.
+def _replacing_backprop(network, change):
+    def backprop(X, Y):
+        grads = network.backprop(X, Y)
+        change(network, grads)
+        return grads
+    return backprop
+
+
+def _gradient_check_with(change):
+    network = net()
+    return gradient_check(network, X2, Y1, backprop=_replacing_backprop(network, change))
+
+
+def _fitted_classifier():
+    return BPClassifier(epochs=1, random_state=0).fit([[0.0], [1.0]], [0, 1])
+
+
+FOURTH_SWEEP_REFUSALS = {
+    "an object array of numeric strings (float() read them as numbers)": (
+        lambda: net().forward(np.array([["1", "2"]], dtype=object)),
+        r"X must be real numbers .*got ndarray holding str '1'"),
+    "an equation given an object array of a string": (
+        lambda: equations.bias_gradient(np.array([["1e3"]], dtype=object)), r"delta must be real numbers"),
+    "a cost that is a numeric string": (
+        lambda: numerical_gradient(lambda: "1.5", np.zeros(2)), r"f\(\) must return a number \(the cost\), got str '1.5'"),
+    "a cost that is a bool": (
+        lambda: numerical_gradient(lambda: True, np.zeros(2)), r"f\(\) must return a number \(the cost\), got bool True"),
+    "eps so large that the parameters round away (every difference came out 0: 'DISAGREES')": (
+        lambda: gradient_check(net(), X2, Y1, eps=1e100), r"eps=1e\+100 is far too large for the parameters"),
+    "a backprop that replaces a weight array": (
+        lambda: _gradient_check_with(lambda network, grads: network.weights.__setitem__(0, [[1.0, 2.0]])),
+        r"backprop changed net\.weights\[0\] \(w\^1\): it must leave the parameters as they are"),
+    "a backprop that also takes a step": (
+        lambda: _gradient_check_with(lambda network, grads: network.biases[-1].__isub__(0.1 * grads[1][-1])),
+        r"backprop changed net\.biases\[1\] \(b\^2\)"),
+    "a backprop that drops a layer": (
+        lambda: _gradient_check_with(lambda network, grads: setattr(network, "weights", network.weights[:1])),
+        r"backprop changed net\.weights: "),
+    "classifier labels mixing numbers and strings (0 came back as '0')": (
+        lambda: BPClassifier(epochs=1, random_state=0).fit(X2, [0, "a", 0]),
+        r"y's labels must be of one kind .*got labels of types int, str"),
+    "classifier labels mixing NaN and strings (a class called 'nan')": (
+        lambda: BPClassifier(epochs=1, random_state=0).fit(X2, ["a", float("nan"), "a"]),
+        r"y's labels must be of one kind .*got labels of types float, str"),
+    "regression targets a Python int beyond float64 (OverflowError)": (
+        lambda: BPRegressor(epochs=1).fit([[0.0], [1.0]], [10 ** 400, 1]), r"y has entries beyond float64's range"),
+    "classifier features a Python int beyond float64 (OverflowError)": (
+        lambda: BPClassifier(epochs=1).fit([[10 ** 400], [1]], [0, 1]), r"X has entries beyond float64's range"),
+    "predict of a Python int beyond float64 (OverflowError)": (
+        lambda: _fitted_classifier().predict([[10 ** 400]]), r"X has entries beyond float64's range"),
+    "predict_proba of an object array beyond float64 (OverflowError)": (
+        lambda: _fitted_classifier().predict_proba(np.array([[10 ** 400]], dtype=object)),
+        r"X has entries beyond float64's range"),
+    "ragged rows of X (NumPy's 'inhomogeneous shape')": (
+        lambda: BPClassifier(epochs=1).fit([[1, 2], [3]], [0, 1]),
+        r"X must be real numbers \(ints or floats, in equal-length rows\), got list$"),
+    "strings in X ('could not convert string to float')": (
+        lambda: BPClassifier(epochs=1).fit([["a", "b"], ["c", "d"]], [0, 1]), r"X must be real numbers .*got list of dtype"),
+    "None in X ('Input X contains NaN')": (
+        lambda: BPClassifier(epochs=1).fit([[None, 1.0], [1.0, 2.0]], [0, 1]), r"X must be real numbers .*holding None"),
+    "None in regression targets ('Y contains NaN or infinity')": (
+        lambda: BPRegressor(epochs=1).fit([[0.0], [1.0]], [None, 1.0]), r"y must be real numbers .*holding None"),
+    "a long-double label beyond float64 (an overflow warning, then 'non-negative integers')": (
+        lambda: datasets.one_hot(np.array([np.longdouble("1e400")]), 3), r"labels has entries beyond float64's range"),
+    "a 400-digit label, shown in full": (
+        lambda: datasets.one_hot(np.array([10 ** 400, 1], dtype=object)),
+        r"label 100000000000\.\.\. \(401 characters\) is beyond what one_hot can encode"),
+    "a 400-digit negative learning rate, shown in full": (
+        lambda: net().fit(X2, Y1, learning_rate=-10 ** 400),
+        r"learning_rate must be a positive finite number, got -10000000000\.\.\. \(402 characters\)$"),
+}
+
+
+@pytest.mark.parametrize("call,message", FOURTH_SWEEP_REFUSALS.values(), ids=FOURTH_SWEEP_REFUSALS.keys())
+def test_what_the_fourth_sweep_found_is_refused_with_a_message_that_names_it(call, message):
+    refused_without_a_warning(call, message)
+
+
+def test_object_arrays_of_numbers_and_of_integer_labels_are_taken_at_their_value():
+    mixed = np.array([[1, fractions.Fraction(1, 2)], [decimal.Decimal("0.25"), np.float32(2)]], dtype=object)
+    np.testing.assert_array_equal(net().forward(mixed), net().forward([[1.0, 0.5], [0.25, 2.0]]))
+    for labels in (np.array([0, 1, 2], dtype=object), np.array([np.int64(0), np.int64(1), np.int64(2)], dtype=object)):
+        np.testing.assert_array_equal(datasets.one_hot(labels), np.eye(3))
+
+
+def test_relu_prime_keeps_nan_as_relu_does():
+    z = np.array([np.nan, -1.0, 0.0, 2.0])
+    np.testing.assert_array_equal(activations.relu_prime(z), [np.nan, 0.0, 0.0, 1.0])
+    assert activations.relu_prime(np.float32([1.0])).dtype == np.float32
+
+
+def test_a_gradient_check_report_prints_any_real_error_and_any_layer_label():
+    assert "3.33e-01  DISAGREES" in str(GradientCheck([(1, "w", fractions.Fraction(1, 3))], 1e-6))
+    assert "w[hidden12] " in repr(GradientCheck([("hidden12", "w", 0.1)], 1e-6))
+
+
+def test_a_mixed_kind_label_check_leaves_one_kind_of_labels_alone():
+    assert BPClassifier(epochs=1, random_state=0).fit(X2, np.array(["a", "b", "a"], dtype=object)).classes_.tolist() \
+        == ["a", "b"]
+    assert BPClassifier(epochs=1, random_state=0).fit(X2, [0, 2.0, 0]).classes_.tolist() == [0.0, 2.0]
