@@ -194,9 +194,11 @@ MESSAGES = {
     "transposed": N_("{where} is transposed: expected shape {expected}, got {got}"),
     "wrong-shape": N_("wrong shape: {where} should have shape {expected}, got {got}"),
     "not-finite": N_("{where} contains NaN or infinity (an overflow, or log/division of 0?)"),
-    "number-differs": N_("{where} is {got:.6g}, expected {expected:.6g}"),
+    "number-differs": N_("{where} is {got:.6g}, expected {expected:.6g}{hint}"),
     "entry-differs": N_("entry [{index}] of {where} is {got:.6g}, expected {expected:.6g} "
-                        "({count} of {size} entries differ)"),
+                        "({count} of {size} entries differ){hint}"),
+    "hint-sign": N_(": every entry has the opposite sign, so a sign is flipped somewhere"),
+    "hint-factor": N_(": every entry is {factor:.4g} times the expected one, so a constant factor is missing or extra"),
     # numerical gradient
     "gradient-shape": N_("wrong shape: expected {expected} (the shape of param), got {got}"),
     "gradient-zero": N_("your gradient is 0 everywhere: cost() reads param itself, so nudge the entries of param in "
@@ -1088,7 +1090,8 @@ def _compare_numbers(output, expected, rtol, atol, where):
         return None
     if not math.isfinite(got):
         return _say("not-finite", where=where)
-    return _say("number-differs", where=where, got=got, expected=want)
+    sign = want != 0 and math.isclose(got, -want, rel_tol=rtol, abs_tol=atol)
+    return _say("number-differs", where=where, got=got, expected=want, hint=_say("hint-sign") if sign else "")
 
 
 def array_problem(output, shape, where=None):
@@ -1138,7 +1141,24 @@ def _compare_arrays(output, expected, rtol, atol, where):
     if not np.all(np.isfinite(got)):
         return _say("not-finite", where=where)
     if got.ndim == 0:
-        return _say("number-differs", where=where, got=float(got), expected=float(expected))
+        return _compare_numbers(got, expected[()], rtol, atol, where)
     worst = np.unravel_index(np.argmax(np.where(close, 0, np.abs(got - expected))), got.shape)
     return _say("entry-differs", index=", ".join(str(i) for i in worst), where=where, got=got[worst],
-                expected=expected[worst], count=int((~close).sum()), size=close.size)
+                expected=expected[worst], count=int((~close).sum()), size=close.size,
+                hint=_scaled_hint(got, expected, rtol, atol))
+
+
+def _scaled_hint(got, expected, rtol, atol):
+    """A hint when every entry is the expected one times the same constant (-1: a flipped sign; 1/n,
+    2, ...: a factor), which a learner sees at once that way and not from one entry; else ""."""
+    scale = np.abs(expected).max(initial=0.0)
+    clear = np.abs(expected) > 1e-3 * scale   # entries large enough to give the factor
+    if clear.sum() < 2:
+        return ""
+    factor = float(np.median(got[clear] / expected[clear]))
+    if not (math.isfinite(factor) and abs(factor) > 1e-12
+            and np.allclose(got, factor * expected, rtol=max(rtol, 1e-9), atol=atol)):
+        return ""
+    if math.isclose(factor, -1.0, rel_tol=1e-6):
+        return _say("hint-sign")
+    return _say("hint-factor", factor=factor)

@@ -685,7 +685,7 @@ TABLE = [
      * special.expit(z) * special.expit(-z), RIGHT),
     ("hidden-error", lambda delta_next, w_next, z: delta_next @ w_next, "likely mistake: missing sigma'(z^l)"),
     ("hidden-error", lambda delta_next, w_next, z: (delta_next @ w_next.T) * bp_sigmoid_prime(z),
-     "likely mistake: w instead of w^T"),
+     "likely mistake: w transposed: with samples as rows, BP2's (w^T delta)^T is delta @ w, without .T"),
     ("hidden-error", lambda delta_next, w_next, z: (delta_next @ w_next) * z, "likely mistake: multiplied by z^l"),
     ("hidden-error", lambda delta_next, w_next, z: (delta_next @ w_next) * special.expit(z),
      "likely mistake: sigma(z^l) is not sigma'(z^l)"),
@@ -695,12 +695,17 @@ TABLE = [
     ("bias-gradient", lambda delta: delta.mean(axis=1), "likely mistake: averaged each row (axis 1)"),
     ("bias-gradient", lambda delta: delta.mean(axis=0, keepdims=True), "likely mistake: shape (1, n_l)"),
     ("bias-gradient", lambda delta: list(delta.mean(axis=0)), "should be a numpy array"),
+    # no named mistake: the entry message says what every entry shows
+    ("bias-gradient", lambda delta: -delta.mean(axis=0), "every entry has the opposite sign, so a sign is flipped"),
     ("weight-gradient", lambda delta, a_prev: np.einsum("nj,nk->jk", delta, a_prev) / len(delta), RIGHT),
     ("weight-gradient", lambda delta, a_prev: np.mean([np.outer(d, a) for d, a in zip(delta, a_prev)], axis=0), RIGHT),
     ("weight-gradient", lambda delta, a_prev: delta.T @ a_prev, "likely mistake: summed over the batch"),
     ("weight-gradient", lambda delta, a_prev: a_prev.T @ delta / len(delta), "likely mistake: transposed"),
     ("weight-gradient", lambda delta, a_prev: delta.T @ a_prev / delta.shape[1], "likely mistake: divided by n_l"),
     ("weight-gradient", lambda delta, a_prev: (delta.T @ a_prev / len(delta)).astype(np.float32), "dtype float32"),
+    ("weight-gradient", lambda delta, a_prev: -(delta.T @ a_prev) / len(delta), "every entry has the opposite sign"),
+    ("weight-gradient", lambda delta, a_prev: delta.T @ a_prev / a_prev.shape[1],
+     "every entry is 1.25 times the expected one, so a constant factor is missing or extra"),
     # 06
     ("backprop", backprop_loop, RIGHT),
     ("backprop", lambda weights, biases, X, Y: tuple(exercises.get("backprop").reference(weights, biases, X, Y)), RIGHT),
@@ -755,9 +760,17 @@ TABLE = [
     ("softmax", lambda Z: np.exp(Z - Z.max()) / np.exp(Z - Z.max()).sum(axis=1, keepdims=True),
      "likely mistake: shifted by the largest entry of all Z"),
     ("softmax", lambda Z: np.exp(Z - Z.max(axis=1, keepdims=True)), "likely mistake: not normalised"),
+    ("softmax", lambda Z: (lambda e: e / e.sum(axis=0, keepdims=True))(np.exp(Z - Z.max(axis=1, keepdims=True))),
+     "likely mistake: normalised over columns"),
+    ("softmax", lambda Z: (lambda e: e / e.sum(axis=1, keepdims=True))(np.exp(Z - Z.max(axis=0, keepdims=True))),
+     "likely mistake: shifted by each column's maximum"),
     ("softmax-delta", lambda Z, Y: special.softmax(Z, axis=1) - Y, RIGHT),
     ("softmax-delta", lambda Z, Y: bp_softmax(Z) + (-Y), RIGHT),
     ("softmax-delta", lambda Z, Y: Y - bp_softmax(Z), "likely mistake: sign"),
+    ("softmax-delta", lambda Z, Y: np.exp(Z - special.logsumexp(Z, axis=1, keepdims=True)) - Y, RIGHT),
+    ("softmax-delta", lambda Z, Y: Z - Y, "likely mistake: z - y"),
+    ("softmax-delta", lambda Z, Y: -Y / bp_softmax(Z), "likely mistake: that is dC/da"),
+    ("softmax-delta", lambda Z, Y: np.exp(Z) / np.exp(Z).sum(axis=1, keepdims=True) - Y, "likely mistake: overflow"),
     ("softmax-delta", lambda Z, Y: (bp_softmax(Z) - Y) / len(Z), "likely mistake: delta^L is per sample"),
     ("softmax-delta", lambda Z, Y: (bp_softmax(Z) - Y) * bp_softmax(Z) * (1 - bp_softmax(Z)),
      "likely mistake: with softmax + cross-entropy the sigma' factor cancels"),
@@ -982,3 +995,13 @@ def test_value_backward_falls_back_to_bplibs_value_when_the_notebooks_is_not_a_n
     exec(backward_iterative_source(), namespace)
     passed, message = evaluate("value-backward", namespace["backward"])
     assert passed, message
+
+
+@pytest.mark.parametrize("exercise_id, answer", [
+    ("bias-gradient", lambda delta: delta.mean(axis=0) + 1.0),
+    ("weight-gradient", lambda delta, a_prev: np.outer(delta.mean(axis=0), a_prev.mean(axis=0))),
+    ("softmax-delta", lambda Z, Y: bp_softmax(Z) - Y + 0.01 * Z),
+], ids=["shifted", "outer product of the means", "a little of z added"])
+def test_no_sign_or_factor_is_claimed_when_the_entries_are_not_one_multiple_of_the_expected(exercise_id, answer):
+    passed, message = evaluate(exercise_id, answer)
+    assert not passed and message.endswith("entries differ)"), message

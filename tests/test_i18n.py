@@ -215,9 +215,9 @@ def hidden_error_transposed(delta_next, w_next, z):
 
 
 ENGLISH_WRONG = ("hidden_error, test case 1 (delta_next shape (4, 3), w_next shape (3, 3), z shape (4, 3)):\n"
-                 "likely mistake: w instead of w^T: with samples as rows, (w^T delta)^T = delta @ w")
+                 "likely mistake: w transposed: with samples as rows, BP2's (w^T delta)^T is delta @ w, without .T")
 CHINESE_WRONG = ("hidden_error，测试用例 1（delta_next 形状为 (4, 3)、w_next 形状为 (3, 3)、z 形状为 (4, 3)）：\n"
-                 "可能的错误：用了 w 而不是 w^T：样本按行排列时，(w^T delta)^T = delta @ w")
+                 "可能的错误：w 转置了：样本按行排列时，BP2 的 (w^T delta)^T 就是 delta @ w，不带 .T")
 
 
 def _feedback(function, capsys):

@@ -69,7 +69,7 @@ EXERCISES = [
              cases=lambda: _hidden_error_cases(9, [(4, 3, 3), (5, 2, 4)]),
              hidden_cases=lambda: _hidden_error_cases(109, [(3, 4, 2), (1, 3, 5), (2, 4, 4)]),
              mistakes=((N_("missing sigma'(z^l)"), lambda delta_next, w_next, z: delta_next @ w_next),
-                       (N_("w instead of w^T: with samples as rows, (w^T delta)^T = delta @ w"),
+                       (N_("w transposed: with samples as rows, BP2's (w^T delta)^T is delta @ w, without .T"),
                         lambda delta_next, w_next, z: (delta_next @ w_next.T) * sigmoid_prime(z)),
                        (N_("multiplied by z^l: BP2 needs sigma'(z^l)"),
                         lambda delta_next, w_next, z: (delta_next @ w_next) * z),
