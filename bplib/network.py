@@ -400,9 +400,10 @@ class Network:
         product) are converted (and stored back)."""
         L = len(self._sizes) - 1
         for kind, symbol in (("weights", "w"), ("biases", "b")):
-            params = getattr(self, kind)
+            params = getattr(self, kind, None)
             if not isinstance(params, (list, tuple)) or len(params) != L:
-                got = f"{len(params)} entries" if isinstance(params, (list, tuple)) else type(params).__name__
+                got = (f"{len(params)} entries" if isinstance(params, (list, tuple)) else
+                       type(params).__name__ if hasattr(self, kind) else f"none (del net.{kind} removed them)")
                 raise ValueError(f"net.{kind} must be a list of {L} arrays, one per layer l = 1..{L} "
                                  f"(sizes {self._sizes}), got {got}")
             if isinstance(params, tuple):

@@ -667,6 +667,12 @@ FOURTH_SWEEP_REFUSALS = {
     "a 400-digit label, shown in full": (
         lambda: datasets.one_hot(np.array([10 ** 400, 1], dtype=object)),
         r"label 100000000000\.\.\. \(401 characters\) is beyond what one_hot can encode"),
+    "net.weights deleted (AttributeError)": (
+        lambda: (lambda network: (delattr(network, "weights"), network.forward(X2)))(net()),
+        r"net\.weights must be a list of 2 arrays, .*got none \(del net\.weights removed them\)"),
+    "net.biases deleted, then fit (AttributeError)": (
+        lambda: (lambda network: (delattr(network, "biases"), network.fit(X2, Y1)))(net()),
+        r"net\.biases must be a list of 2 arrays"),
     "a 400-digit negative learning rate, shown in full": (
         lambda: net().fit(X2, Y1, learning_rate=-10 ** 400),
         r"learning_rate must be a positive finite number, got -10000000000\.\.\. \(402 characters\)$"),
