@@ -20,6 +20,7 @@ import nbformat
 import numpy as np
 import pytest
 
+import bplib
 from bplib import checks
 from bplib._encoding import encode as library_encode
 from bpcourse.exercises import EXERCISES, get
@@ -1587,3 +1588,48 @@ def test_the_seccomp_filter_denies_keyrings_and_ptrace_and_allows_the_rest():
     assert int(keyring) > 0 and ptrace == "0"                          # the probes work
     assert sandbox.seccomp_program("riscv64") is None
     assert len(sandbox.seccomp_program("aarch64")) % 8 == 0
+
+
+class _StopAtPopen(Exception):
+    pass
+
+
+def _start_capturing(monkeypatch, launcher):
+    """The command and environment ``launcher.start`` would run its kernel with."""
+    seen = {}
+
+    def popen(command, **options):
+        seen.update(command=command, env=options.get("env"))
+        raise _StopAtPopen
+
+    monkeypatch.setattr(sandbox.subprocess, "Popen", popen)
+    with pytest.raises(_StopAtPopen):
+        launcher.start({"key": "k"})
+    return seen
+
+
+def test_kernels_import_the_bplib_the_grader_judges_by(monkeypatch):
+    # A venv installed from another clone of the course maps `import bplib` to that clone: a kernel
+    # that followed it checked answers with another bplib, or found none (every student got 0, "ok").
+    grader_bplib = os.path.dirname(os.path.realpath(bplib.__file__))
+    hidden = [str(ROOT / "bpcourse"), str(ROOT / "solutions")]
+    boxed = sandbox.Sandbox("bwrap", sandbox.Limits(), cgroups=None, python_dirs=sandbox.python_paths(hidden),
+                            hidden=hidden, name="x.ipynb", data=b"{}")
+    command = _start_capturing(monkeypatch, boxed)["command"]
+    path = command[command.index("PYTHONPATH", command.index("--setenv")) + 1]
+    assert path.split(os.pathsep)[0] == os.path.dirname(grader_bplib)   # only bplib is mounted there
+    assert grader_bplib in boxed.python_dirs
+    bare = sandbox.Unsandboxed(sandbox.Limits(), name="x.ipynb", data=b"{}")
+    try:
+        env = _start_capturing(monkeypatch, bare)["env"]
+        assert env["PYTHONPATH"].split(os.pathsep)[0] == bare.root   # a link to bplib, not the checkout
+        assert os.listdir(bare.root) and os.path.realpath(os.path.join(bare.root, "bplib")) == grader_bplib
+    finally:
+        sandbox._remove_tree(bare.root)
+
+
+def test_a_kernel_that_cannot_import_the_graders_tests_gives_error_rows_not_zeros(monkeypatch):
+    monkeypatch.setitem(sys.modules, "bplib._encoding", None)   # as in a kernel whose Python has no bplib
+    r = fake_grade(monkeypatch, ["a = 1"], {})
+    assert r.status == "error" and r.total == 0 and set(r.outcome.values()) == {"not graded"}
+    assert "the grader's tests could not run in the kernel (ModuleNotFoundError" in r.detail, r.detail

@@ -385,7 +385,12 @@ def grade_submission(submission, env, default_notebook=None, on_kernel=lambda ke
                 result.points[exercise.id] = points
                 result.outcome[exercise.id] = outcome
                 result.feedback[exercise.id] = message
-            if grading.crashed or grading.start_failed:
+            broken = sorted({str(record["collector_error"])[:200] for record in grading.records.values()
+                             if isinstance(record, dict) and "collector_error" in record})
+            if broken:  # the grader's harness failed in the kernel: no points can be given or refused
+                result.notes.append(f"the grader's tests could not run in the kernel ({'; '.join(broken)}); if "
+                                    "every submission says so, the kernel's Python lacks what the grader uses")
+            if grading.crashed or grading.start_failed or broken:
                 result.status = "error"
             elif grading.timed_out:
                 result.status = "timeout"

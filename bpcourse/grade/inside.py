@@ -294,6 +294,11 @@ def _in_kernel(spec, function, record):
 def collect(spec, namespace):
     """The record for one exercise: the function named ``spec["function"]`` in ``namespace``
     called on ``spec["cases"]`` (encoded inputs), with ``spec["seconds"]`` for them all."""
+    # The cases' own modules, imported here and not first in the forked child: a kernel that cannot
+    # import them (a venv whose bplib is elsewhere) is then a collector_error, not "the process died".
+    import bplib._encoding  # noqa: F401
+    import bplib.checks  # noqa: F401
+
     name = spec["function"]
     record = {"id": spec["id"], "function": name, "cases": []}
     if name not in namespace:

@@ -269,6 +269,16 @@ def user_site():
     return path if path and os.path.isdir(path) else None
 
 
+def bplib_parent():
+    """The folder that holds the grader's own bplib. A kernel's Python searches it first: the venv may
+    map ``import bplib`` elsewhere (an editable install from another clone of the course), and a
+    kernel must check answers with the bplib the grader judges them by. In the sandbox only bplib
+    itself is mounted there (``python_paths``)."""
+    import bplib
+
+    return os.path.dirname(os.path.dirname(os.path.abspath(bplib.__file__)))
+
+
 def python_paths(hidden):
     """Read-only folders the kernel's Python needs: the interpreter's installation, the venv,
     site-packages, the user's site-packages and bplib's own folder (an editable install lives in
@@ -613,7 +623,7 @@ class Sandbox(_KernelProcess):
         if self.bases:
             self.cgroup = Cgroup(self.bases, self.limits)
         site_path = user_site()
-        env = _kernel_env(HOME, TMP, [site_path] if site_path in self.python_dirs else [])
+        env = _kernel_env(HOME, TMP, [bplib_parent()] + ([site_path] if site_path in self.python_dirs else []))
         command = bwrap_command(self.bwrap, self.limits, python_dirs=self.python_dirs, hidden=self.hidden,
                                 fds=fds, submission_name=self.name, extra=self.extra, home_files=home)
         for key, value in env.items():
@@ -715,7 +725,11 @@ class Unsandboxed(_KernelProcess):
         path = os.path.join(self.root, "kernel.json")
         with open(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as f:
             json.dump(dict(connection, ip=self.socket_path()), f)
-        env = dict(_kernel_env(self.work, os.path.join(self.work, "tmp")), BP_GRADE_TOKEN=self.token)
+        # Only bplib, not the checkout around it (solutions/, the answer key): a folder with a link to it.
+        link = os.path.join(self.root, "bplib")
+        if not os.path.lexists(link):
+            os.symlink(os.path.join(bplib_parent(), "bplib"), link)
+        env = dict(_kernel_env(self.work, os.path.join(self.work, "tmp"), [self.root]), BP_GRADE_TOKEN=self.token)
         # RLIMIT_NPROC would count every process of the grader's user: not set here.
         self.proc = subprocess.Popen([sys.executable] + _launcher_args(self.limits, -1, self.limits.memory_mb * 2**20)
                                      + ["-f", path, *KERNEL_OPTIONS],
