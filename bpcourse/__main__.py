@@ -84,8 +84,14 @@ def main(argv=None):
     except release.ReleaseError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print(f"interrupted: the release in {args.out} is incomplete; run the same command again", file=sys.stderr)
+        return 130
+    except OSError as error:
+        print(f"error: cannot write the release into {args.out}: {error}", file=sys.stderr)
+        return 2
     print(f"wrote {len(written)} files into {args.out}: learner notebooks, "
-          f"{', '.join(p.name for p in written if p.suffix == '.whl')}, requirements.txt, README.md")
+          f"{', '.join(p.name for p in written if p.suffix == '.whl')}, requirements.txt, README.md, README.zh.md")
     return 0
 
 

@@ -179,6 +179,9 @@ def check_wheel(wheel):
         raise ReleaseError(f"{wheel.name} holds files of the answer key: {leaked}")
 
 
+MARKER = ".bp-course-release"   # in a folder a release wrote: the next release may replace what is there
+
+
 def release(out_dir):
     """Write the student release into ``out_dir``; return the paths written."""
     problems = build.stale()
@@ -186,7 +189,19 @@ def release(out_dir):
         raise ReleaseError("the course is out of date with the answer key; run python -m bpcourse build:\n  "
                            + "\n  ".join(problems))
     out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise ReleaseError(f"--out must be a folder, got the file {out_dir}")
+    if out_dir.is_dir() and any(out_dir.iterdir()) and not (out_dir / MARKER).exists():
+        # A release empties its notebooks/ and writes README.md: never into a folder it did not make
+        # (the course's own checkout, say, whose notebooks/ it would delete).
+        raise ReleaseError(f"{out_dir} is not empty and holds no earlier release: give --out a new or empty folder "
+                           "(or one an earlier release wrote, which it replaces)")
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        (out_dir / MARKER).write_text("written by python -m bpcourse release; a new release replaces this folder's "
+                                      "contents\n", encoding="utf-8")
+    except OSError as error:
+        raise ReleaseError(f"cannot write into {out_dir}: {error.strerror or error}") from None
     notebooks = out_dir / "notebooks"
     if notebooks.exists():
         shutil.rmtree(notebooks)

@@ -168,3 +168,38 @@ try:
     assert "not importable: bpcourse\nnot importable: bpcourse.exercises\nnot importable: bplib.exercises" in out
     assert "Correct: sigmoid passes all" in out
     assert "failed: sigmoid, test case 1" in out and "likely mistake: sign of the exponent" in out
+
+
+def test_a_release_never_writes_into_a_folder_it_did_not_make(tmp_path, monkeypatch):
+    # release --out . from the checkout deleted the course's notebooks/ (it empties OUT/notebooks).
+    # A stand-in for the checkout: a test that broke this guard must not delete the real notebooks/.
+    monkeypatch.setattr(build, "stale", lambda: [])
+    checkout = tmp_path / "course"
+    (checkout / "notebooks").mkdir(parents=True)
+    (checkout / "notebooks" / "01_start_here.ipynb").write_text("{}")
+    (checkout / "README.md").write_text("the course's own")
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "mine.txt").write_text("someone else's")
+    for out in (checkout, other):
+        with pytest.raises(release.ReleaseError, match="is not empty and holds no earlier release: give --out a new"):
+            release.release(out)
+        assert not (out / release.MARKER).exists()
+    assert (checkout / "notebooks" / "01_start_here.ipynb").exists() and (checkout / "README.md").read_text() == \
+        "the course's own" and (other / "mine.txt").exists()
+    (tmp_path / "file").write_text("")
+    with pytest.raises(release.ReleaseError, match="--out must be a folder, got the file"):
+        release.release(tmp_path / "file")
+
+
+def test_a_release_marks_its_folder_and_a_new_release_replaces_an_earlier_ones(released, tmp_path, monkeypatch):
+    assert (released / release.MARKER).exists()
+    earlier = tmp_path / "handout"
+    (earlier / "notebooks").mkdir(parents=True)
+    (earlier / "notebooks" / "gone.ipynb").write_text("{}")
+    (earlier / release.MARKER).write_text("")
+    monkeypatch.setattr(build, "stale", lambda: [])
+    for name in ("build_wheel", "build_settings_wheel"):   # the wheels: the fixture's release built them
+        monkeypatch.setattr(release, name, lambda out, name=name: Path(out) / f"{name}.whl")
+    release.release(earlier)
+    assert not (earlier / "notebooks" / "gone.ipynb").exists() and (earlier / "notebooks" / "zh").is_dir()
