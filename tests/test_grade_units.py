@@ -1633,3 +1633,35 @@ def test_a_kernel_that_cannot_import_the_graders_tests_gives_error_rows_not_zero
     r = fake_grade(monkeypatch, ["a = 1"], {})
     assert r.status == "error" and r.total == 0 and set(r.outcome.values()) == {"not graded"}
     assert "the grader's tests could not run in the kernel (ModuleNotFoundError" in r.detail, r.detail
+
+
+def test_files_and_student_folders_inside_submitted_are_named_by_their_folders(tmp_path):
+    # `grade submitted/*/ps05/05_four_equations.ipynb` made the whole class one student, 05_four_equations,
+    # and `grade submitted/alice submitted/bob` two students called ps05.
+    for student in ("alice", "bob"):
+        (tmp_path / "submitted" / student / "ps05").mkdir(parents=True)
+        (tmp_path / "submitted" / student / "ps05" / "05_four_equations.ipynb").write_text("{}")
+    submitted = tmp_path / "submitted"
+    for arguments in ([submitted / s / "ps05" / "05_four_equations.ipynb" for s in ("alice", "bob")],
+                      [submitted / "alice", submitted / "bob"], [submitted / "alice" / "ps05", submitted / "bob" / "ps05"],
+                      [submitted]):
+        assert [(s.student, s.assignment) for s in submissions.read_submissions(arguments)] == \
+            [("alice", "ps05"), ("bob", "ps05")], arguments
+
+
+def test_paths_that_cannot_work_are_refused_before_grading(tmp_path):
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "grades.csv").write_text("submission,student\n")
+    for argv, words in ((["nope", "--out", str(tmp_path / "g.csv")], "no such file or folder: nope"),
+                        ([str(tmp_path / "empty"), "--out", str(tmp_path)], "--out is the CSV file to write"),
+                        (["--merge", str(tmp_path / "grades.csv"), "--out", str(tmp_path / "m.csv")],
+                         "is not a grading journal"),
+                        ([str(tmp_path / "empty"), "--out", "/proc/no/grades.csv"], "cannot write the reports into")):
+        errors = io.StringIO()
+        with pytest.raises(SystemExit) as stopped, redirect_stderr(errors):
+            cli.main(argv)
+        assert stopped.value.code == 2 and words in errors.getvalue(), errors.getvalue()
+    errors = io.StringIO()
+    with redirect_stderr(errors):
+        assert cli.main([str(tmp_path / "empty"), "--out", str(tmp_path / "e.csv"), "--no-progress"]) == 2
+    assert "no submissions found in" in errors.getvalue()

@@ -2,6 +2,7 @@
 import argparse
 import os
 import sys
+import tempfile
 import time
 
 from . import batch, reports, sandbox
@@ -15,7 +16,9 @@ Each submission runs in a bubblewrap sandbox of its own (see bpcourse/grade/sand
 written next to --out grades.csv: grades.csv (a row per submission), grades.students.csv (a row
 per student), grades.journal (one JSON line per finished submission: --resume, --merge) and, with
 --json, grades.json (per-exercise feedback). Exit status 0 once the reports are written, whatever
-the submissions' statuses; 2 when the sandbox is unavailable or the options are wrong.
+the submissions' statuses; 2 when the sandbox is unavailable, the options or paths are wrong (a
+path that does not exist, --out a folder or not writable, a --merge file that is no journal) or
+no submission was found.
 
 Many machines (Slurm, Kubernetes): run `--shard K/N --out grades-K.csv` as N jobs, then
 `--merge grades-*.journal --out grades.csv`.
@@ -64,6 +67,26 @@ def parser():
     return p
 
 
+def _check_paths(p, args, out):
+    """Stop with a usage error (status 2) before any grading if a path given cannot work."""
+    missing = [path for path in args.submissions or args.merge or [] if not os.path.lexists(path)]
+    if missing:
+        p.error(f"no such file or folder: {', '.join(missing)}")
+    for path in args.merge or []:
+        if reports.read_journal(path) == (None, {}):
+            p.error(f"{path} is not a grading journal (the .journal file a run writes next to its --out CSV)")
+    if os.path.isdir(out):
+        p.error(f"--out is the CSV file to write (the other reports go next to it), got the folder {args.out}; "
+                f"try --out {os.path.join(args.out, 'grades.csv')}")
+    folder = os.path.dirname(out)
+    try:
+        os.makedirs(folder, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as error:
+        p.error(f"cannot write the reports into {folder}: {error.strerror or error}")
+
+
 def main(argv=None):
     p = parser()
     args = p.parse_args(argv)
@@ -78,6 +101,7 @@ def main(argv=None):
     except ValueError as error:
         p.error(str(error))
     out = os.path.abspath(args.out)
+    _check_paths(p, args, out)
     start = time.monotonic()
     if args.merge:
         results = reports.merge(args.merge)
@@ -100,6 +124,10 @@ def main(argv=None):
         print(f"\ninterrupted: kernels killed; finished submissions are in {journal} (--resume continues)",
               file=sys.stderr)
         return 130
+    if not submissions and not shard:   # a shard of a small class may hold none: its reports are empty
+        print(f"error: no submissions found in {', '.join(args.submissions)} (expected notebooks, flat or in "
+              "nbgrader's submitted/STUDENT/ASSIGNMENT/ layout)", file=sys.stderr)
+        return 2
     restored = batch.restore_submissions(submissions)
     finished = reports.read_journal(journal)[1]
     results = [finished.get(s.id, r) for s, r in zip(submissions, results)]

@@ -160,6 +160,21 @@ def _walk(folder):
     return sorted(found + (stand_ins if in_folders else []), key=lambda item: item[1])
 
 
+NBGRADER_FOLDERS = ("submitted", "autograded")
+
+
+def _below_submitted(path):
+    """The folders of ``path`` below the nearest nbgrader ``submitted/`` (or ``autograded/``) folder
+    above it, without its last part when it is a file: ``['alice', 'ps05']`` for
+    submitted/alice/ps05/05_four_equations.ipynb; [] when there is none."""
+    parts = Path(os.path.abspath(path)).parts
+    for i in range(len(parts) - 2, -1, -1):
+        if parts[i] in NBGRADER_FOLDERS:
+            below = list(parts[i + 1:])
+            return below[:-1] if not os.path.isdir(path) else below
+    return []
+
+
 def read_submissions(paths, keep=True):
     """Submissions, in the order found (a folder's files sorted), each read once for its SHA-256.
 
@@ -173,6 +188,11 @@ def read_submissions(paths, keep=True):
             items = [(path, parts, False, problem) for path, parts, problem in _walk(argument)]
         else:
             items = [(argument, [os.path.basename(argument)], True, None)]
+        # Inside nbgrader's submitted/ tree (submitted/*/ps05/05_four_equations.ipynb, or submitted/alice):
+        # the student and the assignment are the folders below submitted/, not the notebook's name.
+        above = _below_submitted(argument)
+        items = [(path, above + parts if above and len(above) + len(parts) <= 3 else parts, follow, problem)
+                 for path, parts, follow, problem in items]
         for path, parts, follow, problem in items:
             identifier = os.path.normpath(path)
             if identifier in seen:
