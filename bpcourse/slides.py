@@ -702,9 +702,13 @@ def export_decks(notebooks, out_dir, theme="white", transition="slide", scroll=T
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m bpcourse slides", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m bpcourse slides", description=__doc__.split("\n\n")[0],
+        epilog="Decks of solutions/ show every exercise's answer: do not post them for students. Give paths "
+               "of learner copies (notebooks/05_four_equations.ipynb) for decks with the stubs.")
     parser.add_argument("notebooks", nargs="*", type=Path,
-                        help="notebooks to export (default: every solutions/*.ipynb, and solutions/zh/*.ipynb into OUT/zh)")
+                        help="paths of notebooks to export, each translated one into OUT/<language> (default: "
+                             "every solutions/*.ipynb, and solutions/zh/*.ipynb into OUT/zh)")
     parser.add_argument("--out", type=Path, default=Path("slides"),
                         help="folder for the decks and their assets (default: ./slides)")
     parser.add_argument("--theme", default="white", help="reveal.js theme (default: white)")
@@ -712,8 +716,18 @@ def main(argv=None):
     parser.add_argument("--scroll", action=argparse.BooleanOptionalAction, default=True,
                         help="slides taller than the screen scroll (default); --no-scroll cuts them off")
     args = parser.parse_args(argv)
-    if args.notebooks:
-        batches = [(args.notebooks, args.out)]
+    if args.notebooks:   # a translated edition's notebook (solutions/zh/...) into OUT/zh, as by default
+        by_folder = {}
+        for notebook in args.notebooks:
+            lang = notebook.parent.name if notebook.parent.name in translations.LANGUAGES else None
+            by_folder.setdefault(args.out / lang if lang else args.out, []).append(notebook)
+        batches = [(notebooks, out) for out, notebooks in by_folder.items()]
+        for notebooks, out in batches:
+            names = [notebook.name for notebook in notebooks]
+            twice = sorted({name for name in names if names.count(name) > 1})
+            if twice:
+                print(f"error: two notebooks would make the same deck in {out}/: {', '.join(twice)}", file=sys.stderr)
+                return 2
     else:  # every solution notebook, and each translated edition into its own folder (slides/zh/)
         batches = [(sorted(SOLUTIONS.glob("*.ipynb")), args.out)] + [
             (sorted((SOLUTIONS / lang).glob("*.ipynb")), args.out / lang) for lang in translations.LANGUAGES
@@ -723,13 +737,19 @@ def main(argv=None):
         return 2
     missing = [str(p) for notebooks, _ in batches for p in notebooks if not p.is_file()]
     if missing:
-        print(f"error: no such notebook: {', '.join(missing)}", file=sys.stderr)
+        stems = {p.stem for p in SOLUTIONS.glob("*.ipynb")}
+        hint = "; give paths, such as solutions/05_four_equations.ipynb" if any(
+            Path(m).stem in stems for m in missing) else ""
+        print(f"error: no such notebook: {', '.join(missing)}{hint}", file=sys.stderr)
         return 2
     for notebooks, out in batches:
         try:
             decks = export_decks(notebooks, out, args.theme, args.transition, args.scroll)
         except SlidesError as error:
             print(f"error: {error}", file=sys.stderr)
+            return 2
+        except OSError as error:
+            print(f"error: cannot write the decks into {out}: {error.strerror or error}", file=sys.stderr)
             return 2
         for deck in decks:
             print(deck)

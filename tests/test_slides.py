@@ -477,6 +477,23 @@ def test_the_cli_exports_every_edition_by_default(tmp_path, monkeypatch, capsys)
     assert (tmp_path / "decks" / "zh" / "slide_assets" / "reveal.js" / "LICENSE").is_file()
 
 
+def test_the_cli_puts_a_translated_notebook_given_by_path_in_its_own_folder(tmp_path, capsys):
+    # Given both editions by path, the Chinese deck was written over the English one (same name).
+    for folder in ("solutions", "solutions/zh", "notebooks"):
+        (tmp_path / folder).mkdir(parents=True, exist_ok=True)
+        nbformat.write(synthetic_notebook(), tmp_path / folder / "tiny.ipynb")
+    out = tmp_path / "decks"
+    assert slides.main([str(tmp_path / "solutions" / "tiny.ipynb"), str(tmp_path / "solutions" / "zh" / "tiny.ipynb"),
+                        "--out", str(out)]) == 0
+    assert (out / "tiny.slides.html").is_file() and (out / "zh" / "tiny.slides.html").is_file()
+    capsys.readouterr()
+    assert slides.main([str(tmp_path / "solutions" / "tiny.ipynb"), str(tmp_path / "notebooks" / "tiny.ipynb"),
+                        "--out", str(out)]) == 2
+    assert "two notebooks would make the same deck" in capsys.readouterr().err
+    assert slides.main(["05_four_equations", "--out", str(out)]) == 2
+    assert "give paths, such as solutions/05_four_equations.ipynb" in capsys.readouterr().err
+
+
 # --- In Chromium: one browser, one page per deck --------------------------------
 
 SCREEN = {"width": 1280, "height": 720}
