@@ -57,12 +57,14 @@ the library itself (an unknown exercise id) stay English.
 ``python -m bpcourse messages`` re-extracts the catalogue, updates the
 translation and compiles it.
 """
+import contextlib
 import functools
 import inspect
 import json
 import math
 import os
 import re
+import threading
 import warnings
 from importlib import resources
 
@@ -269,7 +271,32 @@ def say(key, lang, **fields):
 
 def _say(key, **fields):
     """The learner-facing message ``key``, in the language of the feedback, with its fields filled in."""
+    if getattr(_EXPECTED_HIDDEN, "on", False) and "expected" in fields and not isinstance(fields["expected"], (tuple, list, str)):
+        fields["expected"] = _Withheld()   # a number of a hidden case's answer (shapes stay)
     return say(key, language(), **fields)
+
+
+class _Withheld:
+    """Stands in for a hidden test case's expected value in a message: any format gives "(hidden)"."""
+
+    def __format__(self, spec):
+        return "(hidden)"
+
+    __str__ = __repr__ = lambda self: "(hidden)"
+
+
+_EXPECTED_HIDDEN = threading.local()   # .on: withhold expected values (set in this thread only)
+
+
+@contextlib.contextmanager
+def expected_withheld():
+    """Within it, messages show no expected value (a grader's feedback on hidden test cases, whose
+    answers a student must not learn), nor a hint that gives one away (every entry's sign or factor)."""
+    previous, _EXPECTED_HIDDEN.on = getattr(_EXPECTED_HIDDEN, "on", False), True
+    try:
+        yield
+    finally:
+        _EXPECTED_HIDDEN.on = previous
 
 
 STUB_TEXT = "replace this line with your code"  # in every exercise stub's NotImplementedError
@@ -781,7 +808,8 @@ def _judge_graph(case, output, expected, mistakes, rtol, atol, names=None):
             got, want = output["grad"][i], expected["grad"][i]
             if uses[i] > 1 and accumulation:
                 hint = _say("graph-used-twice", leaf=labels[i])
-            elif want != 0 and math.isclose(got, -want, rel_tol=rtol, abs_tol=atol):
+            elif want != 0 and math.isclose(got, -want, rel_tol=rtol, abs_tol=atol) and not getattr(
+                    _EXPECTED_HIDDEN, "on", False):
                 hint = _say("graph-sign")
             else:
                 hint = ""
@@ -1090,7 +1118,8 @@ def _compare_numbers(output, expected, rtol, atol, where):
         return None
     if not math.isfinite(got):
         return _say("not-finite", where=where)
-    sign = want != 0 and math.isclose(got, -want, rel_tol=rtol, abs_tol=atol)
+    sign = want != 0 and math.isclose(got, -want, rel_tol=rtol, abs_tol=atol) and not getattr(
+        _EXPECTED_HIDDEN, "on", False)
     return _say("number-differs", where=where, got=got, expected=want, hint=_say("hint-sign") if sign else "")
 
 
@@ -1151,6 +1180,8 @@ def _compare_arrays(output, expected, rtol, atol, where):
 def _scaled_hint(got, expected, rtol, atol):
     """A hint when every entry is the expected one times the same constant (-1: a flipped sign; 1/n,
     2, ...: a factor), which a learner sees at once that way and not from one entry; else ""."""
+    if getattr(_EXPECTED_HIDDEN, "on", False):   # got / factor would be the hidden answer
+        return ""
     scale = np.abs(expected).max(initial=0.0)
     clear = np.abs(expected) > 1e-3 * scale   # entries large enough to give the factor
     if clear.sum() < 2:

@@ -7,6 +7,7 @@ import io
 import json
 import math
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -1665,3 +1666,26 @@ def test_paths_that_cannot_work_are_refused_before_grading(tmp_path):
     with redirect_stderr(errors):
         assert cli.main([str(tmp_path / "empty"), "--out", str(tmp_path / "e.csv"), "--no-progress"]) == 2
     assert "no submissions found in" in errors.getvalue()
+
+
+@pytest.mark.parametrize("exercise_id, wrong_output", [
+    ("weight-gradient", lambda case: 2 * (case["delta"].T @ case["a_prev"]) / len(case["delta"])),   # a factor
+    ("bias-gradient", lambda case: -case["delta"].mean(axis=0)),                                    # a sign
+    ("bias-gradient", lambda case: case["delta"].mean(axis=0) + 1.0),                                # one entry off
+])
+def test_feedback_on_a_hidden_case_never_shows_its_expected_output(exercise_id, wrong_output):
+    # A student handed "entry [1, 2] is 0.456, expected 0.228" for a hidden case learned its answer.
+    exercise = get(exercise_id)
+    cases = exercise.all_cases()
+    public = len(list(exercise.cases()))
+    items = []
+    for index, case in enumerate(cases):
+        output = exercise.reference(**case) if index < public else wrong_output(case)
+        items.append({"outcome": "returned", "output": inside.encode(output), "fingerprint": inside.fingerprint(case)})
+    points, outcome, message = judging.judge_record(exercise, {"id": exercise.id, "state": "ran", "cases": items})
+    assert (points, outcome) == (0, "wrong") and f"hidden test case {public + 1}" in message
+    assert "expected (hidden)" in message and not re.search(r"expected -?\d", message), message
+    assert "opposite sign" not in message and "times the expected" not in message
+    items[0]["output"] = items[public]["output"]   # the same slip on a public case: told in full
+    public_message = judging.judge_record(exercise, {"id": exercise.id, "state": "ran", "cases": items})[2]
+    assert "test case 1" in public_message and "(hidden)" not in public_message

@@ -6,10 +6,11 @@ cases (``bpcourse.exercises``: public and hidden) and its own comparison
 exercise earns its points when every output, public and hidden, is right (all
 or nothing, as a check cell is).
 """
+import contextlib
 import re
 import threading
 
-from bplib.checks import describe
+from bplib.checks import describe, expected_withheld
 
 from ..exercises import judge
 from . import inside, wire
@@ -76,7 +77,9 @@ def judge_record(exercise, record, cases=None):
         except (wire.DecodeError, RecursionError, MemoryError) as error:
             return 0, "wrong", f"{cases.where(index)}: the grader could not read the output ({error})"
         try:
-            with _LOCK:
+            # A hidden case's expected output would tell the student its answer: its feedback withholds it.
+            withheld = expected_withheld() if index >= cases.public else contextlib.nullcontext()
+            with _LOCK, withheld:
                 message = judge(exercise, cases.fresh(index), output)
         except Exception as error:  # an output so odd that the comparison itself fails
             message = f"the output could not be compared ({type(error).__name__}: {str(error)[:100]})"
