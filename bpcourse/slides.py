@@ -674,6 +674,7 @@ def export_deck(notebook, out_dir, exporter=None):
     notebook = Path(notebook)
     exporter = exporter or make_exporter()
     nb = _prepare(nbformat.read(notebook, as_version=4))
+    exporter.language_code = nb.metadata.get("bp_course", {}).get("language", "en")   # <html lang=...>
     resources = {"metadata": {"name": notebook.stem, "path": str(notebook.parent.resolve())},
                  "bp_deck_css": deck_css(exporter.reveal_scroll)}
     try:

@@ -1178,6 +1178,10 @@ def test_progress_on_a_terminal_redraws_one_line():
     bar.advance(reports.Result("=b.ipynb", status="error"))
     text = stream.getvalue()
     assert text.startswith("\r[") and "2/2" in text and "'=b.ipynb: error" in text and text.endswith("\n")
+    lines = io.StringIO()   # not a terminal: a line each, naming the student (every file is ps05's notebook)
+    bar = batch.Progress(1, lines)
+    bar.advance(reports.Result("submitted/alice/ps05/05_four_equations.ipynb", student="alice"))
+    assert "alice: 05_four_equations.ipynb: ok" in lines.getvalue()
 
 
 def test_changed_submission_files_are_written_back(tmp_path, capsys):

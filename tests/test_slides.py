@@ -486,6 +486,13 @@ def test_the_cli_puts_a_translated_notebook_given_by_path_in_its_own_folder(tmp_
     assert slides.main([str(tmp_path / "solutions" / "tiny.ipynb"), str(tmp_path / "solutions" / "zh" / "tiny.ipynb"),
                         "--out", str(out)]) == 0
     assert (out / "tiny.slides.html").is_file() and (out / "zh" / "tiny.slides.html").is_file()
+    chinese = tmp_path / "solutions" / "zh" / "tiny.ipynb"   # as the build writes a translated edition
+    nb = nbformat.read(chinese, as_version=4)
+    nb.metadata["bp_course"] = {"language": "zh"}
+    nbformat.write(nb, chinese)
+    assert slides.main([str(tmp_path / "solutions" / "tiny.ipynb"), str(chinese), "--out", str(out)]) == 0
+    assert '<html lang="zh">' in (out / "zh" / "tiny.slides.html").read_text(encoding="utf-8")
+    assert '<html lang="en">' in (out / "tiny.slides.html").read_text(encoding="utf-8")
     capsys.readouterr()
     assert slides.main([str(tmp_path / "solutions" / "tiny.ipynb"), str(tmp_path / "notebooks" / "tiny.ipynb"),
                         "--out", str(out)]) == 2

@@ -446,7 +446,9 @@ class Progress:
         with self.lock:
             self.done += 1
             if self.enabled:
-                self._draw(f"{reports.cell(Path(result.submission).name)}: {result.status}")
+                # whose: in nbgrader's layout every file has the notebook's name
+                who = f"{reports.cell(result.student)}: " if result.student else ""
+                self._draw(f"{who}{reports.cell(Path(result.submission).name)}: {result.status}")
 
     def _draw(self, last):
         width = 28
