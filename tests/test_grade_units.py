@@ -624,6 +624,14 @@ def test_notebook_identity_order_and_mismatch():
     assert submissions.identify(None, "x/carol.ipynb") is None
     tie = _notebook("def output_error(): pass", "def sigmoid(): pass")
     assert submissions.by_functions(tie) is None
+    # notebook 04 handed in as carol-05_four_equations.ipynb was graded as 04 without a word
+    chain = _notebook("x = 1")
+    chain.metadata["bp_course"] = {"notebook": "04_chain_rule"}
+    name = "x/carol-05_four_equations.ipynb"
+    assert submissions.identify(chain, name) == "04_chain_rule"
+    assert "its file name names 05_four_equations: was the wrong notebook handed in?" in \
+        submissions.mismatch(chain, "04_chain_rule", name)
+    assert submissions.mismatch(chain, "04_chain_rule", "x/carol-04_chain_rule.ipynb") is None
 
 
 def test_shards_are_disjoint_cover_everything_and_do_not_move():

@@ -373,7 +373,7 @@ def grade_submission(submission, env, default_notebook=None, on_kernel=lambda ke
             result.notes.append("cannot tell which notebook this is (no bp_course metadata, no notebook "
                                 "name in the file name, no exercise functions): use --notebook")
         elif nb is not None:
-            other = mismatch(nb, result.notebook)
+            other = mismatch(nb, result.notebook, submission.id)
             if other:
                 result.notes.append(other)
             result.flags = review.review(nb, result.notebook, env.course_sources(result.notebook))

@@ -381,15 +381,22 @@ def identify(nb, name, default=None):
     course = metadata.get("bp_course") if isinstance(metadata, dict) else None
     if isinstance(course, dict) and course.get("notebook") in STEMS:
         return course["notebook"]
-    stem = Path(name).stem
-    matches = [s for s in STEMS if s in stem]
-    if matches:
-        return max(matches, key=len)
-    return by_functions(nb) or default
+    return named_notebook(name) or by_functions(nb) or default
 
 
-def mismatch(nb, notebook):
-    """A note when ``nb`` is graded as ``notebook`` but defines another notebook's functions."""
+def named_notebook(name):
+    """The notebook stem a file name names (the longest that appears in it), or None."""
+    matches = [s for s in STEMS if s in Path(name).stem]
+    return max(matches, key=len) if matches else None
+
+
+def mismatch(nb, notebook, name=""):
+    """A note when ``nb`` is graded as ``notebook`` but defines another notebook's functions, or its
+    file name ``name`` names another notebook (the wrong notebook handed in under the right name)."""
+    named = named_notebook(name)
+    if named and named != notebook:
+        return (f"graded as {notebook} (its metadata), but its file name names {named}: was the wrong notebook "
+                f"handed in? (--notebook {named} grades it as that one)")
     other = by_functions(nb)
     if other and other != notebook:
         mine = {e.function for e in EXERCISES if e.notebook == notebook} & defined_functions(nb)
