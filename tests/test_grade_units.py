@@ -450,6 +450,7 @@ def test_flat_and_nbgrader_layouts_students_assignments_links_and_checkpoints(tm
     (tmp_path / "flat" / ".ipynb_checkpoints").mkdir()
     (tmp_path / "flat" / ".ipynb_checkpoints" / "x.ipynb").write_text("{}")
     (tmp_path / "flat" / "notes.txt").write_text("not a notebook")
+    (tmp_path / "flat" / "dave.zip").write_text("an archive handed in: dave must not vanish from the class")
     nested = tmp_path / "submitted" / "bob" / "ps1"
     nested.mkdir(parents=True)
     (nested / "02_forward_pass.ipynb").write_text("{}")
@@ -467,7 +468,8 @@ def test_flat_and_nbgrader_layouts_students_assignments_links_and_checkpoints(tm
     assert found["submitted/dave/answers.ipynb"].student == "dave"
     assert found["submitted/eve"].error == "a symbolic link (not followed)"
     assert found["submitted/bob/ps1/stolen.ipynb"].error == "a symbolic link (not followed)"
-    assert len(found) == 6   # the explicit file is not read twice, notes.txt and checkpoints are skipped
+    assert found["flat/dave.zip"].student == "dave" and "unpack or convert it" in found["flat/dave.zip"].error
+    assert len(found) == 7   # the explicit file is not read twice, notes.txt and checkpoints are skipped
     assert found["flat/alice-05_four_equations.ipynb"].data == b"{}"
 
 

@@ -121,6 +121,8 @@ def _read(path, submission, follow, keep):
 # What the grader writes next to --out (grades.csv, grades.students.csv, grades.json, grades.journal):
 # in a submissions folder, those files are not a student's.
 GRADER_OUTPUTS = (".csv", ".json", ".journal")
+# What a student hands in instead of a notebook (a row in a flat folder too, so that nobody vanishes).
+HANDED_IN = (".zip", ".tar", ".tgz", ".gz", ".bz2", ".xz", ".7z", ".rar", ".py", ".html", ".pdf", ".ipynb.txt")
 
 
 def _walk(folder):
@@ -129,7 +131,9 @@ def _walk(folder):
     deep". When other first-level folders hold notebooks (nbgrader's layout), a first-level
     folder holding none is listed itself with the problem "empty", and a first-level file that
     is no notebook (an archive handed in, say) with the problem "not a notebook": a student who
-    would otherwise be missing from the gradebook. Links are returned, never entered."""
+    would otherwise be missing from the gradebook; in a flat folder, only files a student hands in
+    instead of a notebook (HANDED_IN: archives, scripts, exports) are, others (notes) are skipped.
+    Links are returned, never entered."""
     found, stand_ins = [], []   # rows for students who would be missing otherwise
 
     def visit(path, parts):
@@ -157,7 +161,9 @@ def _walk(folder):
 
     visit(folder, [])
     in_folders = any(len(parts) >= 2 for _, parts, _ in found)
-    return sorted(found + (stand_ins if in_folders else []), key=lambda item: item[1])
+    if not in_folders:   # a flat folder: notes of the instructor's may lie there, but not archives or exports
+        stand_ins = [item for item in stand_ins if item[2] == "not a notebook" and item[1][0].lower().endswith(HANDED_IN)]
+    return sorted(found + stand_ins, key=lambda item: item[1])
 
 
 NBGRADER_FOLDERS = ("submitted", "autograded")
