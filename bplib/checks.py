@@ -136,6 +136,8 @@ MESSAGES = {
     # problems an invoker found
     "input-changed": N_("{argument} was changed in place: leave the inputs as they are and return the result as a "
                         "new array (`new = a - b` makes a new array; `a -= b` overwrites a)"),
+    "step-input-changed": N_("{argument} was changed in place: a training step changes only net.weights and "
+                             "net.biases, and leaves the data as it is"),
     "not-restored": N_("the parameter array was left changed: put each entry back after nudging it"),
     "rng-unused": N_("the generator rng was not used: draw the weights with rng (rng.normal(...)), "
                      "not with np.random.* or a generator of your own, so that the seed decides them"),
@@ -521,8 +523,8 @@ def _train_step(function, case):
     snapshot = _snapshot({"X": case["X"], "Y": case["Y"]})
     function(*args, **kwargs)
     changed = _changed(snapshot)
-    if changed:
-        return problem("input-changed", argument=changed)
+    if changed:   # the net is meant to change in place, so not "return a new array"
+        return problem("step-input-changed", argument=changed)
     try:
         return ([np.array(w, dtype=float, copy=True) for w in net.weights],
                 [np.array(b, dtype=float, copy=True) for b in net.biases])

@@ -94,7 +94,7 @@ def regression_fit(predict, X, Y, ax=None, grid=None, title=None, target=None):
     ax.plot(grid[:, 0], _one_per_point(predict, grid, "predict", first_column=True), lw=2, label="network")
     ax.plot(X[:, 0], Y, "o", label="training points")
     ax.set_xlabel("x")
-    ax.legend(loc="best")
+    ax.legend(loc="best", framealpha=0.5)  # best still covers a point or two: let them show through
     if title:
         ax.set_title(title)
     return ax

@@ -14,6 +14,7 @@ from scipy import special
 
 from bpcourse import exercises
 from bplib import gradient_check
+from bplib.bughunt import planted_bug
 from bplib.activations import sigmoid as bp_sigmoid, sigmoid_prime as bp_sigmoid_prime, softmax as bp_softmax
 from bplib.checks import evaluate, judge_output
 
@@ -249,6 +250,37 @@ def train_step_weights_first_then_gradients_again(net, X, Y, learning_rate):
         weight_grads, bias_grads = net.backprop(X, Y)
         net.weights[i] -= learning_rate * weight_grads[i]
         net.biases[i] -= learning_rate * bias_grads[i]
+
+
+def train_step_averaged_twice(net, X, Y, learning_rate):
+    weight_grads, bias_grads = net.backprop(X, Y)
+    for param, grad in zip(net.weights + net.biases, weight_grads + bias_grads):
+        param -= learning_rate * grad / len(X)
+
+
+def train_step_divided_by_the_rate(net, X, Y, learning_rate):
+    weight_grads, bias_grads = net.backprop(X, Y)
+    for param, grad in zip(net.weights + net.biases, weight_grads + bias_grads):
+        param -= grad / learning_rate
+
+
+def relative_error_of_arrays_only(analytic, numeric):
+    a, n = analytic.ravel(), numeric.ravel()
+    return float(np.max(np.abs(a - n) / np.maximum(np.abs(a), np.abs(n))))
+
+
+def backprop_sigma_for_slope(weights, biases, X, Y):
+    activations, zs = [X], []
+    for w, b in zip(weights, biases):
+        zs.append(activations[-1] @ w.T + b)
+        activations.append(bp_sigmoid(zs[-1]))
+    delta = (activations[-1] - Y) * bp_sigmoid(zs[-1])
+    weight_grads, bias_grads = [None] * len(weights), [None] * len(weights)
+    for i in range(len(weights) - 1, -1, -1):
+        weight_grads[i], bias_grads[i] = delta.T @ activations[i] / len(X), delta.mean(axis=0)
+        if i:
+            delta = (delta @ weights[i]) * bp_sigmoid_prime(zs[i - 1])
+    return weight_grads, bias_grads
 
 
 def train_step_summed(net, X, Y, learning_rate):
@@ -715,6 +747,9 @@ TABLE = [
     ("backprop", backprop_helper_fails, "in line 2 of _helper_with_a_typo: return X.shpe"),
     ("backprop", exercises.get("backprop").mistakes[5][1], "likely mistake: delta^L = a^L - y, without sigma'(z^L)"),
     ("backprop", exercises.get("backprop").mistakes[7][1], "likely mistake: BP2 with sigma'(z^(l+1))"),
+    ("backprop", planted_bug("w_not_transposed"), "with samples as rows, delta^l comes from delta^{l+1} @ w^{l+1}, "
+                                                  "without .T"),
+    ("backprop", backprop_sigma_for_slope, "likely mistake: BP1 with sigma(z^L) where sigma'(z^L)"),
     ("backprop", lambda weights, biases, X, Y: tuple(g[::-1] for g in backprop_loop(weights, biases, X, Y)),
      "likely mistake: the layers are in reverse order"),
     ("backprop", lambda weights, biases, X, Y: (backprop_loop(weights, biases, X, Y)[0],
@@ -723,6 +758,9 @@ TABLE = [
     ("backprop", lambda weights, biases, X, Y: backprop_loop(weights, biases, X, Y)[::-1],
      "likely mistake: returned in the order (bias_grads, weight_grads)"),
     ("relative-error", relative_error_loop, RIGHT),
+    ("relative-error", lambda analytic, numeric: float(np.max(np.abs(np.subtract(analytic, numeric)) / np.fmax(
+        np.abs(analytic), np.abs(numeric)))), RIGHT),
+    ("relative-error", relative_error_of_arrays_only, "raised AttributeError: 'float' object has no attribute 'ravel'"),
     ("relative-error", lambda analytic, numeric: np.max(np.abs(analytic - numeric)
                                                         / np.max([np.abs(analytic), np.abs(numeric)], axis=0)), RIGHT),
     ("relative-error", lambda analytic, numeric: np.max(np.abs(analytic - numeric) / np.maximum(analytic, numeric)),
@@ -743,13 +781,18 @@ TABLE = [
     ("train-step", exercises.get("train-step").mistakes[0][1], "likely mistake: sign"),
     ("train-step", exercises.get("train-step").mistakes[1][1], "likely mistake: the biases were not updated"),
     ("train-step", train_step_weights_first_then_gradients_again, "of net.weights[1] (w^2) is"),
-    ("train-step", train_step_scaling_X, "X was changed in place"),
+    ("train-step", train_step_scaling_X, "X was changed in place: a training step changes only net.weights and "
+                                         "net.biases"),
     ("train-step", train_step_summed, "likely mistake: the gradients were summed over the batch, not averaged"),
+    ("train-step", train_step_averaged_twice, "likely mistake: divided by n once more: the step is n times too short"),
+    # p -= g / learning_rate equalled the summed step at learning_rate 0.5 and n = 4: it is named as nothing now
+    ("train-step", train_step_divided_by_the_rate, "(6 of 6 entries differ)"),
     # 08
     ("tanh-prime", lambda z: 1 / np.cosh(z) ** 2, RIGHT),
     ("tanh-prime", lambda z: (1 - np.tanh(z)) * (1 + np.tanh(z)), RIGHT),
     ("tanh-prime", lambda z: 1 - z ** 2, "likely mistake: you used 1 - z^2"),
     ("tanh-prime", lambda z: np.tanh(z) ** 2 - 1, "likely mistake: sign"),
+    ("tanh-prime", lambda z: 1 / np.cosh(z), "likely mistake: sech(z) must be squared"),
     ("tanh-prime", lambda z: 1 - np.tanh(z), "likely mistake: tanh(z) must be squared"),
     ("tanh-prime", lambda z: bp_sigmoid_prime(z), "likely mistake: that is the sigmoid's derivative"),
     # 09

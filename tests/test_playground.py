@@ -693,3 +693,10 @@ def test_the_neuron_followed_stays_the_nearest_one_when_the_layers_change():
     pg.set(hidden_layers=2, hidden_units=2)
     assert pg.neuron == (2, 2)  # the last hidden layer now, cut to its width
     assert_consistent(pg)
+
+
+def test_the_sin_picture_says_noise_only_when_there_is_some():
+    pg = Playground(dataset="sin", epochs=5, noise=0.0)
+    assert pg._panels["data"].title == "sin(x): the network's curve"
+    pg.noise = 0.1
+    assert pg._panels["data"].title == "sin(x) + noise: the network's curve"

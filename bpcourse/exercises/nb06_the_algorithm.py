@@ -36,7 +36,9 @@ def _backprop_wrong(kind):
             activations.append(sigmoid(z))
         n = X.shape[0]
         delta = activations[-1] - Y
-        if kind != "shortcut":
+        if kind == "sigma_for_slope":
+            delta = delta * sigmoid(weighted_inputs[-1])
+        elif kind != "shortcut":
             delta = delta * sigmoid_prime(weighted_inputs[-1])
         weight_grads, bias_grads = [None] * len(weights), [None] * len(weights)
         for i in range(len(weights) - 1, -1, -1):
@@ -65,7 +67,14 @@ _BACKPROP_MISTAKES = (
      _backprop_wrong("reversed")),
     (N_("returned in the order (bias_grads, weight_grads), as Nielsen's network.py does: "
         "return (weight_grads, bias_grads)"), _backprop_wrong("biases_first")),
+    (N_("BP1 with sigma(z^L) where sigma'(z^L) = sigma(z^L)(1 - sigma(z^L)) belongs"), _backprop_wrong("sigma_for_slope")),
 )
+
+
+# A planted bug's name said in the exercise's own terms: a learner writing rows reads "where
+# (w^{l+1})^T belongs" as "add a .T", which is the mistake itself.
+_ROW_FORM = {"w_not_transposed": N_("BP2 with w^{l+1} where (w^{l+1})^T belongs: with samples as rows, "
+                                    "delta^l comes from delta^{l+1} @ w^{l+1}, without .T")}
 
 
 def _backprop_cases(seed, layouts):
@@ -89,14 +98,16 @@ def _relative_error_cases():
     # negative pairs where max(a, n) and max(|a|, |n|) differ, and signed differences
     return [dict(analytic=a, numeric=a * (1 + r.normal(0, 1e-6, size=a.shape))),
             dict(analytic=np.array([1.0, -2.0, 0.5]), numeric=np.array([1.1, -2.0, 1.0])),
-            dict(analytic=np.array([[-3.0, 0.2], [-1.0, 2.0]]), numeric=np.array([[-1.0, 0.2], [-1.5, 2.5]]))]
+            dict(analytic=np.array([[-3.0, 0.2], [-1.0, 2.0]]), numeric=np.array([[-1.0, 0.2], [-1.5, 2.5]])),
+            dict(analytic=-2.5, numeric=-2.0)]   # "or two numbers", as the exercise says
 
 
 def _relative_error_hidden_cases():
     r = rng(113)
     a = r.normal(size=(2, 5))
     return [dict(analytic=a, numeric=-a), dict(analytic=np.array([-3.0, -1.0]), numeric=np.array([-1.0, -1.5])),
-            dict(analytic=np.array([-0.5, -4.0, 1e-3]), numeric=np.array([-2.0, -4.0, 1e-3]))]
+            dict(analytic=np.array([-0.5, -4.0, 1e-3]), numeric=np.array([-2.0, -4.0, 1e-3])),
+            dict(analytic=0.75, numeric=-0.25)]
 
 
 EXERCISES = [
@@ -106,7 +117,7 @@ EXERCISES = [
              cases=lambda: _backprop_cases(12, [([3, 3, 3, 3], 5), ([2, 5, 3, 4], 3)]),
              hidden_cases=lambda: _backprop_cases(112, [([4, 2, 5, 3], 6), ([1, 3], 1), ([2, 2, 2], 4)]),
              names=[["weight_grads", "weight_grads[{i}] (dC/dw^{l})"], ["bias_grads", "bias_grads[{i}] (dC/db^{l})"]],
-             mistakes=tuple((message, planted_bug(bug)) for bug, message in PLANTED_BUGS.items())
+             mistakes=tuple((_ROW_FORM.get(bug, message), planted_bug(bug)) for bug, message in PLANTED_BUGS.items())
              + _BACKPROP_MISTAKES),
     Exercise("relative-error", "06_the_algorithm", "relative_error", 1,
              "max over entries of |a - n| / max(|a|, |n|)", relative_error,
@@ -119,10 +130,10 @@ EXERCISES = [
                        (N_("the difference needs abs: |a - n|"),
                         lambda analytic, numeric: float(np.max((analytic - numeric)
                                                                / np.maximum(np.abs(analytic), np.abs(numeric))))),
-                       (N_("divided by |a| + |n|; the course's r divides by max(|a|, |n|)"),
+                       (N_("divided by |a| + |n|; the relative error divides by max(|a|, |n|)"),
                         lambda analytic, numeric: float(np.max(np.abs(analytic - numeric)
                                                                / (np.abs(analytic) + np.abs(numeric))))),
-                       (N_("the mean of the entries' errors; r is the largest (max)"),
+                       (N_("the mean of the entries' errors; the relative error is the largest of them (max)"),
                         lambda analytic, numeric: float(np.mean(np.abs(analytic - numeric)
                                                                 / np.maximum(np.abs(analytic), np.abs(numeric))))))),
 ]

@@ -20,8 +20,9 @@ _XOR_Y = np.array([[0.0], [1.0], [1.0], [0.0]])
 
 
 def _train_step_cases():
+    # learning_rate 0.3, not 0.5: with 4 rows, p -= g / 0.5 equals the summed step p -= 0.5 * 4 * g
     return [dict(net=Network([2, 3, 1], "sigmoid", "sigmoid", "cross_entropy", seed=4), X=_XOR_X, Y=_XOR_Y,
-                 learning_rate=0.5),
+                 learning_rate=0.3),
             dict(net=Network([2, 4, 3, 2], "tanh", "sigmoid", "quadratic", seed=5), X=_XOR_X,
                  Y=np.c_[_XOR_Y, 1 - _XOR_Y], learning_rate=2.0)]
 
@@ -40,6 +41,8 @@ def _train_step_wrong(kind):
         rate = 1.0 if kind == "no_rate" else learning_rate
         if kind == "summed":
             rate *= X.shape[0]
+        elif kind == "averaged_twice":
+            rate /= X.shape[0]
         layers = range(len(net.weights))
         if kind == "last_layer_only":
             layers = [len(net.weights) - 1]
@@ -64,5 +67,7 @@ EXERCISES = [
                         _train_step_wrong("last_layer_only")),
                        (N_("the gradients were summed over the batch, not averaged: the step is n times too long; "
                            "divide by n (net.backprop's gradients are already means over the n rows)"),
-                        _train_step_wrong("summed")))),
+                        _train_step_wrong("summed")),
+                       (N_("divided by n once more: the step is n times too short; net.backprop's gradients are "
+                           "already means over the n rows"), _train_step_wrong("averaged_twice")))),
 ]

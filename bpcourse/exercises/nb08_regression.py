@@ -22,5 +22,6 @@ EXERCISES = [
                        (N_("sign: tanh'(z) = 1 - tanh(z)^2 is positive, not tanh(z)^2 - 1"),
                         lambda z: np.tanh(z) ** 2 - 1),
                        (N_("tanh(z) must be squared: tanh'(z) = 1 - tanh(z)^2"), lambda z: 1 - np.tanh(z)),
-                       (N_("that is tanh(z) itself, not its derivative"), lambda z: np.tanh(z)))),
+                       (N_("that is tanh(z) itself, not its derivative"), lambda z: np.tanh(z)),
+                       (N_("sech(z) must be squared: tanh'(z) = sech(z)^2 = 1 / cosh(z)^2"), lambda z: 1 / np.cosh(z)))),
 ]

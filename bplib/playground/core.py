@@ -468,7 +468,7 @@ class Playground:
     def _data_title(self):
         p = self._params
         if p["dataset"] == "sin":
-            return "sin(x) + noise: the network's curve"
+            return f"sin(x){' + noise' if p['noise'] > 0 else ''}: the network's curve"
         has_test = self._run["data"]["X_test"] is not None
         return f"{p['dataset']}: network output ({'train ●, test ■' if has_test else 'train ●'})"
 
