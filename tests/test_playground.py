@@ -700,3 +700,17 @@ def test_the_sin_picture_says_noise_only_when_there_is_some():
     assert pg._panels["data"].title == "sin(x): the network's curve"
     pg.noise = 0.1
     assert pg._panels["data"].title == "sin(x) + noise: the network's curve"
+
+
+def test_a_stopped_replay_settles_from_the_end_of_a_slow_drawing(xor_pg, monkeypatch):
+    # The window for stale frames began before the pictures were drawn: on a loaded machine the
+    # drawing outlasted it, and a frame played before the change moved the new run (a flaky test).
+    monkeypatch.setattr(core, "REPLAY_SETTLE", 0.05)
+    draw = xor_pg._draw_run
+    monkeypatch.setattr(xor_pg, "_draw_run", lambda: (time.sleep(0.1), draw())[1])
+    xor_pg._play.playing = True
+    xor_pg.learning_rate = 0.5
+    xor_pg._replay_slider.value = 17   # a frame the browser played before it heard of the stop
+    assert xor_pg.replay_epoch == 300
+    monkeypatch.undo()
+    xor_pg.learning_rate = 1.0

@@ -334,6 +334,7 @@ class Playground:
 
     # -- training -------------------------------------------------------------
     def _retrain(self):
+        started = time.monotonic()
         self._set_busy(True)
         try:
             with _one_blas_thread():
@@ -346,6 +347,10 @@ class Playground:
                     raise
         finally:
             self._set_busy(False)
+            if self._replay_settles > started:   # this change stopped a replay: the stale frames come
+                # after the drawing, once the kernel is free again; on a loaded machine drawing alone
+                # can outlast the window, so it starts now
+                self._replay_settles = time.monotonic() + REPLAY_SETTLE
         self._finish_status()
 
     def _restore(self, previous):
