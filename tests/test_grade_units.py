@@ -1679,7 +1679,11 @@ def test_paths_that_cannot_work_are_refused_before_grading(tmp_path):
     errors = io.StringIO()
     with redirect_stderr(errors):
         assert cli.main([str(tmp_path / "empty"), "--out", str(tmp_path / "e.csv"), "--no-progress"]) == 2
-    assert "no submissions found in" in errors.getvalue()
+    assert "no submissions found in" in errors.getvalue() and "replacing" not in errors.getvalue()
+    errors = io.StringIO()   # an earlier run's reports are replaced, and the instructor is told
+    with redirect_stderr(errors):
+        cli.main([str(tmp_path / "empty"), "--out", str(tmp_path / "grades.csv"), "--no-progress"])
+    assert "note: replacing the reports of an earlier run at" in errors.getvalue()
 
 
 @pytest.mark.parametrize("exercise_id, wrong_output", [

@@ -113,6 +113,9 @@ def main(argv=None):
                               sandbox.Limits(memory_mb=args.memory, processes=args.processes, disk_mb=args.disk),
                               args.notebook, sandbox=not args.no_sandbox)
     journal = reports.journal_path(out)
+    if not args.resume and (os.path.exists(out) or os.path.exists(journal)):
+        print(f"note: replacing the reports of an earlier run at {args.out} (--resume would continue it instead)",
+              file=sys.stderr)
     try:
         results, submissions = batch.grade(args.submissions, settings, jobs=args.jobs,
                                            progress=not args.no_progress, journal=journal, resume=args.resume,
