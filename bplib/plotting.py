@@ -94,7 +94,8 @@ def regression_fit(predict, X, Y, ax=None, grid=None, title=None, target=None):
     ax.plot(grid[:, 0], _one_per_point(predict, grid, "predict", first_column=True), lw=2, label="network")
     ax.plot(X[:, 0], Y, "o", label="training points")
     ax.set_xlabel("x")
-    ax.legend(loc="best", framealpha=0.5)  # best still covers a point or two: let them show through
+    # Below the axes: inside, even at loc="best", it covered training points in every plot of notebook 08.
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=3, frameon=False)
     if title:
         ax.set_title(title)
     return ax

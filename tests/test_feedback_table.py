@@ -269,6 +269,20 @@ def relative_error_of_arrays_only(analytic, numeric):
     return float(np.max(np.abs(a - n) / np.maximum(np.abs(a), np.abs(n))))
 
 
+def backprop_sigma_for_slope_in_bp2(weights, biases, X, Y):
+    activations, zs = [X], []
+    for w, b in zip(weights, biases):
+        zs.append(activations[-1] @ w.T + b)
+        activations.append(bp_sigmoid(zs[-1]))
+    delta = (activations[-1] - Y) * bp_sigmoid_prime(zs[-1])
+    weight_grads, bias_grads = [None] * len(weights), [None] * len(weights)
+    for i in range(len(weights) - 1, -1, -1):
+        weight_grads[i], bias_grads[i] = delta.T @ activations[i] / len(X), delta.mean(axis=0)
+        if i:
+            delta = (delta @ weights[i]) * bp_sigmoid(zs[i - 1])
+    return weight_grads, bias_grads
+
+
 def backprop_sigma_for_slope(weights, biases, X, Y):
     activations, zs = [X], []
     for w, b in zip(weights, biases):
@@ -750,6 +764,7 @@ TABLE = [
     ("backprop", planted_bug("w_not_transposed"), "with samples as rows, delta^l comes from delta^{l+1} @ w^{l+1}, "
                                                   "without .T"),
     ("backprop", backprop_sigma_for_slope, "likely mistake: BP1 with sigma(z^L) where sigma'(z^L)"),
+    ("backprop", backprop_sigma_for_slope_in_bp2, "likely mistake: BP2 with sigma(z^l) where sigma'(z^l)"),
     ("backprop", lambda weights, biases, X, Y: tuple(g[::-1] for g in backprop_loop(weights, biases, X, Y)),
      "likely mistake: the layers are in reverse order"),
     ("backprop", lambda weights, biases, X, Y: (backprop_loop(weights, biases, X, Y)[0],
@@ -785,8 +800,8 @@ TABLE = [
                                          "net.biases"),
     ("train-step", train_step_summed, "likely mistake: the gradients were summed over the batch, not averaged"),
     ("train-step", train_step_averaged_twice, "likely mistake: divided by n once more: the step is n times too short"),
-    # p -= g / learning_rate equalled the summed step at learning_rate 0.5 and n = 4: it is named as nothing now
-    ("train-step", train_step_divided_by_the_rate, "(6 of 6 entries differ)"),
+    # p -= g / learning_rate equalled the summed step at learning_rate 0.5 and n = 4, and was named so
+    ("train-step", train_step_divided_by_the_rate, "likely mistake: divided by the learning rate"),
     # 08
     ("tanh-prime", lambda z: 1 / np.cosh(z) ** 2, RIGHT),
     ("tanh-prime", lambda z: (1 - np.tanh(z)) * (1 + np.tanh(z)), RIGHT),

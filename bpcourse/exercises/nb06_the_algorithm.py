@@ -46,6 +46,8 @@ def _backprop_wrong(kind):
             bias_grads[i] = delta.sum(axis=0) / n
             if i > 0:
                 slope = sigmoid_prime(weighted_inputs[i] if kind == "slope_of_layer_above" else weighted_inputs[i - 1])
+                if kind == "sigma_for_slope_bp2":
+                    slope = sigmoid(weighted_inputs[i - 1])
                 delta = (delta @ weights[i]) * slope
         if kind == "reversed":
             return weight_grads[::-1], bias_grads[::-1]
@@ -68,6 +70,8 @@ _BACKPROP_MISTAKES = (
     (N_("returned in the order (bias_grads, weight_grads), as Nielsen's network.py does: "
         "return (weight_grads, bias_grads)"), _backprop_wrong("biases_first")),
     (N_("BP1 with sigma(z^L) where sigma'(z^L) = sigma(z^L)(1 - sigma(z^L)) belongs"), _backprop_wrong("sigma_for_slope")),
+    (N_("BP2 with sigma(z^l) where sigma'(z^l) = sigma(z^l)(1 - sigma(z^l)) belongs"),
+     _backprop_wrong("sigma_for_slope_bp2")),
 )
 
 

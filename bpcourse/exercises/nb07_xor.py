@@ -38,7 +38,7 @@ def _train_step_wrong(kind):
     def step(net, X, Y, learning_rate):
         weight_grads, bias_grads = net.backprop(X, Y)
         sign = -1.0 if kind == "sign" else 1.0
-        rate = 1.0 if kind == "no_rate" else learning_rate
+        rate = 1.0 if kind == "no_rate" else 1.0 / learning_rate if kind == "divided_by_rate" else learning_rate
         if kind == "summed":
             rate *= X.shape[0]
         elif kind == "averaged_twice":
@@ -69,5 +69,7 @@ EXERCISES = [
                            "divide by n (net.backprop's gradients are already means over the n rows)"),
                         _train_step_wrong("summed")),
                        (N_("divided by n once more: the step is n times too short; net.backprop's gradients are "
-                           "already means over the n rows"), _train_step_wrong("averaged_twice")))),
+                           "already means over the n rows"), _train_step_wrong("averaged_twice")),
+                       (N_("divided by the learning rate: the step is learning_rate * grad"),
+                        _train_step_wrong("divided_by_rate")))),
 ]
