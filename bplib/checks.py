@@ -131,6 +131,8 @@ MESSAGES = {
     "raised-in-line": N_("{name} raised {error_type}: {error}\nin line {line} of {function}{code}\n"
                          "on test case {number}: {case}"),
     "line-shown": N_(": {code}"),
+    "np-max-of-two": N_("\n(np.{function}(a, b) takes b as an axis; for two arrays entry by entry, use np.{pair}(a, b))"),
+    "max-of-arrays": N_("\n(Python's {function}(a, b) compares two arrays as wholes; entry by entry, use np.{pair}(a, b))"),
     "failed-case": N_("{name}, test case {number} ({case}):\n{message}"),
     "likely-mistake": N_("likely mistake: {mistake}"),
     # problems an invoker found
@@ -355,8 +357,9 @@ def evaluate(exercise_id, function):
             if where is None:
                 return False, _say("raised", name=name, error_type=type(error).__name__, error=error,
                                    number=index + 1, case=described)
+            hint = where.pop("hint")
             return False, _say("raised-in-line", name=name, error_type=type(error).__name__, error=error,
-                               number=index + 1, case=described, **where)
+                               number=index + 1, case=described, **where) + hint
         mistakes = [(mistake["name"], decode(mistake["output"])) for mistake in case["mistakes"]]
         message = judge_output(data["judge"], decode(case["inputs"]), output, decode(case["expected"]), mistakes,
                                data["rtol"], data["atol"], names=data.get("names"))
@@ -385,7 +388,24 @@ def _where_raised(error, function):
     text = linecache.getline(frame_code.co_filename, line).strip()
     # counted from the def line, as the learner reads the function (a cell's own numbering differs)
     return {"line": line - frame_code.co_firstlineno + 1, "function": frame_code.co_name,
-            "code": _say("line-shown", code=text) if text else ""}
+            "code": _say("line-shown", code=text) if text else "", "hint": _line_hint(error, text)}
+
+
+# np.max(a, b): NumPy takes b as the axis (TypeError "only integer scalar arrays ..." or AxisError);
+# max(a, b) on arrays: Python compares them as wholes ("The truth value of an array ... is ambiguous").
+_NP_MAX_OF_TWO = re.compile(r"\bnp\.a?(max|min)\((?:[^(),]|\([^()]*\))+,")
+_BUILTIN_MAX = re.compile(r"(?<![\w.])(max|min)\(")
+
+
+def _line_hint(error, text):
+    """A line of advice for a NumPy error that the learner's ``text`` (the line that raised) explains."""
+    found = _NP_MAX_OF_TWO.search(text)
+    if found and isinstance(error, (TypeError, ValueError, np.exceptions.AxisError)):
+        return _say("np-max-of-two", function=found.group(1), pair="maximum" if found.group(1) == "max" else "minimum")
+    found = _BUILTIN_MAX.search(text)
+    if found and isinstance(error, ValueError) and "truth value of an array" in str(error):
+        return _say("max-of-arrays", function=found.group(1), pair="maximum" if found.group(1) == "max" else "minimum")
+    return ""
 
 
 def exercise_ids():

@@ -264,6 +264,14 @@ def train_step_divided_by_the_rate(net, X, Y, learning_rate):
         param -= grad / learning_rate
 
 
+def relative_error_np_max_of_two(analytic, numeric):
+    return float(np.max(np.abs(analytic - numeric) / np.max(np.abs(analytic), np.abs(numeric))))
+
+
+def relative_error_builtin_max(analytic, numeric):
+    return float(np.max(np.abs(analytic - numeric) / max(np.abs(analytic), np.abs(numeric))))
+
+
 def relative_error_of_arrays_only(analytic, numeric):
     a, n = analytic.ravel(), numeric.ravel()
     return float(np.max(np.abs(a - n) / np.maximum(np.abs(a), np.abs(n))))
@@ -776,6 +784,10 @@ TABLE = [
     ("relative-error", lambda analytic, numeric: float(np.max(np.abs(np.subtract(analytic, numeric)) / np.fmax(
         np.abs(analytic), np.abs(numeric)))), RIGHT),
     ("relative-error", relative_error_of_arrays_only, "raised AttributeError: 'float' object has no attribute 'ravel'"),
+    ("relative-error", relative_error_np_max_of_two,
+     "(np.max(a, b) takes b as an axis; for two arrays entry by entry, use np.maximum(a, b))"),
+    ("relative-error", relative_error_builtin_max,
+     "(Python's max(a, b) compares two arrays as wholes; entry by entry, use np.maximum(a, b))"),
     ("relative-error", lambda analytic, numeric: np.max(np.abs(analytic - numeric)
                                                         / np.max([np.abs(analytic), np.abs(numeric)], axis=0)), RIGHT),
     ("relative-error", lambda analytic, numeric: np.max(np.abs(analytic - numeric) / np.maximum(analytic, numeric)),
@@ -1063,3 +1075,11 @@ def test_value_backward_falls_back_to_bplibs_value_when_the_notebooks_is_not_a_n
 def test_no_sign_or_factor_is_claimed_when_the_entries_are_not_one_multiple_of_the_expected(exercise_id, answer):
     passed, message = evaluate(exercise_id, answer)
     assert not passed and message.endswith("entries differ)"), message
+
+
+def test_an_error_in_a_line_with_max_gets_no_hint_it_does_not_explain():
+    def broadcast_slip(analytic, numeric):
+        return float(np.max(np.abs(analytic - numeric) / np.maximum(abs(analytic), abs(numeric)).max(axis=1)))
+
+    passed, message = evaluate("relative-error", broadcast_slip)
+    assert not passed and "could not be broadcast" in message and "np.maximum(a, b))" not in message, message
