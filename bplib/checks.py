@@ -1060,7 +1060,10 @@ def describe(case):
         elif isinstance(value, (list, tuple)) and value and all(isinstance(v, np.ndarray) for v in value):
             parts.append(_say("case-shapes", name=name, shapes=[v.shape for v in value]))
         elif isinstance(value, (int, float, np.floating)) and not isinstance(value, bool):
-            parts.append(f"{name}={value:g}")
+            text = f"{value:g}"
+            if isinstance(value, (float, np.floating)) and re.fullmatch(r"-?\d+", text):
+                text += ".0"   # a float shown as one: -2.0, not the int -2
+            parts.append(f"{name}={text}")
         elif value is None:
             parts.append(f"{name}=None")
         elif type(value).__name__ == "Network":

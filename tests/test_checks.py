@@ -123,3 +123,11 @@ def test_the_stored_feedback_data_is_up_to_date_with_the_answer_key():
 def test_unknown_exercise_id_suggests_the_close_one():
     with pytest.raises(ValueError, match="Did you mean 'sigmoid-prime'"):
         evaluate("sigmoid_prime", lambda z: z)
+
+
+def test_a_case_shows_a_float_as_a_float():
+    # relative_error's case of two numbers read "numeric=-2": a learner took it for an int
+    from bplib.checks import describe
+
+    assert describe({"analytic": -2.5, "numeric": -2.0, "n": 3, "eps": np.float64(1.0)}) == \
+        "analytic=-2.5, numeric=-2.0, n=3, eps=1.0"
