@@ -138,6 +138,8 @@ MESSAGES = {
     # problems an invoker found
     "input-changed": N_("{argument} was changed in place: leave the inputs as they are and return the result as a "
                         "new array (`new = a - b` makes a new array; `a -= b` overwrites a)"),
+    "list-changed": N_("{argument} (a list) was changed: pop, append or {argument}[i] = ... change the caller's "
+                       "list; loop over it as it is, or work on a copy (list({argument}))"),
     "step-input-changed": N_("{argument} was changed in place: a training step changes only net.weights and "
                              "net.biases, and leaves the data as it is"),
     "not-restored": N_("the parameter array was left changed: put each entry back after nudging it"),
@@ -472,13 +474,39 @@ def _arrays_in(value, path):
             yield from _arrays_in(item, f"{path}[{key!r}]")
 
 
+def _lists_in(value, path):
+    """``(path, list or dict)`` for every list and dict in ``value``, outermost first."""
+    if isinstance(value, (list, dict)):
+        yield path, value
+    if isinstance(value, (list, tuple)):
+        for i, item in enumerate(value):
+            yield from _lists_in(item, f"{path}[{i}]")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _lists_in(item, f"{path}[{key!r}]")
+
+
 def _snapshot(case):
-    return [(path, array, array.copy()) for name, value in case.items() for path, array in _arrays_in(value, name)]
+    """What ``_changed`` compares with: a copy of every input array, and the items of every input list
+    and dict (weights.pop(0) empties the caller's list while every array stays as it was)."""
+    arrays = [(path, array, array.copy()) for name, value in case.items() for path, array in _arrays_in(value, name)]
+    holders = [(path, holder, list(holder.items()) if isinstance(holder, dict) else list(holder))
+               for name, value in case.items() for path, holder in _lists_in(value, name)]
+    return arrays, holders
 
 
 def _changed(snapshot):
-    """The name of the first input array whose entries changed since ``_snapshot``, or None."""
-    for path, array, before in snapshot:
+    """The name of the first input (an array's entries, or a list's items) changed since ``_snapshot``, or None."""
+    arrays, holders = snapshot
+    for path, holder, before in holders:   # (returns the path; _call tells a list's change from an array's)
+        now = list(holder.items()) if isinstance(holder, dict) else list(holder)
+        if isinstance(holder, dict):   # (key, value) pairs: the same keys, each holding the same object
+            now, before = [(key, id(item)) for key, item in now], [(key, id(item)) for key, item in before]
+        else:
+            now, before = [id(item) for item in now], [id(item) for item in before]
+        if now != before:
+            return path
+    for path, array, before in arrays:
         if array.shape != before.shape or not np.array_equal(array, before, equal_nan=True):
             return path
     return None
@@ -491,7 +519,10 @@ def _call(function, case):
     snapshot = _snapshot(case)
     output = function(*args, **kwargs)
     changed = _changed(snapshot)
-    return problem("input-changed", argument=changed) if changed else output
+    if changed is None:
+        return output
+    holders = {path for path, _, _ in snapshot[1]}
+    return problem("list-changed" if changed in holders else "input-changed", argument=changed)
 
 
 def _call_float(function, case):

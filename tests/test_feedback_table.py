@@ -252,6 +252,14 @@ def train_step_weights_first_then_gradients_again(net, X, Y, learning_rate):
         net.biases[i] -= learning_rate * bias_grads[i]
 
 
+def forward_pass_popping(X, weights, biases):
+    a = X
+    while weights:   # empties the caller's lists: every array stays as it was
+        w, b = weights.pop(0), biases.pop(0)
+        a = bp_sigmoid(a @ w.T + b)
+    return a
+
+
 def train_step_averaged_twice(net, X, Y, learning_rate):
     weight_grads, bias_grads = net.backprop(X, Y)
     for param, grad in zip(net.weights + net.biases, weight_grads + bias_grads):
@@ -665,6 +673,7 @@ TABLE = [
     ("forward-pass", forward_pass_columns, RIGHT),
     ("forward-pass", lambda X, weights, biases: forward_pass_einsum(X, weights[::-1], biases[::-1]),
      "likely mistake: the layers ran in reverse order"),
+    ("forward-pass", forward_pass_popping, "weights (a list) was changed: pop, append or weights[i] = ... change"),
     ("forward-pass", lambda X, weights, biases: forward_pass_columns(X, [w.T for w in weights], biases),
      "likely mistake: w instead of w^T"),
     ("forward-pass", forward_pass_first_layer_only, "likely mistake: only the first layer ran"),
