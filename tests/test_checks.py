@@ -39,7 +39,7 @@ def test_a_stub_raises_not_implemented_through_the_check():
 
 def test_correct_answer_prints_and_wrong_answer_raises(capsys):
     check("sigmoid", lambda z: 1 / (1 + np.exp(-z)))
-    assert "Correct: sigmoid passes all 2 test cases." in capsys.readouterr().out
+    assert "Correct: sigmoid passes all 3 test cases." in capsys.readouterr().out
     with pytest.raises(ExerciseFailed, match="likely mistake: sign of the exponent"):
         check("sigmoid", lambda z: 1 / (1 + np.exp(z)))
 

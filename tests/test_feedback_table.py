@@ -252,6 +252,19 @@ def train_step_weights_first_then_gradients_again(net, X, Y, learning_rate):
         net.biases[i] -= learning_rate * bias_grads[i]
 
 
+def forward_pass_one_layer_short(X, weights, biases):
+    a = X
+    for i in range(len(weights) - 1):
+        a = bp_sigmoid(a @ weights[i].T + biases[i])
+    return a
+
+
+def neuron_gradients_sigma_for_slope(x, w, b, y):
+    a = bp_sigmoid(w @ x + b)
+    dz = (a - y) * bp_sigmoid(w @ x + b)
+    return dz * x, float(dz)
+
+
 def forward_pass_popping(X, weights, biases):
     a = X
     while weights:   # empties the caller's lists: every array stays as it was
@@ -646,12 +659,15 @@ TABLE = [
                                                                   "list of length 3: wrap it in np.array(...)"),
     ("fold-bias", lambda w, b: np.column_stack([b, w]), "likely mistake: the bias went in the first column"),
     ("fold-bias", lambda w, b: np.hstack([w, b]), "raised ValueError"),
-    ("fold-bias", lambda w, b: np.column_stack([w, b]).T, "entry ["),
+    ("fold-bias", lambda w, b: np.column_stack([w, b]).T, "likely mistake: transposed: b goes in as a last column"),
     ("fold-bias", lambda w, b: np.asmatrix(np.column_stack([w, b])), "np.matrix"),
     ("fold-bias", lambda w, b: np.column_stack([w, b]).astype(np.float32), "dtype float32"),
     # 02
     ("sigmoid", lambda z: special.expit(z), RIGHT),
     ("sigmoid", special.expit, RIGHT),   # a ufunc takes its inputs by position
+    # "(or a single number)": z.shape on a float failed only outside the check
+    ("sigmoid", lambda z: (lambda out: (out.__setitem__(Ellipsis, 1 / (1 + np.exp(-z))), out)[1])(np.empty(z.shape)),
+     "raised AttributeError: 'float' object has no attribute 'shape'"),
     ("sigmoid", np.vectorize(lambda z: 1 / (1 + math.exp(-z))), RIGHT),
     ("sigmoid", np.vectorize(lambda x: 1 / (1 + math.exp(-x))), "keep the stub's argument names: def sigmoid(z)"),
     ("sigmoid", sigmoid_positional_only, RIGHT),
@@ -673,6 +689,8 @@ TABLE = [
     ("forward-pass", forward_pass_columns, RIGHT),
     ("forward-pass", lambda X, weights, biases: forward_pass_einsum(X, weights[::-1], biases[::-1]),
      "likely mistake: the layers ran in reverse order"),
+    ("forward-pass", forward_pass_one_layer_short, "likely mistake: only the first layer ran: is the return inside "
+                                                    "the for loop, or does the loop stop a layer early?"),
     ("forward-pass", forward_pass_popping, "weights (a list) was changed: pop, append or weights[i] = ... change"),
     ("forward-pass", lambda X, weights, biases: forward_pass_columns(X, [w.T for w in weights], biases),
      "likely mistake: w instead of w^T"),
@@ -724,6 +742,7 @@ TABLE = [
     ("numerical-gradient", lambda cost, param, eps: -numerical_gradient_flat(cost, param, eps),
      "the negative of the true gradient"),
     # 04
+    ("neuron-gradients", neuron_gradients_sigma_for_slope, "likely mistake: sigma(z) where sigma'(z)"),
     ("neuron-gradients", neuron_gradients_by_hand, RIGHT),
     ("neuron-gradients", lambda x, w, b, y: tuple(np.array(exercises.get("neuron-gradients").reference(x, w, b, y),
                                                            dtype=object)), RIGHT),
@@ -1066,7 +1085,7 @@ def test_adding_up_is_hinted_where_only_a_twice_used_node_is_wrong():
 
 def test_one_test_case_is_said_in_the_singular():
     assert evaluate("diagnosis", lambda: dict(RIGHT_DIAGNOSIS)) == (True, "Correct: diagnosis passes its test case.")
-    assert evaluate("sigmoid", special.expit)[1] == "Correct: sigmoid passes all 2 test cases."
+    assert evaluate("sigmoid", special.expit)[1] == "Correct: sigmoid passes all 3 test cases."
 
 
 def test_value_backward_falls_back_to_bplibs_value_when_the_notebooks_is_not_a_node_class():

@@ -21,5 +21,8 @@ EXERCISES = [
              mistakes=((N_("the bias went in the first column; put it last, matching the 1 appended to the input"),
                         lambda w, b: np.column_stack([b, w])),
                        (N_("the column is 1s: that is the 1 appended to the input a; the column of w is b"),
-                        lambda w, b: np.column_stack([w, np.ones_like(b)])))),
+                        lambda w, b: np.column_stack([w, np.ones_like(b)])),
+                       # square in case 1, where the shape alone does not show it
+                       (N_("transposed: b goes in as a last column of w, so the result has w's rows, (n_out, n_in + 1)"),
+                        lambda w, b: np.column_stack([w, b]).T))),
 ]

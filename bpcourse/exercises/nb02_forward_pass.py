@@ -62,7 +62,8 @@ def _forward_wrong(kind):
 
 EXERCISES = [
     Exercise("sigmoid", "02_forward_pass", "sigmoid", 1, "sigma(z) = 1 / (1 + e^-z)", activations.sigmoid,
-             cases=lambda: _z_cases(2), hidden_cases=_z_hidden_cases,
+             # "(or a single number)", as the exercise says: z.shape on a float fails
+             cases=lambda: _z_cases(2) + [dict(z=0.75)], hidden_cases=_z_hidden_cases,
              mistakes=((N_("sign of the exponent: sigma(z) = 1 / (1 + e^(-z))"), lambda z: 1 / (1 + np.exp(z))),
                        (N_("that is tanh(z), not the sigmoid 1 / (1 + e^(-z))"), lambda z: np.tanh(z)),
                        (N_("1 - e^(-z) in the denominator: sigma(z) = 1 / (1 + e^(-z))"),
@@ -86,6 +87,7 @@ EXERCISES = [
                         _forward_wrong("bias_outside")),
                        (N_("the layers ran in reverse order: weights[0] is w^1, the first layer the input meets"),
                         _forward_wrong("reversed")),
-                       (N_("only the first layer ran: is the return inside the for loop?"),
+                       (N_("only the first layer ran: is the return inside the for loop, or does the loop stop a "
+                           "layer early?"),
                         _forward_wrong("first_layer_only")))),
 ]

@@ -47,6 +47,12 @@ def _neuron_sigma_prime_of_a(x, w, b, y):
     return dz * x, float(dz)
 
 
+def _neuron_sigma_for_slope(x, w, b, y):
+    a = sigmoid(w @ x + b)
+    dz = (a - y) * a
+    return dz * x, float(dz)
+
+
 EXERCISES = [
     Exercise("neuron-gradients", "04_chain_rule", "neuron_gradients", 2,
              "dC/dw and dC/db of one sigmoid neuron with C = 1/2 (a - y)^2", neuron_gradients,
@@ -55,6 +61,8 @@ EXERCISES = [
                        (N_("sign: dC/da = a - y, not y - a"), _neuron_sign),
                        (N_("dC/dw needs the factor dz/dw = x"), _neuron_no_x),
                        (N_("dz/dw = x, not w: z = w . x + b changes with w_k at the rate x_k"), _neuron_w_for_x),
-                       (N_("sigma' was taken of a instead of z: dC/dz = (a - y) sigma'(z)"), _neuron_sigma_prime_of_a)),
+                       (N_("sigma' was taken of a instead of z: dC/dz = (a - y) sigma'(z)"), _neuron_sigma_prime_of_a),
+                       (N_("sigma(z) where sigma'(z) = sigma(z)(1 - sigma(z)) belongs: dC/dz = (a - y) sigma'(z)"),
+                        _neuron_sigma_for_slope)),
              names=["grad_w (dC/dw)", "grad_b (dC/db)"]),
 ]
