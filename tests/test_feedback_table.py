@@ -252,6 +252,19 @@ def train_step_weights_first_then_gradients_again(net, X, Y, learning_rate):
         net.biases[i] -= learning_rate * bias_grads[i]
 
 
+def forward_pass_sigma_on_input(X, weights, biases):
+    a = bp_sigmoid(X)
+    for w, b in zip(weights, biases):
+        a = bp_sigmoid(a @ w.T + b)
+    return a
+
+
+def neuron_gradients_reference(x, w, b, y):
+    a = bp_sigmoid(w @ x + b)
+    dz = (a - y) * a * (1 - a)
+    return dz * x, float(dz)
+
+
 def forward_pass_one_layer_short(X, weights, biases):
     a = X
     for i in range(len(weights) - 1):
@@ -684,7 +697,8 @@ TABLE = [
     ("sigmoid-prime", lambda z: z * (1 - z), "likely mistake: you used z(1 - z)"),
     ("sigmoid-prime", lambda z: special.expit(z), "likely mistake: that is sigma(z) itself"),
     ("sigmoid-prime", lambda z: 1 - special.expit(z) ** 2, "likely mistake: 1 - sigma(z)^2 is tanh's pattern"),
-    ("sigmoid-prime", lambda z: special.expit(z) * (1 + special.expit(z)), "entry ["),
+    ("sigmoid-prime", lambda z: special.expit(z) * (1 + special.expit(z)),
+     "likely mistake: sigma(z)(1 + sigma(z)): the second factor is 1 - sigma(z)"),
     ("forward-pass", forward_pass_einsum, RIGHT),
     ("forward-pass", forward_pass_columns, RIGHT),
     ("forward-pass", lambda X, weights, biases: forward_pass_einsum(X, weights[::-1], biases[::-1]),
@@ -742,6 +756,15 @@ TABLE = [
     ("numerical-gradient", lambda cost, param, eps: -numerical_gradient_flat(cost, param, eps),
      "the negative of the true gradient"),
     # 04
+    ("sigmoid", lambda z: 1 / 1 + np.exp(-z), "likely mistake: 1 / 1 + e^(-z) is 1 + e^(-z) (division comes first)"),
+    ("sigmoid", lambda z: 0.5 * (1 + np.tanh(z)), "likely mistake: the tanh form needs z / 2"),
+    ("sigmoid", lambda z: 0.5 * (1 + np.tanh(z / 2)), RIGHT),
+    ("sigmoid-prime", lambda z: bp_sigmoid(z) * (1 - z), "likely mistake: (1 - z) where (1 - sigma(z)) belongs"),
+    ("sigmoid-prime", lambda z: bp_sigmoid(z) * (1 + bp_sigmoid(z)), "likely mistake: sigma(z)(1 + sigma(z))"),
+    ("sigmoid-prime", lambda z: np.exp(-z) / (1 + np.exp(-z)), "the derivative squares the denominator"),
+    ("forward-pass", forward_pass_sigma_on_input, "likely mistake: sigma was applied to X: the input layer computes"),
+    ("neuron-gradients", lambda x, w, b, y: neuron_gradients_reference(x, w, b, y)[::-1],
+     "likely mistake: returned in the order (grad_b, grad_w)"),
     ("neuron-gradients", neuron_gradients_sigma_for_slope, "likely mistake: sigma(z) where sigma'(z)"),
     ("neuron-gradients", neuron_gradients_by_hand, RIGHT),
     ("neuron-gradients", lambda x, w, b, y: tuple(np.array(exercises.get("neuron-gradients").reference(x, w, b, y),

@@ -37,7 +37,7 @@ def _forward_cases(seed, layouts):
 
 def _forward_wrong(kind):
     def forward(X, weights, biases):
-        a = X
+        a = sigmoid(X) if kind == "sigma_on_input" else X
         layers = list(zip(weights, biases))
         if kind == "reversed":
             layers = layers[::-1]
@@ -67,7 +67,11 @@ EXERCISES = [
              mistakes=((N_("sign of the exponent: sigma(z) = 1 / (1 + e^(-z))"), lambda z: 1 / (1 + np.exp(z))),
                        (N_("that is tanh(z), not the sigmoid 1 / (1 + e^(-z))"), lambda z: np.tanh(z)),
                        (N_("1 - e^(-z) in the denominator: sigma(z) = 1 / (1 + e^(-z))"),
-                        lambda z: 1 / (1 - np.exp(-z))))),
+                        lambda z: 1 / (1 - np.exp(-z))),
+                       (N_("1 / 1 + e^(-z) is 1 + e^(-z) (division comes first): write 1 / (1 + np.exp(-z))"),
+                        lambda z: 1 / 1 + np.exp(-z)),
+                       (N_("the tanh form needs z / 2: sigma(z) = (1 + tanh(z / 2)) / 2"),
+                        lambda z: 0.5 * (1 + np.tanh(z))))),
     Exercise("sigmoid-prime", "02_forward_pass", "sigmoid_prime", 1, "sigma'(z) = sigma(z)(1 - sigma(z))",
              activations.sigmoid_prime, cases=lambda: _z_cases(2), hidden_cases=_z_hidden_cases,
              mistakes=((N_("you used z(1 - z): the formula needs sigma(z)(1 - sigma(z))"), lambda z: z * (1 - z)),
@@ -75,7 +79,13 @@ EXERCISES = [
                        (N_("1 - sigma(z)^2 is tanh's pattern; the sigmoid's is sigma(z)(1 - sigma(z))"),
                         lambda z: 1 - sigmoid(z) ** 2),
                        (N_("sign: sigma'(z) = sigma(z)(1 - sigma(z)) is positive"),
-                        lambda z: -activations.sigmoid_prime(z)))),
+                        lambda z: -activations.sigmoid_prime(z)),
+                       (N_("(1 - z) where (1 - sigma(z)) belongs: sigma'(z) = sigma(z)(1 - sigma(z))"),
+                        lambda z: sigmoid(z) * (1 - z)),
+                       (N_("sigma(z)(1 + sigma(z)): the second factor is 1 - sigma(z)"),
+                        lambda z: sigmoid(z) * (1 + sigmoid(z))),
+                       (N_("e^(-z) / (1 + e^(-z)) is 1 - sigma(z); the derivative squares the denominator: "
+                           "e^(-z) / (1 + e^(-z))^2"), lambda z: np.exp(-z) / (1 + np.exp(-z))))),
     # square layers first: W for W^T and the reversed order still run there and are named
     Exercise("forward-pass", "02_forward_pass", "forward_pass", 2, "a^l = sigma(a^(l-1) w^T + b) layer by layer",
              forward_pass, cases=lambda: _forward_cases(3, [([2, 2, 2], 4), ([3, 4, 2], 5)]),
@@ -89,5 +99,7 @@ EXERCISES = [
                         _forward_wrong("reversed")),
                        (N_("only the first layer ran: is the return inside the for loop, or does the loop stop a "
                            "layer early?"),
-                        _forward_wrong("first_layer_only")))),
+                        _forward_wrong("first_layer_only")),
+                       (N_("sigma was applied to X: the input layer computes nothing, a^0 = X; the first sigma is "
+                           "that of z^1"), _forward_wrong("sigma_on_input")))),
 ]

@@ -63,6 +63,8 @@ EXERCISES = [
                        (N_("dz/dw = x, not w: z = w . x + b changes with w_k at the rate x_k"), _neuron_w_for_x),
                        (N_("sigma' was taken of a instead of z: dC/dz = (a - y) sigma'(z)"), _neuron_sigma_prime_of_a),
                        (N_("sigma(z) where sigma'(z) = sigma(z)(1 - sigma(z)) belongs: dC/dz = (a - y) sigma'(z)"),
-                        _neuron_sigma_for_slope)),
+                        _neuron_sigma_for_slope),
+                       (N_("returned in the order (grad_b, grad_w): return (grad_w, grad_b)"),
+                        lambda x, w, b, y: neuron_gradients(x, w, b, y)[::-1])),
              names=["grad_w (dC/dw)", "grad_b (dC/db)"]),
 ]
