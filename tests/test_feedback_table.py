@@ -252,6 +252,16 @@ def train_step_weights_first_then_gradients_again(net, X, Y, learning_rate):
         net.biases[i] -= learning_rate * bias_grads[i]
 
 
+def forward_pass_with(hidden, output):
+    """A forward pass whose hidden layers use ``hidden`` and whose last layer uses ``output``."""
+    def forward_pass(X, weights, biases):
+        a = X
+        for i, (w, b) in enumerate(zip(weights, biases)):
+            a = (output if i == len(weights) - 1 else hidden)(a @ w.T + b)
+        return a
+    return forward_pass
+
+
 def forward_pass_sigma_on_input(X, weights, biases):
     a = bp_sigmoid(X)
     for w, b in zip(weights, biases):
@@ -765,6 +775,10 @@ TABLE = [
     ("forward-pass", forward_pass_sigma_on_input, "likely mistake: sigma was applied to X: the input layer computes"),
     ("neuron-gradients", lambda x, w, b, y: neuron_gradients_reference(x, w, b, y)[::-1],
      "likely mistake: returned in the order (grad_b, grad_w)"),
+    ("fold-bias", lambda w, b: np.column_stack([w, -b]), "likely mistake: the bias column is -b"),
+    ("forward-pass", forward_pass_with(np.tanh, np.tanh), "likely mistake: tanh where the sigmoid belongs"),
+    ("forward-pass", forward_pass_with(lambda z: np.maximum(z, 0.0), bp_sigmoid),
+     "likely mistake: ReLU where the sigmoid belongs"),
     ("neuron-gradients", neuron_gradients_sigma_for_slope, "likely mistake: sigma(z) where sigma'(z)"),
     ("neuron-gradients", neuron_gradients_by_hand, RIGHT),
     ("neuron-gradients", lambda x, w, b, y: tuple(np.array(exercises.get("neuron-gradients").reference(x, w, b, y),

@@ -22,6 +22,8 @@ EXERCISES = [
                         lambda w, b: np.column_stack([b, w])),
                        (N_("the column is 1s: that is the 1 appended to the input a; the column of w is b"),
                         lambda w, b: np.column_stack([w, np.ones_like(b)])),
+                       (N_("the bias column is -b: it is b itself (z = w a + b)"),
+                        lambda w, b: np.column_stack([w, -b])),
                        # square in case 1, where the shape alone does not show it
                        (N_("transposed: b goes in as a last column of w, so the result has w's rows, (n_out, n_in + 1)"),
                         lambda w, b: np.column_stack([w, b]).T))),

@@ -52,6 +52,10 @@ def _forward_wrong(kind):
                 a = sigmoid(a @ w.T) + b
             elif kind == "linear_output" and i == len(layers) - 1:
                 a = z
+            elif kind == "tanh":
+                a = np.tanh(z)
+            elif kind == "relu_hidden" and i < len(layers) - 1:
+                a = np.maximum(z, 0.0)
             else:
                 a = sigmoid(z)
             if kind == "first_layer_only":
@@ -101,5 +105,9 @@ EXERCISES = [
                            "layer early?"),
                         _forward_wrong("first_layer_only")),
                        (N_("sigma was applied to X: the input layer computes nothing, a^0 = X; the first sigma is "
-                           "that of z^1"), _forward_wrong("sigma_on_input")))),
+                           "that of z^1"), _forward_wrong("sigma_on_input")),
+                       (N_("tanh where the sigmoid belongs: every layer here is a = sigma(z), sigma(z) = "
+                           "1 / (1 + e^(-z))"), _forward_wrong("tanh")),
+                       (N_("ReLU where the sigmoid belongs: every layer here is a = sigma(z), sigma(z) = "
+                           "1 / (1 + e^(-z))"), _forward_wrong("relu_hidden")))),
 ]
