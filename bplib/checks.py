@@ -462,36 +462,24 @@ def _bind(function, case):
     return (), case
 
 
-def _arrays_in(value, path):
-    """``(path, array)`` for every numpy array in ``value`` (nested lists, tuples, dicts)."""
-    if isinstance(value, np.ndarray):
-        yield path, value
-    elif isinstance(value, (list, tuple)):
-        for i, item in enumerate(value):
-            yield from _arrays_in(item, f"{path}[{i}]")
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            yield from _arrays_in(item, f"{path}[{key!r}]")
-
-
-def _lists_in(value, path):
-    """``(path, list or dict)`` for every list and dict in ``value``, outermost first."""
-    if isinstance(value, (list, dict)):
-        yield path, value
+def _parts_in(value, path):
+    """``(path, part)`` for ``value`` and everything nested in it (lists, tuples, dicts), outermost first."""
+    yield path, value
     if isinstance(value, (list, tuple)):
         for i, item in enumerate(value):
-            yield from _lists_in(item, f"{path}[{i}]")
+            yield from _parts_in(item, f"{path}[{i}]")
     elif isinstance(value, dict):
         for key, item in value.items():
-            yield from _lists_in(item, f"{path}[{key!r}]")
+            yield from _parts_in(item, f"{path}[{key!r}]")
 
 
 def _snapshot(case):
     """What ``_changed`` compares with: a copy of every input array, and the items of every input list
     and dict (weights.pop(0) empties the caller's list while every array stays as it was)."""
-    arrays = [(path, array, array.copy()) for name, value in case.items() for path, array in _arrays_in(value, name)]
-    holders = [(path, holder, list(holder.items()) if isinstance(holder, dict) else list(holder))
-               for name, value in case.items() for path, holder in _lists_in(value, name)]
+    parts = [(path, part) for name, value in case.items() for path, part in _parts_in(value, name)]
+    arrays = [(path, part, part.copy()) for path, part in parts if isinstance(part, np.ndarray)]
+    holders = [(path, part, list(part.items()) if isinstance(part, dict) else list(part))
+               for path, part in parts if isinstance(part, (list, dict))]
     return arrays, holders
 
 

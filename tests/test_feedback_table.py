@@ -321,32 +321,23 @@ def relative_error_of_arrays_only(analytic, numeric):
     return float(np.max(np.abs(a - n) / np.maximum(np.abs(a), np.abs(n))))
 
 
+def backprop_sigma_for_slope(weights, biases, X, Y, in_bp1=True, in_bp2=False):
+    """Batch backprop with sigma where sigma' belongs, in BP1 and/or BP2."""
+    activations, zs = [X], []
+    for w, b in zip(weights, biases):
+        zs.append(activations[-1] @ w.T + b)
+        activations.append(bp_sigmoid(zs[-1]))
+    delta = (activations[-1] - Y) * (bp_sigmoid if in_bp1 else bp_sigmoid_prime)(zs[-1])
+    weight_grads, bias_grads = [None] * len(weights), [None] * len(weights)
+    for i in range(len(weights) - 1, -1, -1):
+        weight_grads[i], bias_grads[i] = delta.T @ activations[i] / len(X), delta.mean(axis=0)
+        if i:
+            delta = (delta @ weights[i]) * (bp_sigmoid if in_bp2 else bp_sigmoid_prime)(zs[i - 1])
+    return weight_grads, bias_grads
+
+
 def backprop_sigma_for_slope_in_bp2(weights, biases, X, Y):
-    activations, zs = [X], []
-    for w, b in zip(weights, biases):
-        zs.append(activations[-1] @ w.T + b)
-        activations.append(bp_sigmoid(zs[-1]))
-    delta = (activations[-1] - Y) * bp_sigmoid_prime(zs[-1])
-    weight_grads, bias_grads = [None] * len(weights), [None] * len(weights)
-    for i in range(len(weights) - 1, -1, -1):
-        weight_grads[i], bias_grads[i] = delta.T @ activations[i] / len(X), delta.mean(axis=0)
-        if i:
-            delta = (delta @ weights[i]) * bp_sigmoid(zs[i - 1])
-    return weight_grads, bias_grads
-
-
-def backprop_sigma_for_slope(weights, biases, X, Y):
-    activations, zs = [X], []
-    for w, b in zip(weights, biases):
-        zs.append(activations[-1] @ w.T + b)
-        activations.append(bp_sigmoid(zs[-1]))
-    delta = (activations[-1] - Y) * bp_sigmoid(zs[-1])
-    weight_grads, bias_grads = [None] * len(weights), [None] * len(weights)
-    for i in range(len(weights) - 1, -1, -1):
-        weight_grads[i], bias_grads[i] = delta.T @ activations[i] / len(X), delta.mean(axis=0)
-        if i:
-            delta = (delta @ weights[i]) * bp_sigmoid_prime(zs[i - 1])
-    return weight_grads, bias_grads
+    return backprop_sigma_for_slope(weights, biases, X, Y, in_bp1=False, in_bp2=True)
 
 
 def train_step_summed(net, X, Y, learning_rate):
