@@ -277,7 +277,7 @@ def say(key, lang, **fields):
 
 def _say(key, **fields):
     """The learner-facing message ``key``, in the language of the feedback, with its fields filled in."""
-    if getattr(_EXPECTED_HIDDEN, "on", False) and "expected" in fields and not isinstance(fields["expected"], (tuple, list, str)):
+    if _withholding() and "expected" in fields and not isinstance(fields["expected"], (tuple, list, str)):
         fields["expected"] = _Withheld()   # a number of a hidden case's answer (shapes stay)
     return say(key, language(), **fields)
 
@@ -294,11 +294,16 @@ class _Withheld:
 _EXPECTED_HIDDEN = threading.local()   # .on: withhold expected values (set in this thread only)
 
 
+def _withholding():
+    """True inside ``expected_withheld()`` in this thread."""
+    return getattr(_EXPECTED_HIDDEN, "on", False)
+
+
 @contextlib.contextmanager
 def expected_withheld():
     """Within it, messages show no expected value (a grader's feedback on hidden test cases, whose
     answers a student must not learn), nor a hint that gives one away (every entry's sign or factor)."""
-    previous, _EXPECTED_HIDDEN.on = getattr(_EXPECTED_HIDDEN, "on", False), True
+    previous, _EXPECTED_HIDDEN.on = _withholding(), True
     try:
         yield
     finally:
@@ -399,14 +404,17 @@ _NP_MAX_OF_TWO = re.compile(r"\bnp\.a?(max|min)\((?:[^(),]|\([^()]*\))+,")
 _BUILTIN_MAX = re.compile(r"(?<![\w.])(max|min)\(")
 
 
+_ENTRY_BY_ENTRY = {"max": "maximum", "min": "minimum"}
+
+
 def _line_hint(error, text):
     """A line of advice for a NumPy error that the learner's ``text`` (the line that raised) explains."""
     found = _NP_MAX_OF_TWO.search(text)
     if found and isinstance(error, (TypeError, ValueError, np.exceptions.AxisError)):
-        return _say("np-max-of-two", function=found.group(1), pair="maximum" if found.group(1) == "max" else "minimum")
+        return _say("np-max-of-two", function=found.group(1), pair=_ENTRY_BY_ENTRY[found.group(1)])
     found = _BUILTIN_MAX.search(text)
     if found and isinstance(error, ValueError) and "truth value of an array" in str(error):
-        return _say("max-of-arrays", function=found.group(1), pair="maximum" if found.group(1) == "max" else "minimum")
+        return _say("max-of-arrays", function=found.group(1), pair=_ENTRY_BY_ENTRY[found.group(1)])
     return ""
 
 
@@ -478,21 +486,22 @@ def _snapshot(case):
     and dict (weights.pop(0) empties the caller's list while every array stays as it was)."""
     parts = [(path, part) for name, value in case.items() for path, part in _parts_in(value, name)]
     arrays = [(path, part, part.copy()) for path, part in parts if isinstance(part, np.ndarray)]
-    holders = [(path, part, list(part.items()) if isinstance(part, dict) else list(part))
-               for path, part in parts if isinstance(part, (list, dict))]
+    holders = [(path, part, _members(part)) for path, part in parts if isinstance(part, (list, dict))]
     return arrays, holders
+
+
+def _members(holder):
+    """A list's or dict's (index or key, item) pairs; they hold on to the items themselves."""
+    return list(holder.items()) if isinstance(holder, dict) else list(enumerate(holder))
 
 
 def _changed(snapshot):
     """The name of the first input (an array's entries, or a list's items) changed since ``_snapshot``, or None."""
     arrays, holders = snapshot
     for path, holder, before in holders:   # (returns the path; _call tells a list's change from an array's)
-        now = list(holder.items()) if isinstance(holder, dict) else list(holder)
-        if isinstance(holder, dict):   # (key, value) pairs: the same keys, each holding the same object
-            now, before = [(key, id(item)) for key, item in now], [(key, id(item)) for key, item in before]
-        else:
-            now, before = [id(item) for item in now], [id(item) for item in before]
-        if now != before:
+        now = _members(holder)   # the same keys, each holding the same object
+        if len(now) != len(before) or any(key != old_key or item is not old_item
+                                          for (key, item), (old_key, old_item) in zip(now, before)):
             return path
     for path, array, before in arrays:
         if array.shape != before.shape or not np.array_equal(array, before, equal_nan=True):
@@ -849,8 +858,7 @@ def _judge_graph(case, output, expected, mistakes, rtol, atol, names=None):
             got, want = output["grad"][i], expected["grad"][i]
             if uses[i] > 1 and accumulation:
                 hint = _say("graph-used-twice", leaf=labels[i])
-            elif want != 0 and math.isclose(got, -want, rel_tol=rtol, abs_tol=atol) and not getattr(
-                    _EXPECTED_HIDDEN, "on", False):
+            elif _negated(got, want, rtol, atol):
                 hint = _say("graph-sign")
             else:
                 hint = ""
@@ -1162,9 +1170,14 @@ def _compare_numbers(output, expected, rtol, atol, where):
         return None
     if not math.isfinite(got):
         return _say("not-finite", where=where)
-    sign = want != 0 and math.isclose(got, -want, rel_tol=rtol, abs_tol=atol) and not getattr(
-        _EXPECTED_HIDDEN, "on", False)
-    return _say("number-differs", where=where, got=got, expected=want, hint=_say("hint-sign") if sign else "")
+    hint = _say("hint-sign") if _negated(got, want, rtol, atol) else ""
+    return _say("number-differs", where=where, got=got, expected=want, hint=hint)
+
+
+def _negated(got, want, rtol, atol):
+    """True when the number ``got`` is ``-want`` (not 0), a sign to tell the learner about; never
+    while expected values are withheld, since it would give ``want`` away."""
+    return want != 0 and math.isclose(got, -want, rel_tol=rtol, abs_tol=atol) and not _withholding()
 
 
 def array_problem(output, shape, where=None):
@@ -1224,7 +1237,7 @@ def _compare_arrays(output, expected, rtol, atol, where):
 def _scaled_hint(got, expected, rtol, atol):
     """A hint when every entry is the expected one times the same constant (-1: a flipped sign; 1/n,
     2, ...: a factor), which a learner sees at once that way and not from one entry; else ""."""
-    if getattr(_EXPECTED_HIDDEN, "on", False):   # got / factor would be the hidden answer
+    if _withholding():   # got / factor would be the hidden answer
         return ""
     scale = np.abs(expected).max(initial=0.0)
     clear = np.abs(expected) > 1e-3 * scale   # entries large enough to give the factor

@@ -126,10 +126,15 @@ def _validated(estimator, X, *y, **options):
         raise
 
 
+def _python_objects(values):
+    """True for a list or tuple, or an object array: values NumPy has not typed (strings, None, a mix)."""
+    return isinstance(values, (list, tuple)) or (isinstance(values, np.ndarray) and values.dtype.kind == "O")
+
+
 def _one_kind_of_label(y):
     """A ValueError for labels that mix strings with other kinds: NumPy would make every label a string
     ([0, "a"] -> ["0", "a"]; NaN -> "nan"), and predict would return labels y never held."""
-    if isinstance(y, (list, tuple)) or (isinstance(y, np.ndarray) and y.dtype.kind == "O"):
+    if _python_objects(y):
         try:
             labels = np.asarray(y, dtype=object).ravel()
         except ValueError:  # ragged: validate_data says so
@@ -313,7 +318,7 @@ class BPRegressor(RegressorMixin, _BPEstimator):
         """Train on X ``(n_samples, n_features)`` and y ``(n_samples,)`` or ``(n_samples, n_outputs)``."""
         self._forget_fit()
         params = self._check_params()
-        if isinstance(y, (list, tuple)) or (isinstance(y, np.ndarray) and y.dtype.kind == "O"):
+        if _python_objects(y):
             real_array(y, "y")  # None among them: validate_data would take it for NaN and say "contains NaN"
         X, y = _validated(self, X, y, multi_output=True, y_numeric=True)
         Y = real_array(y, "y").astype(float)  # a long double y beyond float64 is refused, not cast to inf

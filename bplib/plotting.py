@@ -144,7 +144,7 @@ def digits_grid(images, labels=None, predicted=None, n_columns=10, ax=None):
     if n == 0:
         # No digits, the mistakes of a network that got every test digit right say: an empty grid
         # that says so (n_columns=len(wrong) is then 0 too).
-        if not (isinstance(n_columns, (int, np.integer)) and not isinstance(n_columns, bool) and n_columns == 0):
+        if not (_validate.is_int(n_columns) and n_columns == 0):
             _validate.positive_int(n_columns, "n_columns")
         fig = plt.figure(figsize=(3, 1)) if ax is None else _one_axes(ax).figure
         where = fig.add_subplot() if ax is None else ax
