@@ -72,9 +72,6 @@ def _check_paths(p, args, out):
     missing = [path for path in args.submissions or args.merge or [] if not os.path.lexists(path)]
     if missing:
         p.error(f"no such file or folder: {', '.join(missing)}")
-    for path in args.merge or []:
-        if reports.read_journal(path) == (None, {}):
-            p.error(f"{path} is not a grading journal (the .journal file a run writes next to its --out CSV)")
     if os.path.isdir(out):
         p.error(f"--out is the CSV file to write (the other reports go next to it), got the folder {args.out}; "
                 f"try --out {os.path.join(args.out, 'grades.csv')}")
@@ -104,7 +101,10 @@ def main(argv=None):
     _check_paths(p, args, out)
     start = time.monotonic()
     if args.merge:
-        results = reports.merge(args.merge)
+        try:
+            results = reports.merge(args.merge)
+        except reports.NotAJournal as error:
+            p.error(f"{error} is not a grading journal (the .journal file a run writes next to its --out CSV)")
         written = reports.write_reports(results, out, {"merged": args.merge}, args.json)
         print(reports.summary(results), file=sys.stderr)
         print(f"wrote {', '.join(map(str, written))}", file=sys.stderr)

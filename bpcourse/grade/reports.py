@@ -200,11 +200,19 @@ def read_journal(path):
     return settings, results
 
 
+class NotAJournal(ValueError):
+    """A file given as a journal holds no journal line (a CSV report, say)."""
+
+
 def merge(paths):
-    """Results from several journals; a submission in more than one keeps its last entry."""
+    """Results from several journals; a submission in more than one keeps its last entry. A file with
+    neither a journal's first line nor any result in it is a ``NotAJournal``."""
     merged = {}
     for path in paths:
-        merged.update(read_journal(path)[1])
+        settings, results = read_journal(path)
+        if settings is None and not results:
+            raise NotAJournal(path)
+        merged.update(results)
     return list(merged.values())
 
 
