@@ -41,8 +41,10 @@ STUB_MESSAGE = "replace this line with your code"
 
 # The translated editions (solutions/zh/, notebooks/zh/) hold the English code cells and their outputs,
 # which tests/test_translations.py proves for every notebook; nbval runs this sample of them in their
-# own folders, where the check cells print their feedback in the translation's language.
-TRANSLATED_UNDER_NBVAL = {"04_chain_rule"}
+# own folders, where the check cells print their feedback in the translation's language. 01 has both
+# kinds of feedback: check cells' (their "Correct" lines, a stub's note), and evaluate's message
+# printed by a cell of its own, which only a run can prove.
+TRANSLATED_UNDER_NBVAL = {"01_start_here"}
 
 
 def pytest_ignore_collect(collection_path, config):

@@ -30,6 +30,7 @@ its outputs, and the build says so).
 import copy
 import os
 import re
+import tempfile
 from pathlib import Path
 
 import nbformat
@@ -287,8 +288,10 @@ def make_student(solution_nb, notebook):
     return nb
 
 
-def execute(nb, folder, timeout=300):
-    """Run ``nb`` top to bottom in a fresh kernel with ``folder`` as working directory."""
+def execute(nb, folder, timeout=300, record=None):
+    """Run ``nb`` top to bottom in a fresh kernel with ``folder`` as working directory; with
+    ``record`` (a path), the feedback of its checks is also said in every translation's
+    language and appended there (``translations.RECORD_FEEDBACK``)."""
     from nbclient import NotebookClient
 
     # As in the test run (see conftest.py): one BLAS thread, steadier timings.
@@ -298,6 +301,16 @@ def execute(nb, folder, timeout=300):
     client = NotebookClient(nb, timeout=timeout, kernel_name="python3", allow_errors=True, record_timing=False,
                             resources={"metadata": {"path": str(folder)}},
                             extra_arguments=["--IPKernelApp.log_level=ERROR"])
+    if record is not None:
+        async def record_feedback(notebook):
+            # Silent: no execution count is used and nothing is shown.
+            msg_id = client.kc.execute(translations.RECORD_FEEDBACK % (str(record), translations.LANGUAGES),
+                                       silent=True, store_history=False)
+            reply = await client.async_wait_for_reply(msg_id)
+            if reply is None or reply["content"]["status"] != "ok":
+                raise CourseError(f"could not record the feedback's translations: {reply and reply['content']}")
+
+        client.on_notebook_start = record_feedback
     client.execute()
     return nb
 
@@ -375,20 +388,22 @@ def is_check_cell(cell):
     return cell.cell_type == "code" and bool(CHECK_CALL.search(cell.source))
 
 
-def translated(lang, stem, solution, student):
+def translated(lang, stem, solution, student, said=None):
     """The ``lang`` edition of a notebook: ``(solution, learner copy)``.
 
     Made from the English ``solution`` (prepared, with its outputs) and the English learner
     copy ``student`` (with its outputs): the translated Markdown from
     ``bpcourse/translations/<lang>/<stem>.md`` (``TranslationDrift`` when it does not match
     the English text), and every code cell, output and cell id of the English, except that
-    check cells print their "Correct" in ``lang``, and a stub's NotImplementedError that a check
-    cell raised ends with the note ``bplib.checks`` adds in ``lang``. Only the sub-slide layout is the
-    translation's own, since the translated text has its own length.
+    the feedback printed is in ``lang`` (``said`` maps the English run's to it, see
+    ``translations.translate_check_outputs``; check cells' "Correct" lines need none), and a stub's
+    NotImplementedError that a check cell raised ends with the note ``bplib.checks`` adds in
+    ``lang``. Only the sub-slide layout is the translation's own, since the translated text has
+    its own length.
     """
     texts = translations.load(lang, stem, solution)
     solution_lang = translations.translate(solution, texts, lang)
-    translations.translate_check_outputs(solution_lang, lang, is_check_cell)
+    translations.translate_check_outputs(solution_lang, lang, is_check_cell, said)
     set_slide_metadata(solution_lang)
     student_lang = make_student(solution_lang, stem)
     english = {cell.id: cell for cell in student.cells}
@@ -396,7 +411,7 @@ def translated(lang, stem, solution, student):
         if cell.cell_type == "code":
             cell.outputs = copy.deepcopy(english[cell.id].outputs)
             cell.execution_count = english[cell.id].execution_count
-    translations.translate_check_outputs(student_lang, lang, is_check_cell)
+    translations.translate_check_outputs(student_lang, lang, is_check_cell, said)
     student_lang.metadata.pop("widgets", None)
     if "widgets" in student.metadata:
         student_lang.metadata["widgets"] = copy.deepcopy(student.metadata["widgets"])
@@ -417,6 +432,21 @@ def check_translations(stems):
     return problems
 
 
+def stored_feedback(stem, solution, student):
+    """``{lang: {English text: translated text}}`` printed by the stored notebooks of ``stem`` (the
+    English ``solution`` as read, before it is prepared, and learner copy ``student``, or None)
+    and their stored translations."""
+    said = {}
+    english = [(solution, SOLUTIONS)] + ([(student, NOTEBOOKS)] if student is not None else [])
+    for lang in translations.LANGUAGES:
+        said[lang] = {}
+        for nb, folder in english:
+            stored = folder / lang / f"{stem}.ipynb"
+            if stored.exists():
+                said[lang].update(translations.stored_feedback(nb, nbformat.read(stored, as_version=4)))
+    return said
+
+
 def build(names=(), run=True):
     """Prepare each solution notebook, regenerate its learner copy, execute both
     (``run=False``: execute nothing, keep the stored outputs of unchanged cells).
@@ -434,13 +464,18 @@ def build(names=(), run=True):
         path = SOLUTIONS / f"{stem}.ipynb"
         student_path = NOTEBOOKS / f"{stem}.ipynb"
         nb = nbformat.read(path, as_version=4)
+        stored = nbformat.read(student_path, as_version=4) if student_path.exists() else None
+        said = stored_feedback(stem, nb, stored)   # what the translations printed, for run=False
         prepare_solution(nb, stem)
         if run:
             print(f"executing {stem} ...", flush=True)
-            execute(nb, SOLUTIONS)
-            set_slide_metadata(nb)  # where sub-slides start depends on the fresh outputs
-            student = make_student(nb, stem)
-            execute(student, NOTEBOOKS)
+            with tempfile.TemporaryDirectory(prefix="bp-course-feedback-") as folder:
+                record = Path(folder) / "feedback.jsonl"
+                execute(nb, SOLUTIONS, record=record)
+                set_slide_metadata(nb)  # where sub-slides start depends on the fresh outputs
+                student = make_student(nb, stem)
+                execute(student, NOTEBOOKS, record=record)
+                said = translations.recorded_feedback(record)
             problems += run_problems(nb, f"solutions/{stem}.ipynb", learner=False)
             problems += run_problems(student, f"notebooks/{stem}.ipynb", learner=True)
         else:
@@ -453,7 +488,7 @@ def build(names=(), run=True):
         nbformat.write(as_javascript_numbers(nb), path)
         nbformat.write(as_javascript_numbers(student), student_path)
         for lang in translations.LANGUAGES:
-            solution_lang, student_lang = translated(lang, stem, nb, student)
+            solution_lang, student_lang = translated(lang, stem, nb, student, said[lang])
             nbformat.write(as_javascript_numbers(solution_lang), SOLUTIONS / lang / f"{stem}.ipynb")
             nbformat.write(as_javascript_numbers(student_lang), NOTEBOOKS / lang / f"{stem}.ipynb")
     return problems
@@ -507,10 +542,10 @@ def stale():
 def stale_translations(stem, solution, student):
     """Messages for each translated notebook of ``stem`` that is not exactly what ``build`` makes
     from the stored English ``solution`` and learner copy ``student`` (outputs included)."""
-    problems = []
+    problems, said = [], stored_feedback(stem, solution, student)
     for lang in translations.LANGUAGES:
         try:
-            want = translated(lang, stem, solution, student)
+            want = translated(lang, stem, solution, student, said[lang])
         except translations.TranslationDrift as error:
             problems.append(str(error))
             continue

@@ -9,14 +9,16 @@ header line that names the cell and a hash of the English text it was made from:
     ...
 
 Code is never translated: the translated notebook's code cells, their outputs and all
-metadata are the English notebook's, cell for cell (check cells print their feedback in
-the notebook's language, ``bplib.checks``). When an English Markdown cell changes, its
+metadata are the English notebook's, cell for cell, except that the feedback of ``bplib.checks``
+is printed in the notebook's language, as it is when the notebook runs in its folder (the build
+says it in every language as the English notebook runs, ``RECORD_FEEDBACK``). When an English Markdown cell changes, its
 hash no longer matches and the build stops, naming the cell, until the translation is
 brought up to date (``python -m bpcourse translate --stale`` lists them; ``--skeleton``
 writes a file to start a new language from).
 """
 import copy
 import hashlib
+import json
 import re
 from pathlib import Path
 
@@ -141,12 +143,102 @@ def check_error(output, lang):
     return output
 
 
-def translate_check_outputs(nb, lang, is_check_cell):
-    """Say the feedback printed, or raised, by ``nb``'s check cells in ``lang`` (in place)."""
+def translate_check_outputs(nb, lang, is_check_cell, said=None):
+    """Say the feedback that ``nb``'s cells printed, or its check cells raised, in ``lang`` (in place).
+
+    A check cell's "Correct" line is said anew (``check_output``). ``said`` maps the rest, feedback
+    as the English run printed it, to the same feedback in ``lang`` (``recorded_feedback``, or
+    ``stored_feedback`` when nothing runs); it applies to every code cell's printed text, since
+    any cell may print ``evaluate``'s message.
+    """
+    replacements = sorted((said or {}).items(), key=lambda pair: -len(pair[0]))   # a message inside another last
     for cell in nb.cells:
-        if cell.cell_type == "code" and is_check_cell(cell):
-            for i, output in enumerate(cell.get("outputs", [])):
-                if output.get("output_type") == "stream" and output.get("name") == "stdout":
-                    output["text"] = check_output(output["text"], lang)
-                elif output.get("output_type") == "error":
-                    cell.outputs[i] = check_error(output, lang)
+        if cell.cell_type != "code":
+            continue
+        for i, output in enumerate(cell.get("outputs", [])):
+            if output.get("output_type") == "stream" and output.get("name") == "stdout":
+                text = output["text"]
+                for english, translation in replacements:
+                    text = text.replace(english, translation)
+                output["text"] = check_output(text, lang) if is_check_cell(cell) else text
+            elif output.get("output_type") == "error" and is_check_cell(cell):
+                cell.outputs[i] = check_error(output, lang)
+
+
+# Run (silently, before the first cell) in the kernel of the build's English run: a notebook's own
+# calls of bplib.checks.evaluate (a cell that prints its message) are made again with the feedback
+# in each language of LANGUAGES, and the pairs are written to PATH as JSON lines. Only the name in
+# the notebook's namespace is swapped, before each cell: check() keeps the library's evaluate, so a
+# stub's traceback shows the frames it shows a learner (check cells' "Correct" lines need no
+# record, see check_output). NumPy's and Python's global random states are put back after the
+# extra calls, so that the cells after them print what they print in a run without this (nbval's).
+RECORD_FEEDBACK = """
+def _bp_course_record_feedback(path, languages):
+    import functools, json, os, random
+    import numpy
+    from IPython import get_ipython
+    from bplib import checks
+
+    evaluate = checks.evaluate
+
+    @functools.wraps(evaluate)
+    def recorded(exercise_id, function):
+        __tracebackhide__ = True
+        passed, message = evaluate(exercise_id, function)
+        states, chosen = (numpy.random.get_state(), random.getstate()), os.environ.get(checks.LANGUAGE_VARIABLE)
+        said = {}
+        try:
+            for lang in languages:
+                os.environ[checks.LANGUAGE_VARIABLE] = lang
+                said[lang] = evaluate(exercise_id, function)[1]
+        finally:
+            if chosen is None:
+                os.environ.pop(checks.LANGUAGE_VARIABLE, None)
+            else:
+                os.environ[checks.LANGUAGE_VARIABLE] = chosen
+            numpy.random.set_state(states[0])
+            random.setstate(states[1])
+        with open(path, "a", encoding="utf-8") as record:
+            record.write(json.dumps({"en": message, **said}) + "\\n")
+        return passed, message
+
+    shell = get_ipython()
+
+    def swap(*_):
+        if shell.user_ns.get("evaluate") is evaluate:
+            shell.user_ns["evaluate"] = recorded
+
+    shell.events.register("pre_run_cell", swap)
+
+
+_bp_course_record_feedback(%r, %r)
+del _bp_course_record_feedback
+"""
+
+
+def recorded_feedback(path):
+    """``{lang: {english message: message in lang}}`` from a file that RECORD_FEEDBACK wrote."""
+    said = {lang: {} for lang in LANGUAGES}
+    if path.exists():
+        for line in path.read_text(encoding="utf-8").splitlines():
+            pair = json.loads(line)
+            for lang in LANGUAGES:
+                if pair.get(lang) not in (None, pair["en"]):
+                    said[lang][pair["en"]] = pair[lang]
+    return said
+
+
+def stored_feedback(english, translated_nb):
+    """``{English printed text: translated text}`` of the code cells of a translated notebook as stored,
+    against its English notebook as stored: a build that runs nothing keeps both outputs, and with
+    this their translation."""
+    said = {}
+    theirs = {cell.id: cell for cell in translated_nb.cells if cell.cell_type == "code"}
+    for cell in english.cells:
+        if cell.cell_type != "code" or cell.id not in theirs or theirs[cell.id].source != cell.source:
+            continue
+        for mine, its in zip(cell.get("outputs", []), theirs[cell.id].get("outputs", [])):
+            if (mine.get("output_type") == its.get("output_type") == "stream" and mine.get("name") == "stdout"
+                    and mine["text"] != its["text"]):
+                said[mine["text"]] = its["text"]
+    return said
