@@ -20,7 +20,7 @@ EXERCISES = [
              hidden_cases=lambda: _cases(101, [(2, 5), (4, 1), (3, 3)]),
              mistakes=((N_("the bias went in the first column; put it last, matching the 1 appended to the input"),
                         lambda w, b: np.column_stack([b, w])),
-                       (N_("the column is 1s: that is the 1 appended to the input a; the column of w is b"),
+                       (N_("the last column is 1s: that 1 is appended to the input a; the last column of (w | b) is b"),
                         lambda w, b: np.column_stack([w, np.ones_like(b)])),
                        (N_("the bias column is -b: it is b itself (z = w a + b)"),
                         lambda w, b: np.column_stack([w, -b])),
