@@ -114,12 +114,6 @@ def test_feedback_works_without_the_answer_key():
     assert "likely mistake: summed over samples: missing 1/n" in wrong
 
 
-def test_the_stored_feedback_data_is_up_to_date_with_the_answer_key():
-    from bpcourse import exercise_data
-
-    assert exercise_data.stale() == [], "run: python -m bpcourse build"
-
-
 def test_unknown_exercise_id_suggests_the_close_one():
     with pytest.raises(ValueError, match="Did you mean 'sigmoid-prime'"):
         evaluate("sigmoid_prime", lambda z: z)

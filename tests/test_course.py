@@ -18,7 +18,8 @@ def test_every_notebook_of_the_course_exists():
 
 
 def test_notebooks_are_up_to_date_with_solutions():
-    assert course.stale() == [], "run: python -m bplib.course build"
+    """Notebooks, translations, feedback data (the answer key's outputs) and the message catalogue."""
+    assert course.stale() == [], "run: python -m bpcourse build"
 
 
 @pytest.mark.parametrize("path", SOLUTION_FILES, ids=lambda p: p.stem)
