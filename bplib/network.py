@@ -105,8 +105,8 @@ class Network:
         (checked when they grew 1000-fold in norm, or X or Y holds a value
         beyond 1e50), training stops and the network keeps the parameters it
         had after the last epoch in the returned history (the ones before the
-        diverging epoch; an epoch whose parameters overflow the next epoch's
-        first batch diverged).
+        diverging epoch; an epoch whose parameters make the next epoch's
+        first batch diverge diverged itself).
         ``diverged_at`` is set to the diverging epoch (None if training did
         not diverge), and ``on_divergence="raise"`` raises ``TrainingDiverged``
         while ``"stop"`` returns the history. A batch that overflows even with
@@ -243,9 +243,9 @@ class Network:
                         limit = self._divergence_limit(batch_loss / rows, flat, last_good)
                     if diverged(batch_loss, X_batch, Y_batch):
                         diverged_at = epoch
-                        if start == 0 and history and not math.isfinite(batch_loss):
-                            # The loss of the last epoch's parameters overflowed on this batch before any
-                            # step: that epoch diverged, and the parameters kept are the ones before it.
+                        if start == 0 and history:
+                            # This batch's loss is of the last epoch's parameters, before any step: that
+                            # epoch diverged, and the parameters kept are the ones before it.
                             np.copyto(last_good, before_last)
                             history.pop()
                             diverged_at = epoch - 1

@@ -212,13 +212,14 @@ def test_a_batch_of_outliers_is_not_taken_for_a_divergence(seed):
 def test_a_loss_that_climbs_slowly_is_a_divergence_once_it_is_10_6_times_its_start():
     """Full-batch descent on C = (w + b)^2 / 2 at learning rate 1.5 multiplies the loss by 4 per epoch:
     no epoch grows it 10^6-fold, but the twelfth's, 0.5 * 4^11, passes 10^6 times (1 + 0.5), where
-    the call started, and its batch is the same batch, so this is no batch of outliers."""
+    the call started, and its batch is the same batch, so this is no batch of outliers. That loss is
+    of the parameters the eleventh epoch left: the eleventh diverged, and the tenth's are kept."""
     network = Network([1, 1], "identity", "identity", seed=0)
     network.weights[0][:], network.biases[0][:] = 1.0, 0.0
     history = network.fit([[1.0]], [[0.0]], epochs=40, learning_rate=1.5, on_divergence="stop")
     np.testing.assert_allclose(history, 0.5 * 4.0 ** np.arange(len(history)))
-    assert network.diverged_at == 12 and len(history) == 11
-    assert network.weights[0][0, 0] + network.biases[0][0] == pytest.approx((-2.0) ** 11)
+    assert network.diverged_at == 11 and len(history) == 10
+    assert network.weights[0][0, 0] + network.biases[0][0] == pytest.approx((-2.0) ** 10)
 
 
 def test_training_diverged_names_a_learning_rate_that_is_not_a_number():
@@ -536,7 +537,7 @@ def test_an_epoch_that_makes_a_deep_networks_loss_overflow_is_a_divergence():
         network.fit(X, Y, epochs=1, learning_rate=1e60, batch_size=None)
     assert network.loss(X, Y) == start
     network.fit(X, Y, epochs=3, learning_rate=1e30, batch_size=None, on_divergence="stop")
-    assert network.diverged_at == 2 and np.isfinite(network.loss(X, Y))
+    assert network.diverged_at == 1 and network.loss(X, Y) == start   # epoch 2's batch is epoch 1's result
 
 
 def test_backprop_whose_output_error_overflows_says_so_without_a_warning():
@@ -585,6 +586,21 @@ def test_the_network_kept_after_a_divergence_has_a_finite_loss():
     history = network.fit(X, Y, epochs=3, learning_rate=1e-149, on_divergence="stop")
     assert network.diverged_at == 1 and history == []
     assert network.loss(X, Y) == 0.5 * 1e4 ** 2
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_the_network_kept_after_a_divergence_is_within_the_limit(dtype):
+    """Full batch, so each epoch's loss is the loss of the epoch before's parameters: fit kept the
+    parameters whose loss tripped the 10^6 limit (8.9e14 here, from 26.6), history [26.6, 5687]
+    and diverged_at 3; epoch 2 diverged, and the parameters before it are kept."""
+    X, Y = datasets.sin(50)
+    network = Network([1, 8, 1], "relu", "identity")
+    start = network.loss(X, 10 * Y)
+    history = network.fit(X, 10 * Y, epochs=30, learning_rate=3.0, batch_size=None, on_divergence="stop",
+                          dtype=dtype)
+    assert network.diverged_at == len(history) + 1
+    assert network.loss(X, 10 * Y) <= Network.DIVERGENCE_FACTOR * (1 + start)
+    assert history == pytest.approx([start], rel=1e-5)
 
 
 def test_the_last_epoch_on_extreme_data_is_checked_too():
