@@ -83,6 +83,10 @@ def _scalar(value):
     """``f()``'s value as a finite float, or a ValueError."""
     if isinstance(value, np.ndarray) and value.size == 1:  # np.sum(...) and friends, or a (1, 1) cost
         value = value.reshape(())[()]
+    if isinstance(value, np.floating) and value.dtype.itemsize < 8:
+        # Its rounding (1e-7 of the cost for float32) divided by eps would swamp the differences.
+        raise ValueError(f"f() returned a {value.dtype} cost: central differences need it in float64 (its "
+                         f"rounding divided by eps is the gradient's error); compute the cost in float64")
     number = _validate._as_float(value)  # not float(value): it reads the string "1.5" and True as numbers
     if number is None:
         raise ValueError(f"f() must return a number (the cost), got {type(value).__name__} {_validate.brief(value)}")

@@ -603,6 +603,16 @@ def test_the_network_kept_after_a_divergence_is_within_the_limit(dtype):
     assert history == pytest.approx([start], rel=1e-5)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float16])
+def test_numerical_gradient_refuses_a_cost_rounded_below_float64(dtype):
+    """A float32 cost gave [1.99997, ...] for the gradient 2 of sum(w^2), without a word."""
+    w = np.ones(3)
+    refused_without_a_warning(lambda: numerical_gradient(lambda: dtype((w ** 2).sum()), w),
+                              f"returned a {np.dtype(dtype).name} cost")
+    refused_without_a_warning(lambda: numerical_gradient(lambda: (w ** 2).astype(dtype).sum(keepdims=True), w),
+                              "float64")
+
+
 def test_the_last_epoch_on_extreme_data_is_checked_too():
     """As in the test above, but the step that makes the loss overflow is the last one: no next epoch
     shows it, and fit returned [5e7] with a network whose loss() refused. On data beyond 1e50 every
