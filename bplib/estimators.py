@@ -333,6 +333,17 @@ class BPRegressor(RegressorMixin, _BPEstimator):
         A = self._forward(X)
         return A.ravel() if self._y_is_1d else A
 
+    def score(self, X, y, sample_weight=None):
+        """R^2 of ``predict(X)`` against y (scikit-learn's ``r2_score``). Where y or the predictions
+        reach about 1e154, their squares overflow float64: a ValueError says so (R^2 would be NaN
+        or -inf, with NumPy's warnings)."""
+        with np.errstate(all="ignore"):
+            result = super().score(X, y, sample_weight=sample_weight)
+        if not np.isfinite(result):
+            raise ValueError(f"R^2 overflowed float64 (it came out {result}): y or the predictions reach beyond "
+                             "about 1e154, where their squares overflow; scale y (and X)")
+        return result
+
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.target_tags.multi_output = True

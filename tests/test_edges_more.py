@@ -613,6 +613,16 @@ def test_numerical_gradient_refuses_a_cost_rounded_below_float64(dtype):
                               "float64")
 
 
+def test_a_regressors_score_that_overflows_is_refused_without_a_warning():
+    """score(X, y * 1e300) was NaN, with three of NumPy's warnings from r2_score; huge X made it -inf."""
+    X, y = datasets.moons(60)
+    regressor = BPRegressor(epochs=5, random_state=0).fit(X, y)
+    assert np.isfinite(regressor.score(X, y))
+    refused_without_a_warning(lambda: regressor.score(X, y * 1e300), "R\\^2 overflowed float64")
+    relu = BPRegressor(activation="relu", epochs=5, random_state=0).fit(X, y)
+    refused_without_a_warning(lambda: relu.score([[1e300, -1e300]] * 3, [1, 2, 3]), "scale y")
+
+
 def test_the_last_epoch_on_extreme_data_is_checked_too():
     """As in the test above, but the step that makes the loss overflow is the last one: no next epoch
     shows it, and fit returned [5e7] with a network whose loss() refused. On data beyond 1e50 every
