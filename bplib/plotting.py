@@ -42,6 +42,10 @@ def decision_boundary(predict, X, y, ax=None, resolution=150, padding=0.5, title
         X_test, y_test = _points(X_test, y_test, "X_test", "y_test", 2, who, labels=True)
     function = _function_of(predict, 2, drawing)
     if hasattr(predict, "forward"):
+        outputs = predict.sizes[-1]
+        if outputs > 2:
+            raise ValueError(f"decision_boundary draws one probability, class 1's of a two-class network; this "
+                             f"network has {outputs} outputs: pass lambda P: net.forward(P)[:, k] for class k")
         predict = lambda P: function(P)[:, -1]  # noqa: E731
     resolution = _validate.int_in_range(resolution, "resolution", 2, 2000)
     padding = _validate.non_negative_number(padding, "padding")
@@ -53,6 +57,10 @@ def decision_boundary(predict, X, y, ax=None, resolution=150, padding=0.5, title
     xs, ys = np.linspace(low[0], high[0], resolution), np.linspace(low[1], high[1], resolution)
     grid_x, grid_y = np.meshgrid(xs, ys)
     scores = _one_per_point(predict, np.c_[grid_x.ravel(), grid_y.ravel()], "predict").reshape(grid_x.shape)
+    if not (scores.min() >= 0.0 and scores.max() <= 1.0):   # outside the colour levels: drawn blank
+        raise ValueError(f"decision_boundary draws probabilities in [0, 1]; predict gave scores from "
+                         f"{scores.min():.3g} to {scores.max():.3g} over the plane: give the probability of "
+                         "class 1 (a sigmoid or two-unit softmax output), not a score or a regression output")
     ax.contourf(grid_x, grid_y, scores, levels=np.linspace(0, 1, 11), cmap="RdBu_r", alpha=0.6, vmin=0, vmax=1)
     ax.contour(grid_x, grid_y, scores, levels=[0.5], colors="k", linewidths=1)
     ax.scatter(X[:, 0], X[:, 1], c=y, cmap="RdBu_r", vmin=0, vmax=1, edgecolors="k", s=30)

@@ -187,3 +187,17 @@ def test_regression_fit_draws_a_grid_given_out_of_order_from_left_to_right():
     grid = np.array([[1.0], [-1.0], [0.5], [-0.5]])
     ax = plotting.regression_fit(lambda G: G ** 2, X1, X1[:, 0] ** 2, grid=grid)
     assert ax.lines[0].get_xdata().tolist() == [-1.0, -0.5, 0.5, 1.0]
+
+
+def test_decision_boundary_refuses_scores_it_would_leave_blank():
+    """Its colours span [0, 1]: scores outside were drawn as white (86% of the plane for 2 x_1), and a
+    three-class softmax net had its last class drawn as if it were the only one (fifth sweep)."""
+    refused(lambda: plotting.decision_boundary(lambda P: P[:, 0] * 2, X2, [0, 1]),
+            r"probabilities in \[0, 1\]; predict gave scores from -3 to 3")
+    linear = Network([2, 3, 1], "relu", "identity", seed=0)
+    refused(lambda: plotting.decision_boundary(linear, X2 * 100, [0, 1]), "not a score or a regression output")
+    three = Network([2, 3, 3], "sigmoid", "softmax", "cross_entropy", seed=0)
+    refused(lambda: plotting.decision_boundary(three, X2, [0, 1]), r"has 3 outputs: pass lambda P: net.forward")
+    for net in (Network([2, 3, 1], seed=0), Network([2, 3, 2], "sigmoid", "softmax", "cross_entropy", seed=0)):
+        plotting.decision_boundary(net, X2, [0, 1])   # a probability: drawn
+    plotting.decision_boundary(by_x, X2, [0, 1])      # exactly 0 and 1 too
