@@ -146,6 +146,20 @@ def _one_kind_of_label(y):
                              f"got labels of types {names}")
 
 
+def _discrete(y):
+    """scikit-learn's check that y holds class labels, without the warning its test for whole numbers
+    gives beyond int64 (it casts them), and saying why such labels are refused."""
+    try:
+        with np.errstate(invalid="ignore"):
+            check_classification_targets(y)
+    except ValueError:
+        if y.dtype.kind in "fiu" and np.isfinite(y).all() and (np.floor(y) == y).all():
+            raise ValueError("y's labels are whole numbers, but some lie beyond int64 (about 9.2e18 in size), "
+                             "where scikit-learn takes them for continuous values: use smaller numbers, or "
+                             "strings, as labels") from None
+        raise
+
+
 class BPClassifier(ClassifierMixin, _BPEstimator):
     """A feed-forward network classifier trained by backpropagation (``bplib.Network``).
 
@@ -214,7 +228,7 @@ class BPClassifier(ClassifierMixin, _BPEstimator):
         _one_kind_of_label(y)
         X, y = _validated(self, X, y)
         try:
-            check_classification_targets(y)
+            _discrete(y)
             classes, y_index = np.unique(y, return_inverse=True)
         except TypeError:  # both sort the labels, which fails for None among strings, say
             kinds = ", ".join(sorted({type(label).__name__ for label in y}))

@@ -623,6 +623,15 @@ def test_a_regressors_score_that_overflows_is_refused_without_a_warning():
     refused_without_a_warning(lambda: relu.score([[1e300, -1e300]] * 3, [1, 2, 3]), "scale y")
 
 
+@pytest.mark.parametrize("labels", [np.array([0.0, 1e20]), [0, 2 ** 63], np.array([0.0, 1e300])])
+def test_whole_number_labels_beyond_int64_are_refused_without_a_warning(labels):
+    """scikit-learn's label check cast them to int (NumPy's 'invalid value encountered in cast' leaked)
+    and then called them continuous, which whole numbers are not."""
+    X, _ = datasets.moons(60)
+    y = np.tile(np.asarray(labels), 30)
+    refused_without_a_warning(lambda: BPClassifier(epochs=1).fit(X, y), "whole numbers, but some lie beyond int64")
+
+
 def test_the_last_epoch_on_extreme_data_is_checked_too():
     """As in the test above, but the step that makes the loss overflow is the last one: no next epoch
     shows it, and fit returned [5e7] with a network whose loss() refused. On data beyond 1e50 every
