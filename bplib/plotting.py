@@ -95,6 +95,7 @@ def regression_fit(predict, X, Y, ax=None, grid=None, title=None, target=None):
                    "all of X is one value; pass grid= with the inputs to draw the curve at")
         grid = np.linspace(X.min(), X.max(), 400).reshape(-1, 1)
     grid = _validate.as_matrix(grid, "grid", 1, who)
+    _drawable(grid, "grid", "draw the curve over smaller inputs")
     grid = grid[np.argsort(grid[:, 0], kind="stable")]  # the curve joins its points in this order
     ax = _axes(ax, figsize=(6, 3.5))
     if target is not None:
@@ -110,15 +111,17 @@ def regression_fit(predict, X, Y, ax=None, grid=None, title=None, target=None):
 
 
 def loss_curve(history, ax=None, label=None, log=True, title=None):
-    """Loss per epoch. ``history``: a list of floats (``Network.fit`` returns one)."""
+    """Loss per epoch. ``history``: a list of floats (``Network.fit`` returns one). ``log``: a log
+    scale, where every loss is positive and they span at most 200 powers of ten."""
     history = _validate.real_array(history, "history")
     if history.ndim != 1:
         raise ValueError(f"history must be a list of losses, one per epoch, got shape {history.shape}")
     _validate.all_finite(history, "history")
+    _drawable(history, "history", "a diverged run? plot the losses before it")
     ax = _axes(ax, figsize=(5, 3.5))
     epochs = np.arange(1, len(history) + 1)
     ax.plot(epochs, history, label=label)
-    if log and len(history) and min(history) > 0:
+    if log and len(history) and min(history) > 0 and np.log10(max(history)) - np.log10(min(history)) <= LOG_DECADES:
         ax.set_yscale("log")
     ax.set_xlabel("epoch")
     ax.set_ylabel("loss")
@@ -265,7 +268,23 @@ def _one_per_point(function, points, name, first_column=False):
         raise ValueError(f"{name} must return one value per point, shape {expected} for n = {n}; "
                          f"given points of shape {points.shape} it returned shape {values.shape}")
     _validate.all_finite(values, f"what {name} returned")
+    _drawable(values, f"what {name} returned", "scale the data it was trained on")
     return values
+
+
+# Beyond this, matplotlib's axes overflow as they add their margins and place their ticks (a
+# warning, or "arange: cannot compute length", when the figure is drawn, after the call returned).
+DRAWABLE = 1e300
+# A log axis spanning more decades than this overflows in matplotlib's tick locator.
+LOG_DECADES = 200
+
+
+def _drawable(values, name, hint):
+    """A ValueError if any of the (finite) ``values`` is beyond ``DRAWABLE`` in size."""
+    largest = float(np.abs(values).max(initial=0.0))
+    if largest > DRAWABLE:
+        raise ValueError(f"{name} holds values up to {largest:.3g} in size, beyond the {DRAWABLE:.0e} that "
+                         f"matplotlib's axes can scale to: {hint}")
 
 
 def _points(X, y, x_name, y_name, n_columns, who, labels=False):
@@ -283,6 +302,8 @@ def _points(X, y, x_name, y_name, n_columns, who, labels=False):
     if y.shape[0] != X.shape[0]:
         raise ValueError(f"{y_name} has {y.shape[0]} values but {x_name} has {X.shape[0]} rows: expected one per point")
     _validate.all_finite(y, y_name)
+    for values, name in ((X, x_name), (y, y_name)):
+        _drawable(values, name, f"scale {name}")
     outside = labels and ~np.isin(y, (0, 1))
     if np.any(outside):
         # the colours run from 0 to 1: a label 2 would be drawn as a 1, -1 as a 0

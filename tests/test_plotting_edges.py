@@ -143,7 +143,9 @@ def _never_called(P):
     lambda: plotting.regression_fit(_never_called, [[-1e308], [1e308]], [0.0, 1.0]),
 ], ids=["X", "padding", "network", "X_test", "regression_fit"])
 def test_a_grid_wider_than_float64_is_refused_before_drawing(call):
-    refused(call, r"spans more than float64 can grid .*: scale X")
+    # Points this far out are beyond what matplotlib's axes scale to, and said so first; a padding
+    # that makes the grid overflow is the grid's own refusal.
+    refused(call, r"(spans more than float64 can grid|beyond the 1e\+300 that matplotlib's axes can scale to).*: scale X")
 
 
 # 4. messages that name what the user gave
@@ -201,3 +203,27 @@ def test_decision_boundary_refuses_scores_it_would_leave_blank():
     for net in (Network([2, 3, 1], seed=0), Network([2, 3, 2], "sigmoid", "softmax", "cross_entropy", seed=0)):
         plotting.decision_boundary(net, X2, [0, 1])   # a probability: drawn
     plotting.decision_boundary(by_x, X2, [0, 1])      # exactly 0 and 1 too
+
+
+def test_values_beyond_what_matplotlibs_axes_scale_to_are_refused_when_called():
+    """The call returned, and drawing the figure failed later, in a notebook's display: NumPy's
+    overflow warnings, or matplotlib's "arange: cannot compute length" (fifth sweep)."""
+    refused(lambda: plotting.loss_curve([1e308] * 3), "history holds values up to 1e\\+308 in size")
+    net = Network([1, 2, 1], "tanh", "identity", seed=0)
+    refused(lambda: plotting.regression_fit(net, X1, np.sin(X1) * 1e308), "Y holds values up to")
+    refused(lambda: plotting.regression_fit(net, X1 * 1e306, np.sin(X1)), "X holds values up to")
+    refused(lambda: plotting.regression_fit(lambda P: P * 1e305, X1, X1), "what predict returned holds values")
+    refused(lambda: plotting.decision_boundary(by_x, X2 * 1e301, [0, 1]), "X holds values up to")
+
+
+@pytest.mark.parametrize("history", [[1e-300, 1e300], [1e-300, 1e250], [1e300] * 3, [1e250, -1e250]])
+def test_loss_curves_of_extreme_losses_draw_without_a_warning(history):
+    """A log axis over [1e-300, 1e300] overflowed in matplotlib's tick locator when drawn: beyond 200
+    powers of ten the axis stays linear."""
+    import io
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ax = plotting.loss_curve(history)
+        ax.figure.savefig(io.BytesIO(), format="png")
+    assert ax.get_yscale() == ("log" if min(history) > 0 and max(history) / min(history) < 1e200 else "linear")
