@@ -374,8 +374,11 @@ def batch_function(shapes, within_unit=()):
             if not np.isfinite(result).all():
                 for arg in dimensions:
                     all_finite(values[arg], f"{name}: {arg}")
+                largest = max(float(np.abs(values[arg]).max(initial=0.0)) for arg in dimensions)
                 raise ValueError(f"{name}: the result overflowed float64 (it is NaN or infinite although every "
-                                 "argument is finite): the arguments are too large")
+                                 f"argument is finite): the sums and products it takes of values up to "
+                                 f"{largest:.3g} go beyond 1.8e308; scale the data (X, Y) or the weights they "
+                                 "come from")
             return result
 
         checked.formula = function  # the bare formula, for callers that have checked the arguments

@@ -129,6 +129,9 @@ BAD_CALLS = {
     "BP1 on NaN": (lambda: equations.output_error([[np.nan]], [[1.0]]), r"output_error: cost_gradient contains NaN"),
     "BP2 that overflows": (lambda: equations.hidden_error([[1e300]], [[1e300]], [[1.0]]),
                            r"hidden_error: the result overflowed float64"),
+    # The mean of values that fit overflows in its sum: "the arguments are too large" was all it said.
+    "BP3 whose sum overflows": (lambda: equations.bias_gradient(np.full((4, 1), 1e308)),
+                                r"values up to 1e\+308 go beyond 1.8e308; scale the data \(X, Y\) or the weights"),
     "equation on strings": (lambda: equations.bias_gradient([["a"]]), r"delta must be real numbers"),
     "binary cross-entropy y above 1": (lambda: losses.binary_cross_entropy([[0.5]], [[2.0]]),
                                        r"binary_cross_entropy: Y must lie in \[0, 1\]"),
