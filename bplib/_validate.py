@@ -13,16 +13,27 @@ import numbers
 import numpy as np
 
 
+# Other libraries' names for options of ours (scikit-learn's "logistic", Keras' "linear", ...).
+ALIASES = {"linear": "identity", "logistic": "sigmoid", "mse": "quadratic", "squared_error": "quadratic",
+           "log_loss": "cross_entropy", "crossentropy": "cross_entropy"}
+
+
 def suggestion(name, options):
-    """" Did you mean 'x'?" for the option closest to ``name``, or ""."""
-    close = difflib.get_close_matches(str(name), [str(option) for option in options], n=1)
+    """" Did you mean 'x'?" for the option closest to ``name`` (in any case, or another library's name
+    for it), or ""."""
+    text = str(name).strip().lower().replace("-", "_")
+    words = {str(option).lower(): str(option) for option in options}
+    if text in words or ALIASES.get(text) in words:
+        close = [words.get(text) or words[ALIASES[text]]]
+    else:
+        close = [words[w] for w in difflib.get_close_matches(text, list(words), n=1)]
     return f" Did you mean {close[0]!r}?" if close else ""
 
 
 def choose(kind, name, options):
-    """Return ``name`` if it is one of ``options``, else raise a ValueError naming the options."""
+    """Return ``name`` (as a str) if it is one of ``options``, else raise a ValueError naming the options."""
     if isinstance(name, str) and name in options:
-        return name
+        return str(name)   # np.str_ too, which would show as np.str_('relu') in a repr
     raise ValueError(f"unknown {kind} {name!r}; expected one of {sorted(options)}.{suggestion(name, options)}")
 
 

@@ -632,6 +632,17 @@ def test_whole_number_labels_beyond_int64_are_refused_without_a_warning(labels):
     refused_without_a_warning(lambda: BPClassifier(epochs=1).fit(X, y), "whole numbers, but some lie beyond int64")
 
 
+@pytest.mark.parametrize("given, meant", [("RELU", "relu"), ("linear", "identity"), ("logistic", "sigmoid"),
+                                          (" tanh", "tanh")])
+def test_an_option_in_another_case_or_another_librarys_name_is_suggested(given, meant):
+    """"RELU" and "linear" got no "Did you mean" (the match was case-sensitive; "linear" is Keras' name)."""
+    refused_without_a_warning(lambda: Network([2, 1], given), f"Did you mean '{meant}'")
+
+
+def test_an_option_given_as_a_numpy_string_is_stored_as_a_str():
+    assert repr(Network([2, 1], np.str_("relu"))).count("activation='relu'") == 1
+
+
 def test_the_last_epoch_on_extreme_data_is_checked_too():
     """As in the test above, but the step that makes the loss overflow is the last one: no next epoch
     shows it, and fit returned [5e7] with a network whose loss() refused. On data beyond 1e50 every
