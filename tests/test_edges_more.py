@@ -643,6 +643,12 @@ def test_an_option_given_as_a_numpy_string_is_stored_as_a_str():
     assert repr(Network([2, 1], np.str_("relu"))).count("activation='relu'") == 1
 
 
+def test_labels_given_to_a_softmax_network_get_one_hot_named():
+    net3 = Network([2, 3, 3], "sigmoid", "softmax", "cross_entropy", seed=0)
+    for call in (lambda: net3.loss(X2, [0, 2]), lambda: net3.fit(X2, np.array([0, 2]), epochs=1)):
+        refused_without_a_warning(call, r"got a 1-D array of shape \(2,\): for class labels pass bplib.one_hot\(labels, 3\)")
+
+
 def test_the_last_epoch_on_extreme_data_is_checked_too():
     """As in the test above, but the step that makes the loss overflow is the last one: no next epoch
     shows it, and fit returned [5e7] with a network whose loss() refused. On data beyond 1e50 every
