@@ -186,6 +186,8 @@ def float_dtype(value, name="dtype"):
         dtype = np.dtype(value) if value is not None else None
     except TypeError:
         dtype = None
+    if dtype is not None:
+        dtype = dtype.newbyteorder("=")   # '>f8' is float64 too, stored the other way round
     if dtype is None or dtype not in (np.dtype(np.float32), np.dtype(np.float64)):
         raise ValueError(f"{name} must be np.float64 or np.float32, got {brief(value)}")
     return dtype

@@ -34,7 +34,7 @@ class Value:
         self.backward_rule = _nothing       # a leaf has nobody to pass its gradient to
 
     def __repr__(self):
-        return f"Value(data={self.data:.4f}, grad={self.grad:.4f})"
+        return f"Value(data={_shown(self.data)}, grad={_shown(self.grad)})"
 
     def __add__(self, other):
         other = _operand(other, "+")
@@ -123,6 +123,11 @@ class Value:
         if not all(math.isfinite(node.grad) for node in order):
             raise ValueError("backward: a gradient overflowed float64 (it is infinite or NaN) although every "
                              "value is finite: the graph multiplies too many large numbers")
+
+
+def _shown(number):
+    """Four decimals, as the notebooks print; in powers of ten from a million on (not 300 digits)."""
+    return f"{number:.4f}" if abs(number) < 1e6 else f"{number:.4e}"
 
 
 def _nothing():

@@ -49,6 +49,9 @@ def one_hot(labels, n_classes=None):
     array = np.asarray(labels) if not isinstance(labels, (str, bytes)) else np.asarray([labels])
     if array.dtype.kind == "f":  # float16 labels are compared with 10**6 below; a long double may not fit
         array = _validate.real_array(array, "labels").astype(np.float64)
+    if array.dtype.kind == "O" and array.ndim == 1 and array.size and not all(_validate.is_int(v) for v in array):
+        # Whole-number floats, Fractions or Decimals among Python objects: as a float array would be
+        array = _validate.real_array(array, "labels").astype(np.float64)
     if array.dtype.kind == "O" and array.ndim == 1 and array.size and all(_validate.is_int(v) for v in array):
         try:
             array = array.astype(np.int64)  # Python ints, NumPy ints: labels like any others

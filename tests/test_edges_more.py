@@ -649,6 +649,25 @@ def test_labels_given_to_a_softmax_network_get_one_hot_named():
         refused_without_a_warning(call, r"got a 1-D array of shape \(2,\): for class labels pass bplib.one_hot\(labels, 3\)")
 
 
+def test_whole_number_labels_of_any_real_type_are_one_hot_encoded():
+    """Floats in an object array, Fractions and Decimals were 'not integers' (object ints and float
+    arrays were taken), against the docstring's 'whole-number floats count'."""
+    expected = [[0.0, 1.0, 0.0], [0.0, 0.0, 1.0]]
+    for labels in (np.array([1.0, 2.0], dtype=object), [fractions.Fraction(1), decimal.Decimal(2)]):
+        assert datasets.one_hot(labels, 3).tolist() == expected
+    refused_without_a_warning(lambda: datasets.one_hot(np.array([1.5, 2.0], dtype=object), 3), "non-negative integers")
+
+
+def test_a_value_of_a_huge_number_prints_in_powers_of_ten():
+    assert repr(Value(1e300)) == "Value(data=1.0000e+300, grad=0.0000)"   # 300 digits before
+    assert repr(Value(-2.5)) == "Value(data=-2.5000, grad=0.0000)"
+
+
+def test_fit_takes_float64_stored_the_other_way_round():
+    net = Network([2, 1], seed=0)
+    assert len(net.fit(X2, [[1.0]] * 3, epochs=1, dtype=np.dtype(">f8"))) == 1   # was "must be np.float64"
+
+
 def test_the_last_epoch_on_extreme_data_is_checked_too():
     """As in the test above, but the step that makes the loss overflow is the last one: no next epoch
     shows it, and fit returned [5e7] with a network whose loss() refused. On data beyond 1e50 every
