@@ -136,7 +136,9 @@ class GradientCheck:
         if self.unsettled_eps is not None:
             lines.append(f"but the finite differences themselves change by more than the tolerance when "
                          f"eps={self.unsettled_eps:g} is halved: they may be what is wrong; check again with "
-                         "an eps that leaves them steady (1e-3 suits parameters and costs of order 1)")
+                         "an eps that leaves them steady (1e-3 suits parameters and costs of order 1), or, "
+                         "with ReLU units, at parameters that keep every z away from the kink at 0 (a z within "
+                         "2 eps of it crosses the kink for any eps; zero weights and biases put every z there)")
         return "\n".join(lines)
 
     def __repr__(self):

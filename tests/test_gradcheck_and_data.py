@@ -123,3 +123,12 @@ def test_plots_draw_without_error():
     fig = plotting.digits_grid(data.X_test[:12], data.y_test[:12], data.y_test[:12][::-1])
     assert len(fig.axes) == 20
     plt.close("all")
+
+
+def test_a_check_at_a_relu_kink_says_no_eps_will_do():
+    """Zero weights and biases put every z of a ReLU layer at its kink: the report said only "check again
+    with an eps that leaves them steady", which no eps does there (fifth sweep)."""
+    net = Network([2, 3, 1], "relu", "identity", seed=0)
+    net.weights[0][:], net.biases[0][:] = 0.0, 0.0
+    report = str(gradient_check(net, np.array([[0.5, -1.0], [1.5, 0.25]]), np.array([[1.0], [0.0]])))
+    assert "FAILED" in report and "away from the kink at 0" in report
