@@ -148,6 +148,7 @@ def digits_grid(images, labels=None, predicted=None, n_columns=10, ax=None):
     else:
         raise ValueError(f"images must be 8x8 digits, shape (n, 64) or (n, 8, 8), or one digit of shape (64,) "
                          f"or (8, 8); got shape {images.shape}")
+    _validate.all_finite(images, "images")   # imshow leaves a NaN or infinite pixel blank, without a word
     n = len(images)
     labels, predicted = (_per_image(values, name, n) for name, values in (("labels", labels), ("predicted", predicted)))
     if predicted is not None and labels is None:

@@ -227,3 +227,10 @@ def test_loss_curves_of_extreme_losses_draw_without_a_warning(history):
         ax = plotting.loss_curve(history)
         ax.figure.savefig(io.BytesIO(), format="png")
     assert ax.get_yscale() == ("log" if min(history) > 0 and max(history) / min(history) < 1e200 else "linear")
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_digits_with_nan_or_infinite_pixels_are_refused(bad):
+    images = DIGITS.copy()
+    images[3, 10] = bad   # drawn as a blank pixel, without a word (fifth sweep)
+    refused(lambda: plotting.digits_grid(images), "images contains")
