@@ -150,6 +150,9 @@ def _is_value(node):
 
 
 def _values(parents):
+    if isinstance(parents, (str, bytes)) or not hasattr(parents, "__iter__"):
+        raise ValueError(f"parents must be a tuple of Values (the ones this Value was computed from), got "
+                         f"{type(parents).__name__}")
     parents = tuple(parents)
     for parent in parents:
         if not _is_value(parent):

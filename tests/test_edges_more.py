@@ -658,6 +658,12 @@ def test_whole_number_labels_of_any_real_type_are_one_hot_encoded():
     refused_without_a_warning(lambda: datasets.one_hot(np.array([1.5, 2.0], dtype=object), 3), "non-negative integers")
 
 
+@pytest.mark.parametrize("parents", [None, 1.0, "ab"])
+def test_a_value_whose_parents_are_not_a_tuple_is_refused_by_name(parents):
+    # None gave "TypeError: 'NoneType' object is not iterable"; a string was taken letter by letter
+    refused_without_a_warning(lambda: Value(1.0, parents=parents), "parents must be a tuple of Values")
+
+
 def test_a_value_of_a_huge_number_prints_in_powers_of_ten():
     assert repr(Value(1e300)) == "Value(data=1.0000e+300, grad=0.0000)"   # 300 digits before
     assert repr(Value(-2.5)) == "Value(data=-2.5000, grad=0.0000)"
