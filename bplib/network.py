@@ -378,9 +378,10 @@ class Network:
         X = _validate.as_matrix(X, "X", self._sizes[0])
         if Y is None:
             return X
-        if self._output_activation == "softmax" and np.ndim(Y) == 1:   # class labels, most likely
+        Y = _validate.real_array(Y, "Y")
+        if self._output_activation == "softmax" and Y.ndim == 1:   # class labels, most likely
             raise ValueError(f"Y must be one-hot rows of shape (n_samples, {self._sizes[-1]}), got a 1-D array "
-                             f"of shape {np.shape(Y)}: for class labels pass bplib.one_hot(labels, {self._sizes[-1]})")
+                             f"of shape {Y.shape}: for class labels pass bplib.one_hot(labels, {self._sizes[-1]})")
         Y = _validate.as_matrix(Y, "Y", self._sizes[-1])
         _validate.same_rows(X, Y)
         if self._loss == "cross_entropy":

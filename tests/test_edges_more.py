@@ -647,6 +647,8 @@ def test_labels_given_to_a_softmax_network_get_one_hot_named():
     net3 = Network([2, 3, 3], "sigmoid", "softmax", "cross_entropy", seed=0)
     for call in (lambda: net3.loss(X2, [0, 2]), lambda: net3.fit(X2, np.array([0, 2]), epochs=1)):
         refused_without_a_warning(call, r"got a 1-D array of shape \(2,\): for class labels pass bplib.one_hot\(labels, 3\)")
+    # ragged rows get Network's words, not NumPy's "inhomogeneous shape"
+    refused_without_a_warning(lambda: net3.loss(X2[:2], [[1, 0, 0], [1]]), "Y must be real numbers .*equal-length rows")
 
 
 def test_whole_number_labels_of_any_real_type_are_one_hot_encoded():
