@@ -7,6 +7,7 @@ text changes under a translation, the build refuses to run and names the cell. n
 sample of the translated notebooks in their own folders (conftest.py), where the check cells print
 their feedback in Chinese.
 """
+import os
 import re
 import shutil
 
@@ -175,3 +176,58 @@ def test_a_translation_file_must_name_each_cell_once_with_text():
     assert translations.problems(nb, {"abc": (translations.english_hash("Hello"), "你好")}) == []
     assert "no Markdown cell" in translations.problems(nb, {"abc": (translations.english_hash("Hello"), "你好"),
                                                              "zzz": ("0" * 12, "多余")})[0]
+
+
+class _Shell:
+    """What RECORD_FEEDBACK uses of IPython's shell: the notebook's namespace and its events."""
+
+    def __init__(self):
+        self.user_ns, self.hooks = {}, []
+        self.events = self
+
+    def register(self, event, hook):
+        assert event == "pre_run_cell"
+        self.hooks.append(hook)
+
+    def run_cell(self, code):
+        for hook in self.hooks:
+            hook(None)
+        exec(code, self.user_ns)
+
+
+def test_the_build_records_a_notebooks_own_evaluate_calls_in_every_language(tmp_path, monkeypatch):
+    """The hook the build runs in the English kernel: a cell's evaluate() is said in Chinese too, the
+    cell still gets the English, the random states are as a run without the hook leaves them, and a
+    function that fails when called again changes nothing the cell sees."""
+    import random
+
+    import IPython
+    import numpy as np
+
+    shell, record = _Shell(), tmp_path / "feedback.jsonl"
+    monkeypatch.setattr(IPython, "get_ipython", lambda: shell)
+    monkeypatch.delenv("BPLIB_LANGUAGE", raising=False)
+    monkeypatch.chdir(tmp_path)   # a folder that is not called zh: English
+    exec(translations.RECORD_FEEDBACK % (str(record), ("zh",)), {})
+    shell.run_cell("from bplib.checks import evaluate\nimport numpy as np, random\n"
+                   "def first(w, b):\n    return np.hstack([b.reshape(-1, 1), w])\n"
+                   "def noisy(w, b):\n    return np.hstack([w, b.reshape(-1, 1)]) + np.random.rand()\n"
+                   "calls = []\n"
+                   "def once(w, b):\n    calls.append(1)\n    if len(calls) > 1:\n        raise RuntimeError('again')\n"
+                   "    return w\n")
+    np.random.seed(3)
+    random.seed(3)
+    shell.run_cell("passed, message = evaluate('fold-bias', first)\nafter = (np.random.rand(), random.random())")
+    assert shell.user_ns["evaluate"] is not checks.evaluate   # swapped before the cell that used it
+    np.random.seed(3)
+    random.seed(3)
+    assert shell.user_ns["after"] == (np.random.rand(), random.random())
+    assert not shell.user_ns["passed"] and "likely mistake" in shell.user_ns["message"]
+    shell.run_cell("again = evaluate('fold-bias', once)")
+    assert shell.user_ns["again"][0] is False
+    # Drawing from NumPy's generator, it says the same again only from the same random state.
+    shell.run_cell("noise = evaluate('fold-bias', noisy)")
+    said = translations.recorded_feedback(record)["zh"]
+    assert list(said) == [shell.user_ns["message"], shell.user_ns["noise"][1]]   # none of `once`'s
+    assert said[shell.user_ns["message"]].startswith("fold_bias，测试用例 1") and "可能的错误" in said[shell.user_ns["message"]]
+    assert "BPLIB_LANGUAGE" not in os.environ

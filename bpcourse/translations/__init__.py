@@ -170,8 +170,9 @@ def translate_check_outputs(nb, lang, is_check_cell, said=None):
 # in each language of LANGUAGES, and the pairs are written to PATH as JSON lines. Only the name in
 # the notebook's namespace is swapped, before each cell: check() keeps the library's evaluate, so a
 # stub's traceback shows the frames it shows a learner (check cells' "Correct" lines need no
-# record, see check_output). NumPy's and Python's global random states are put back after the
-# extra calls, so that the cells after them print what they print in a run without this (nbval's).
+# record, see check_output). The extra calls start from the global random states the notebook's call
+# started from, and leave the ones it left, so that the cells after them print what they print in a
+# run without this (nbval's); a message is recorded only if English said again is the same.
 RECORD_FEEDBACK = """
 def _bp_course_record_feedback(path, languages):
     import functools, json, os, random
@@ -184,22 +185,28 @@ def _bp_course_record_feedback(path, languages):
     @functools.wraps(evaluate)
     def recorded(exercise_id, function):
         __tracebackhide__ = True
+        before = (numpy.random.get_state(), random.getstate())
         passed, message = evaluate(exercise_id, function)
-        states, chosen = (numpy.random.get_state(), random.getstate()), os.environ.get(checks.LANGUAGE_VARIABLE)
-        said = {}
-        try:
-            for lang in languages:
+        after, said = (numpy.random.get_state(), random.getstate()), {}
+        chosen = os.environ.get(checks.LANGUAGE_VARIABLE)
+        try:   # each call from the random state the first one had; English last, to see it repeats itself
+            for lang in (*languages, "en"):
+                numpy.random.set_state(before[0])
+                random.setstate(before[1])
                 os.environ[checks.LANGUAGE_VARIABLE] = lang
                 said[lang] = evaluate(exercise_id, function)[1]
+        except Exception:   # the learner's code fails only when called again: nothing to record
+            said = {}
         finally:
             if chosen is None:
                 os.environ.pop(checks.LANGUAGE_VARIABLE, None)
             else:
                 os.environ[checks.LANGUAGE_VARIABLE] = chosen
-            numpy.random.set_state(states[0])
-            random.setstate(states[1])
-        with open(path, "a", encoding="utf-8") as record:
-            record.write(json.dumps({"en": message, **said}) + "\\n")
+            numpy.random.set_state(after[0])
+            random.setstate(after[1])
+        if said and said.pop("en") == message:   # else the function answers differently each time
+            with open(path, "a", encoding="utf-8") as record:
+                record.write(json.dumps({"en": message, **said}) + "\\n")
         return passed, message
 
     shell = get_ipython()
