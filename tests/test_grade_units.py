@@ -740,11 +740,15 @@ def test_detail_lists_notes_outcomes_and_flags_and_is_capped():
 def test_gradebook_rows_per_student_with_the_best_of_duplicates():
     results = [result("a1", student="ann", total=2), result("a2", student="ann", total=5),
                result("b", student="ben", notebook="02_forward_pass", total=1),
-               reports.Result("x", student="", notebook=None, status="error")]
+               reports.Result("x", student="", notebook=None, status="error"),
+               result("c", student="cat", total=3, status="timeout", notes=["the time cap of 60 s was reached"])]
     notebooks, rows = reports.gradebook(results)
     rows = {row["student"]: row for row in rows}
     assert notebooks == ["02_forward_pass", "05_four_equations"]
     assert rows["ann"]["05_four_equations"] == 5 and "2 submissions of 05_four_equations" in rows["ann"]["notes"]
+    # A run that did not finish kept the points it reached, and its row said nothing of why
+    assert rows["cat"]["notes"] == "05_four_equations: timeout (the time cap of 60 s was reached)"
+    assert rows["ann"]["notes"] == "2 submissions of 05_four_equations: the best counts (a2)"
     assert rows["ben"]["total"] == 1 and "05_four_equations" not in rows["ben"]
     assert "of no known notebook" in rows["x"]["notes"]
     text = reports.to_students_csv(results)

@@ -255,6 +255,8 @@ def gradebook(results):
             row[notebook] = best.total
             if len(graded) > 1:
                 notes.append(f"{len(graded)} submissions of {notebook}: the best counts ({best.submission})")
+            if best.status != "ok":   # its points are what it reached: say why it stopped (the details are per submission)
+                notes.append(f"{notebook}: {best.status}" + (f" ({best.notes[0]})" if best.notes else ""))
         row["total"] = sum(row.get(n, 0) for n in notebooks)
         row["max_total"] = sum(maxima.values())
         row["notes"] = "; ".join(notes)
