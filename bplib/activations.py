@@ -79,8 +79,9 @@ def identity(z):
 
 
 def identity_prime(z):
-    """1 everywhere, same shape as ``z``."""
-    return np.ones_like(real_array(z, "z"))
+    """1 everywhere, same shape as ``z``; NaN stays NaN, as in the other derivatives."""
+    z = real_array(z, "z")
+    return np.where(np.isnan(z), z, np.ones((), z.dtype))
 
 
 def softmax(z):

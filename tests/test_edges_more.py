@@ -786,6 +786,14 @@ def test_relu_prime_keeps_nan_as_relu_does():
     assert activations.relu_prime(np.float32([1.0])).dtype == np.float32
 
 
+def test_identity_prime_keeps_nan_as_every_derivative_does():
+    """It gave 1.0 for NaN, where sigmoid', tanh' and ReLU' give NaN (fifth sweep)."""
+    z = np.array([np.nan, -np.inf, 0.0, 2.0])
+    np.testing.assert_array_equal(activations.identity_prime(z), [np.nan, 1.0, 1.0, 1.0])
+    assert activations.identity_prime(np.float32([1.0])).dtype == np.float32
+    assert activations.identity_prime(2.0) == 1.0
+
+
 def test_a_gradient_check_report_prints_any_real_error_and_any_layer_label():
     assert "3.33e-01  DISAGREES" in str(GradientCheck([(1, "w", fractions.Fraction(1, 3))], 1e-6))
     assert "w[hidden12] " in repr(GradientCheck([("hidden12", "w", 0.1)], 1e-6))
