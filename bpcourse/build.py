@@ -433,9 +433,8 @@ def check_translations(stems):
 
 
 def stored_feedback(stem, solution, student):
-    """``{lang: {English text: translated text}}`` printed by the stored notebooks of ``stem`` (the
-    English ``solution`` as read, before it is prepared, and learner copy ``student``, or None)
-    and their stored translations."""
+    """``{lang: {English text: translated text}}`` printed by the English ``solution`` and learner
+    copy ``student`` (or None) of ``stem`` with their stored outputs, and their stored translations."""
     said = {}
     english = [(solution, SOLUTIONS)] + ([(student, NOTEBOOKS)] if student is not None else [])
     for lang in translations.LANGUAGES:
@@ -464,8 +463,6 @@ def build(names=(), run=True):
         path = SOLUTIONS / f"{stem}.ipynb"
         student_path = NOTEBOOKS / f"{stem}.ipynb"
         nb = nbformat.read(path, as_version=4)
-        stored = nbformat.read(student_path, as_version=4) if student_path.exists() else None
-        said = stored_feedback(stem, nb, stored)   # what the translations printed, for run=False
         prepare_solution(nb, stem)
         if run:
             print(f"executing {stem} ...", flush=True)
@@ -484,6 +481,7 @@ def build(names=(), run=True):
             if missing:
                 print(f"notebooks/{stem}.ipynb: {missing} code cell(s) changed and have no outputs; "
                       "build without --no-execute to store them", flush=True)
+            said = stored_feedback(stem, nb, student)   # the kept outputs' stored translations
         set_slide_metadata(student)  # the learner's own outputs (tracebacks) decide its sub-slides
         nbformat.write(as_javascript_numbers(nb), path)
         nbformat.write(as_javascript_numbers(student), student_path)

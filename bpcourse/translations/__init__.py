@@ -11,8 +11,8 @@ header line that names the cell and a hash of the English text it was made from:
 Code is never translated: the translated notebook's code cells, their outputs and all
 metadata are the English notebook's, cell for cell, except that the feedback of ``bplib.checks``
 is printed in the notebook's language, as it is when the notebook runs in its folder (the build
-says it in every language as the English notebook runs, ``RECORD_FEEDBACK``). When an English Markdown cell changes, its
-hash no longer matches and the build stops, naming the cell, until the translation is
+says it in every language as the English notebook runs, ``RECORD_FEEDBACK``). When an English
+Markdown cell changes, its hash no longer matches and the build stops, naming the cell, until the translation is
 brought up to date (``python -m bpcourse translate --stale`` lists them; ``--skeleton``
 writes a file to start a new language from).
 """
